@@ -1,0 +1,1 @@
+"""Members, invitations, sessions, API tokens, second factor and committees."""

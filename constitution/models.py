@@ -1,0 +1,32 @@
+"""Imports every model so that the metadata is complete (for Alembic and tests)."""
+
+from constitution.accounts.models import (
+    ApiToken,
+    AuthSession,
+    Committee,
+    CommitteeMember,
+    CommitteeProvision,
+    Invitation,
+    LoginThrottle,
+    Member,
+    UsedFormToken,
+)
+from constitution.audit.models import AuditEvent, AuditHead
+from constitution.db import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "AuthSession",
+    "Committee",
+    "CommitteeMember",
+    "CommitteeProvision",
+    "Invitation",
+    "LoginThrottle",
+    "Member",
+    "UsedFormToken",
+    "metadata",
+]
