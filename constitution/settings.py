@@ -36,7 +36,7 @@ SETTINGS: dict[str, str] = {
     "MAX_BODY_BYTES": "Largest request body in bytes (1048576); larger gets 413.",
     "MAX_IMPORT_BYTES": "Largest body for document creation or import (16777216).",
     "THREADS": "Worker threads per process for blocking work (4).",
-    "PASSWORD_HASH_MEMORY_KIB": "argon2id memory cost in KiB (65536; at least 19456 in production).",
+    "PASSWORD_HASH_MEMORY_KIB": "argon2id memory in KiB (65536; at least 19456 in production).",
     "PASSWORD_HASH_TIME_COST": "argon2id iterations (3).",
 }
 

@@ -110,6 +110,11 @@ def _events(db: Session, batch: int = 1000) -> Iterator[AuditEvent]:
         after = rows[-1].seq
 
 
+def list_events(db: Session, *, after: int = 0, limit: int = 500) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(limit)
+    return list(db.scalars(query))
+
+
 def verify(db: Session) -> VerifyResult:
     prev = GENESIS
     expected_seq = 1

@@ -1,0 +1,1 @@
+"""Constitution drafting platform."""

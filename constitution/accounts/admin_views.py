@@ -1,0 +1,173 @@
+"""Admin pages: members, invitations and committees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.accounts import committees, services
+from constitution.accounts.models import ROLES, Member
+from constitution.db import utcnow
+from constitution.errors import N_, DomainError, NotFound
+from constitution.web.framework import Ctx
+from constitution.web.render import render
+
+
+def _path_int(ctx: Ctx, name: str) -> int:
+    value = ctx.request.path_params[name]
+    if not isinstance(value, int):
+        raise NotFound(N_("Not found."))
+    return value
+
+
+def invitation_url(ctx: Ctx, token: str) -> str:
+    base = ctx.settings.base_url or str(ctx.request.base_url)
+    return base.rstrip("/") + f"/invitations/{token}"
+
+
+def members(ctx: Ctx) -> Response:
+    return render(ctx, "admin/members.html", {"members": services.list_members(ctx.db)})
+
+
+def member_form(ctx: Ctx) -> Response:
+    member = services.get_member(ctx.db, _path_int(ctx, "member_id"))
+    return render(ctx, "admin/member.html", {"subject": member, "roles": ROLES, "error": None})
+
+
+def member_update(ctx: Ctx) -> Response:
+    assert ctx.member is not None
+    subject = services.get_member(ctx.db, _path_int(ctx, "member_id"))
+    roles = ctx.form_lists.get("roles", [])
+    active = ctx.form.get("active") == "on"
+    try:
+        services.update_member(ctx.db, ctx.member, subject, active=active, roles=roles)
+    except DomainError as error:
+        ctx.db.rollback()
+        ctx.db.begin()
+        subject = services.get_member(ctx.db, subject.id)
+        return render(
+            ctx,
+            "admin/member.html",
+            {"subject": subject, "roles": ROLES, "error": ctx._(error.message)},
+            status=error.status,
+        )
+    return ctx.redirect(f"/admin/members/{subject.id}", N_("The member was saved."))
+
+
+def _invitations_context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "invitations": services.list_invitations(ctx.db),
+        "roles": ROLES,
+        "error": None,
+        "field": None,
+        "values": {},
+        "now": utcnow(),
+    }
+    context.update(extra)
+    return context
+
+
+def invitations(ctx: Ctx) -> Response:
+    return render(ctx, "admin/invitations.html", _invitations_context(ctx))
+
+
+def invitation_create(ctx: Ctx) -> Response:
+    assert ctx.member is not None
+    values = {k: ctx.form.get(k, "") for k in ("username", "display_name", *services.GROUP_FIELDS)}
+    try:
+        issued = services.invite(
+            ctx.db,
+            ctx.settings,
+            ctx.member,
+            username=values["username"],
+            display_name=values["display_name"],
+            roles=ctx.form_lists.get("roles", []),
+            groups={k: values[k] for k in services.GROUP_FIELDS},
+        )
+    except DomainError as error:
+        return render(
+            ctx,
+            "admin/invitations.html",
+            _invitations_context(ctx, error=ctx._(error.message), field=error.field, values=values),
+            status=error.status,
+        )
+    # The link is shown once, on this response only; it is not stored anywhere.
+    return render(
+        ctx,
+        "admin/invitation_created.html",
+        {"invitation": issued.invitation, "url": invitation_url(ctx, issued.token)},
+        status=201,
+    )
+
+
+def invitation_revoke(ctx: Ctx) -> Response:
+    assert ctx.member is not None
+    services.revoke_invitation(ctx.db, ctx.member, _path_int(ctx, "invitation_id"))
+    return ctx.redirect("/admin/invitations", N_("The invitation was revoked."))
+
+
+def _committee_context(
+    ctx: Ctx, committee: Any, error: str | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    all_members: list[Member] = services.list_members(ctx.db)
+    if values is None:
+        values = {
+            "name": committee.name if committee else "",
+            "members": {m.member_id for m in committee.members} if committee else set(),
+            "provisions": " ".join(p.key for p in committee.provisions) if committee else "",
+        }
+    return {"committee": committee, "all_members": all_members, "error": error, "values": values}
+
+
+def committee_list(ctx: Ctx) -> Response:
+    return render(
+        ctx,
+        "admin/committees.html",
+        {"committees": committees.list_committees(ctx.db), **_committee_context(ctx, None)},
+    )
+
+
+def committee_form(ctx: Ctx) -> Response:
+    committee = committees.get_committee(ctx.db, _path_int(ctx, "committee_id"))
+    return render(ctx, "admin/committee.html", _committee_context(ctx, committee))
+
+
+def _committee_values(ctx: Ctx) -> dict[str, Any]:
+    ids: set[int] = set()
+    for raw in ctx.form_lists.get("members", []):
+        if raw.isdigit():
+            ids.add(int(raw))
+    return {
+        "name": ctx.form.get("name", ""),
+        "members": ids,
+        "provisions": ctx.form.get("provisions", ""),
+    }
+
+
+def committee_save(ctx: Ctx) -> Response:
+    assert ctx.member is not None
+    committee = None
+    if "committee_id" in ctx.request.path_params:
+        committee = committees.get_committee(ctx.db, _path_int(ctx, "committee_id"))
+    values = _committee_values(ctx)
+    try:
+        saved = committees.save_committee(
+            ctx.db,
+            ctx.member,
+            name=values["name"],
+            members=sorted(values["members"]),
+            provisions=values["provisions"].replace(",", " ").split(),
+            committee=committee,
+        )
+    except DomainError as error:
+        ctx.db.rollback()
+        ctx.db.begin()
+        if committee is not None:
+            committee = committees.get_committee(ctx.db, committee.id)
+        template = "admin/committee.html" if committee else "admin/committees.html"
+        context = _committee_context(ctx, committee, ctx._(error.message), values)
+        if committee is None:
+            context["committees"] = committees.list_committees(ctx.db)
+        return render(ctx, template, context, status=error.status)
+    return ctx.redirect(f"/admin/committees/{saved.id}", N_("The committee was saved."))

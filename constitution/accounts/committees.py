@@ -1,0 +1,95 @@
+"""Drafting committees: their members and the provisions they cover."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from constitution.accounts.models import (
+    Committee,
+    CommitteeMember,
+    CommitteeProvision,
+    Member,
+    Role,
+)
+from constitution.accounts.services import clean_text, members_by_ids, require_role
+from constitution.audit.services import record
+from constitution.errors import N_, Conflict, Invalid, NotFound
+
+PROVISION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
+
+
+def _clean_member_ids(db: Session, value: Any) -> list[int]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise Invalid(N_("Members must be a list of member ids."), field="members")
+    ids = sorted(set(value))
+    found = {m.id for m in members_by_ids(db, ids)}
+    if found != set(ids):
+        raise Invalid(N_("Unknown member."), field="members")
+    return ids
+
+
+def _clean_keys(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid(N_("Provisions must be a list of provision keys."), field="provisions")
+    keys = sorted({v.strip() for v in value if v.strip()})
+    if any(not PROVISION_KEY.fullmatch(k) for k in keys):
+        raise Invalid(
+            N_("A provision key has letters, digits, dots, dashes or underscores."),
+            field="provisions",
+        )
+    return keys
+
+
+def list_committees(db: Session) -> list[Committee]:
+    return list(db.scalars(select(Committee).order_by(Committee.name)))
+
+
+def get_committee(db: Session, committee_id: int) -> Committee:
+    committee = db.get(Committee, committee_id)
+    if committee is None:
+        raise NotFound(N_("There is no such committee."))
+    return committee
+
+
+def save_committee(
+    db: Session,
+    actor: Member,
+    *,
+    name: Any,
+    members: Any,
+    provisions: Any,
+    committee: Committee | None = None,
+) -> Committee:
+    """Create a committee, or replace an existing one's name, members and provisions."""
+    require_role(actor, Role.ADMIN)
+    title = clean_text(name, "name", max_length=200)
+    ids = _clean_member_ids(db, members if members is not None else [])
+    keys = _clean_keys(provisions if provisions is not None else [])
+    clash = db.scalar(select(Committee.id).where(Committee.name == title))
+    if clash is not None and (committee is None or clash != committee.id):
+        raise Conflict(
+            N_("A committee with this name exists."), field="name", code="committee_exists"
+        )
+    action = "committee.updated"
+    if committee is None:
+        committee = Committee(name=title)
+        db.add(committee)
+        action = "committee.created"
+    committee.name = title
+    committee.members = [CommitteeMember(member_id=i) for i in ids]
+    committee.provisions = [CommitteeProvision(key=k) for k in keys]
+    db.flush()
+    record(
+        db,
+        action,
+        f"committee:{committee.id}",
+        actor_id=actor.id,
+        payload={"name": title, "members": ids, "provisions": keys},
+    )
+    return committee

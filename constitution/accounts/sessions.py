@@ -1,0 +1,242 @@
+"""Login, throttling, second factor, browser sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from constitution.accounts.models import ApiToken, AuthSession, LoginThrottle, Member
+from constitution.accounts.passwords import check_password, hash_password, needs_rehash
+from constitution.accounts.services import end_member_sessions, sha256
+from constitution.audit.services import record
+from constitution.db import utcnow
+from constitution.errors import N_, Conflict, Invalid, Throttled, Unauthenticated
+from constitution.myanmar import nfc
+from constitution.settings import Settings
+
+LOGIN_FAILED = N_("The username or password is not right, or the account is locked for a while.")
+TOTP_ISSUER = "Constitution"
+
+
+# ---- throttled login --------------------------------------------------------------------
+
+
+def _throttle_key(username: Any) -> str:
+    return nfc(username).strip().lower()[:40] if isinstance(username, str) else ""
+
+
+def _throttle(db: Session, key: str) -> LoginThrottle:
+    row = db.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(username=key, failures=0)
+        db.add(row)
+        db.flush()
+    return row
+
+
+def authenticate(db: Session, settings: Settings, username: Any, password: Any) -> Member:
+    """The member whose password this is, or one refusal for every kind of failure.
+
+    Unknown usernames, wrong passwords, disabled accounts and locked usernames all get the
+    same message and the same argon2 work, and unknown usernames are throttled too.
+    """
+    key = _throttle_key(username)
+    secret = nfc(password) if isinstance(password, str) else ""
+    if not key or not secret or len(secret) > 1024:
+        raise Unauthenticated(LOGIN_FAILED, code="login_failed")
+    throttle = _throttle(db, key)
+    now = utcnow()
+    member = db.scalar(select(Member).where(Member.username == key))
+    locked = throttle.locked_until is not None and throttle.locked_until > now
+    ok = check_password(settings, member.password_hash if member else None, secret)
+    if locked:
+        raise Throttled(LOGIN_FAILED, code="login_failed")
+    if not ok or member is None or not member.active:
+        throttle.failures += 1
+        if throttle.failures >= settings.login_max_failures:
+            throttle.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
+            throttle.failures = 0
+        raise Unauthenticated(LOGIN_FAILED, code="login_failed", keep_changes=True)
+    throttle.failures = 0
+    throttle.locked_until = None
+    if member.password_hash and needs_rehash(settings, member.password_hash):
+        member.password_hash = hash_password(settings, secret)
+    return member
+
+
+# ---- second factor ----------------------------------------------------------------------
+
+
+def totp_begin(db: Session, member: Member) -> tuple[str, str]:
+    """A new, unconfirmed secret for the member's authenticator app."""
+    if member.totp_confirmed:
+        raise Conflict(N_("A second factor is already set up."), code="totp_already_confirmed")
+    member.totp_secret = pyotp.random_base32()
+    record(db, "member.totp_started", f"member:{member.id}", actor_id=member.id)
+    return member.totp_secret, totp_uri(member)
+
+
+def totp_uri(member: Member) -> str:
+    """The otpauth:// URI an authenticator app reads (typed in by hand or scanned)."""
+    totp = pyotp.TOTP(member.totp_secret or "")
+    return str(totp.provisioning_uri(name=member.username, issuer_name=TOTP_ISSUER))
+
+
+def check_totp(db: Session, member: Member, code: Any) -> None:
+    """Accept a code once: a code (or an older one) that was already used is refused."""
+    if not member.totp_secret:
+        raise Conflict(N_("No second factor has been set up."), code="totp_not_set_up")
+    text = "".join(code.split()) if isinstance(code, str) else ""
+    if not (len(text) == 6 and text.isascii() and text.isdigit()):
+        raise Invalid(N_("The code has six digits."), field="otp", code="otp_invalid")
+    totp = pyotp.TOTP(member.totp_secret)
+    now = utcnow()
+    for drift in (0, -1, 1):
+        at = now + dt.timedelta(seconds=30 * drift)
+        step = totp.timecode(at)
+        if secrets.compare_digest(totp.at(at), text):
+            if step <= member.totp_last_step:
+                raise Invalid(
+                    N_("This code has already been used. Wait for the next one."),
+                    field="otp",
+                    code="otp_replayed",
+                )
+            member.totp_last_step = step
+            db.flush()
+            return
+    raise Invalid(N_("The code is not right."), field="otp", code="otp_invalid")
+
+
+def totp_confirm(db: Session, member: Member, code: Any) -> None:
+    if member.totp_confirmed:
+        raise Conflict(N_("A second factor is already set up."), code="totp_already_confirmed")
+    check_totp(db, member, code)
+    member.totp_confirmed = True
+    record(db, "member.totp_confirmed", f"member:{member.id}", actor_id=member.id)
+
+
+# ---- browser sessions -------------------------------------------------------------------
+
+
+def start_session(db: Session, member: Member) -> tuple[AuthSession, str]:
+    raw = secrets.token_urlsafe(32)
+    session = AuthSession(
+        id_hash=sha256(raw),
+        member_id=member.id,
+        csrf_secret=secrets.token_hex(16),
+        second_factor_ok=not member.totp_confirmed,
+    )
+    db.add(session)
+    db.flush()
+    record(db, "session.started", f"member:{member.id}", actor_id=member.id)
+    return session, raw
+
+
+@dataclass(frozen=True)
+class SessionState:
+    session: AuthSession | None
+    # True when the session row must be touched (last seen) or removed (expired).
+    needs_write: bool
+
+
+def _expired(settings: Settings, session: AuthSession, now: dt.datetime) -> bool:
+    idle = dt.timedelta(minutes=settings.session_idle_minutes)
+    absolute = dt.timedelta(hours=settings.session_absolute_hours)
+    return (
+        session.last_seen_at + idle <= now
+        or session.created_at + absolute <= now
+        or not session.member.active
+    )
+
+
+def _find_session(db: Session, raw: str) -> AuthSession | None:
+    return db.scalar(select(AuthSession).where(AuthSession.id_hash == sha256(raw)))
+
+
+def load_session(db: Session, settings: Settings, raw: str) -> SessionState:
+    """The live session a cookie names. Reads only; ``touch_or_expire`` does the writing."""
+    session = _find_session(db, raw)
+    if session is None:
+        return SessionState(None, False)
+    now = utcnow()
+    if _expired(settings, session, now):
+        return SessionState(None, True)
+    return SessionState(session, now - session.last_seen_at > dt.timedelta(seconds=60))
+
+
+def touch_or_expire(db: Session, settings: Settings, raw: str) -> None:
+    session = _find_session(db, raw)
+    if session is None:
+        return
+    now = utcnow()
+    if _expired(settings, session, now):
+        db.delete(session)
+    else:
+        session.last_seen_at = now
+    db.flush()
+
+
+def end_session(db: Session, session: AuthSession) -> None:
+    record(db, "session.ended", f"member:{session.member_id}", actor_id=session.member_id)
+    db.delete(session)
+    db.flush()
+
+
+def end_all_sessions(db: Session, member: Member) -> int:
+    count = end_member_sessions(db, member)
+    record(
+        db,
+        "session.ended_everywhere",
+        f"member:{member.id}",
+        actor_id=member.id,
+        payload={"count": count},
+    )
+    return count
+
+
+def list_sessions(db: Session, member: Member) -> list[AuthSession]:
+    return list(
+        db.scalars(
+            select(AuthSession)
+            .where(AuthSession.member_id == member.id)
+            .order_by(AuthSession.created_at.desc())
+        )
+    )
+
+
+# ---- API tokens -------------------------------------------------------------------------
+
+
+def issue_token(db: Session, settings: Settings, member: Member) -> str:
+    raw = secrets.token_urlsafe(32)
+    db.add(
+        ApiToken(
+            token_hash=sha256(raw),
+            member_id=member.id,
+            expires_at=utcnow() + dt.timedelta(days=settings.api_token_days),
+        )
+    )
+    db.flush()
+    record(db, "token.issued", f"member:{member.id}", actor_id=member.id)
+    return raw
+
+
+def load_token(db: Session, raw: str) -> ApiToken | None:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(raw)))
+    if token is None:
+        return None
+    if token.expires_at <= utcnow() or not token.member.active:
+        return None
+    return token
+
+
+def revoke_token(db: Session, token: ApiToken) -> None:
+    record(db, "token.revoked", f"member:{token.member_id}", actor_id=token.member_id)
+    db.delete(token)
+    db.flush()

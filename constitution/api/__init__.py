@@ -1,0 +1,1 @@
+"""The JSON API v1 (see shared API.md); the same services as the web pages."""

@@ -1,0 +1,184 @@
+"""API v1: tokens, the member herself, invitations, members, committees, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.accounts import committees, services, sessions
+from constitution.accounts.models import Committee, Invitation, Member
+from constitution.audit.services import format_time, list_events
+from constitution.errors import N_, Invalid, NotFound
+from constitution.web.framework import Ctx, json_response
+
+
+def member_json(member: Member) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "username": member.username,
+        "display_name": member.display_name,
+        "roles": list(member.roles),
+        "groups": member.groups,
+        "active": member.active,
+        "language": member.language,
+        "totp_confirmed": member.totp_confirmed,
+    }
+
+
+def committee_json(committee: Committee) -> dict[str, Any]:
+    return {
+        "id": committee.id,
+        "name": committee.name,
+        "members": [m.member_id for m in committee.members],
+        "provisions": [p.key for p in committee.provisions],
+    }
+
+
+def body_object(ctx: Ctx) -> dict[str, Any]:
+    if not isinstance(ctx.body, dict):
+        raise Invalid(
+            N_("The request body must be a JSON object."), field="body", code="invalid_body"
+        )
+    return ctx.body
+
+
+def _me(ctx: Ctx) -> Member:
+    assert ctx.member is not None
+    return ctx.member
+
+
+def token_create(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    member = sessions.authenticate(ctx.db, ctx.settings, body.get("username"), body.get("password"))
+    if member.totp_confirmed:
+        if body.get("otp") is None:
+            raise Invalid(
+                N_("This account needs a code from its authenticator app."),
+                field="otp",
+                code="otp_required",
+            )
+        sessions.check_totp(ctx.db, member, body.get("otp"))
+    token = sessions.issue_token(ctx.db, ctx.settings, member)
+    return json_response({"token": token, "member": member_json(member)}, 201)
+
+
+def token_delete(ctx: Ctx) -> Response:
+    if ctx.token is None:
+        raise Invalid(N_("Only a bearer token can be deleted this way."), field="Authorization")
+    sessions.revoke_token(ctx.db, ctx.token)
+    return Response(status_code=204)
+
+
+def me(ctx: Ctx) -> Response:
+    return json_response(member_json(_me(ctx)))
+
+
+def totp_create(ctx: Ctx) -> Response:
+    secret, uri = sessions.totp_begin(ctx.db, _me(ctx))
+    return json_response({"secret": secret, "otpauth_uri": uri}, 201)
+
+
+def totp_confirm(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    sessions.totp_confirm(ctx.db, _me(ctx), body.get("otp"))
+    return json_response(member_json(_me(ctx)))
+
+
+def invitation_create(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    issued = services.invite(
+        ctx.db,
+        ctx.settings,
+        _me(ctx),
+        username=body.get("username"),
+        display_name=body.get("display_name"),
+        roles=body.get("roles", ["member"]),
+        groups=body.get("groups"),
+    )
+    from constitution.accounts.admin_views import invitation_url
+
+    return json_response(
+        _invitation_json(issued.invitation, issued.token, invitation_url(ctx, issued.token)), 201
+    )
+
+
+def _invitation_json(invitation: Invitation, token: str, url: str) -> dict[str, Any]:
+    return {
+        "id": invitation.id,
+        "token": token,
+        "url": url,
+        "expires_at": format_time(invitation.expires_at),
+        "username": invitation.username,
+    }
+
+
+def invitation_accept(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    member = services.accept_invitation(
+        ctx.db, ctx.settings, body.get("token"), body.get("password")
+    )
+    return json_response({"member": member_json(member)}, 201)
+
+
+def member_list(ctx: Ctx) -> Response:
+    return json_response([member_json(m) for m in services.list_members(ctx.db)])
+
+
+def member_update(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    member_id = ctx.request.path_params["member_id"]
+    subject = services.get_member(ctx.db, member_id)
+    active = body.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise Invalid(N_("This field must be true or false."), field="active")
+    unknown = set(body) - {"active", "roles"}
+    if unknown:
+        raise Invalid(N_("Unknown field."), field=sorted(unknown)[0])
+    services.update_member(ctx.db, _me(ctx), subject, active=active, roles=body.get("roles"))
+    return json_response(member_json(subject))
+
+
+def committee_create(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    committee = committees.save_committee(
+        ctx.db,
+        _me(ctx),
+        name=body.get("name"),
+        members=body.get("members", []),
+        provisions=body.get("provisions", []),
+    )
+    return json_response(committee_json(committee), 201)
+
+
+def committee_list(ctx: Ctx) -> Response:
+    return json_response([committee_json(c) for c in committees.list_committees(ctx.db)])
+
+
+def audit_list(ctx: Ctx) -> Response:
+    raw_after = ctx.request.query_params.get("after", "0")
+    raw_limit = ctx.request.query_params.get("limit", "500")
+    if not (raw_after.isascii() and raw_after.isdigit()):
+        raise Invalid(N_("This must be a whole number."), field="after")
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 5000:
+        raise Invalid(N_("This must be a whole number from 1 to 5000."), field="limit")
+    events = list_events(ctx.db, after=int(raw_after), limit=int(raw_limit))
+    return json_response(
+        [
+            {
+                "seq": e.seq,
+                "at": format_time(e.at),
+                "actor": e.actor_id,
+                "action": e.action,
+                "object": e.object,
+                "payload": e.payload,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in events
+        ]
+    )
+
+
+def not_found(ctx: Ctx) -> Response:
+    raise NotFound(N_("Not found."))

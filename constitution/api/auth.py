@@ -1,0 +1,62 @@
+"""API authentication (bearer token, or the browser session plus a CSRF header) and JSON."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from constitution.accounts import sessions as session_service
+from constitution.db import Database
+from constitution.errors import N_, DomainError, Forbidden, Unauthenticated
+from constitution.security import read_csrf_token
+
+
+class MalformedJson(DomainError):
+    status = 400
+    code = "malformed_json"
+
+
+def parse_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedJson(N_("The request body is not valid UTF-8.")) from None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise MalformedJson(N_("The request body is not valid JSON.")) from None
+
+
+def authenticate_api(ctx: Any, database: Database, unsafe: bool) -> None:
+    """Bearer token first; else the browser session, whose writes need X-CSRF-Token."""
+    header = ctx.request.headers.get("authorization")
+    if header is not None:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip() or len(raw) > 200:
+            raise Unauthenticated(
+                N_("The Authorization header must be 'Bearer TOKEN'."), code="not_authenticated"
+            )
+        token = session_service.load_token(ctx.db, raw.strip())
+        if token is None:
+            raise Unauthenticated(
+                N_("This token is not valid or has expired."), code="invalid_token"
+            )
+        ctx.token = token
+        ctx.member = token.member
+        return
+    from constitution.web.framework import _load_browser_session
+
+    _load_browser_session(ctx, database)
+    if ctx.session is not None and unsafe:
+        csrf = read_csrf_token(
+            ctx.settings.secret_key,
+            ctx.request.headers.get("x-csrf-token"),
+            max_age=ctx.settings.session_absolute_hours * 3600,
+        )
+        if csrf is None or not secrets.compare_digest(csrf.binding, ctx.session.csrf_secret):
+            raise Forbidden(
+                N_("Send the X-CSRF-Token header with a session cookie."), code="csrf_failed"
+            )

@@ -1,0 +1,293 @@
+"""The OpenAPI 3.1 document of API v1, served at /api/v1/openapi.json.
+
+A test checks that every API route is described here and every path here is routed.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.web.framework import Ctx, json_response
+
+ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
+GROUPS = {
+    "type": "object",
+    "properties": {
+        k: {"type": "string", "maxLength": 100} for k in ("party", "state_region", "ethnicity")
+    },
+    "additionalProperties": False,
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                },
+            }
+        },
+    },
+    "Member": {
+        "type": "object",
+        "required": ["id", "username", "display_name", "roles", "groups", "active"],
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "display_name": {"type": "string"},
+            "roles": {"type": "array", "items": ROLE},
+            "groups": GROUPS,
+            "active": {"type": "boolean"},
+            "language": {"type": "string", "enum": ["my", "en"]},
+            "totp_confirmed": {"type": "boolean"},
+        },
+    },
+    "Committee": {
+        "type": "object",
+        "required": ["id", "name", "members", "provisions"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "members": {"type": "array", "items": {"type": "integer"}},
+            "provisions": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "AuditEvent": {
+        "type": "object",
+        "required": ["seq", "at", "actor", "action", "object", "payload", "prev_hash", "hash"],
+        "properties": {
+            "seq": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": ["integer", "null"]},
+            "action": {"type": "string"},
+            "object": {"type": "string"},
+            "payload": {"type": "object"},
+            "prev_hash": {"type": "string"},
+            "hash": {"type": "string"},
+        },
+    },
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(status: str, schema: dict[str, Any] | None, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description}
+    if schema is not None:
+        response["content"] = {"application/json": {"schema": schema}}
+    return {status: response}
+
+
+def _errors(*statuses: str) -> dict[str, Any]:
+    return {
+        s: {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
+        for s in statuses
+    }
+
+
+def _op(
+    summary: str,
+    ok: dict[str, Any],
+    errors: tuple[str, ...],
+    *,
+    body: Any = None,
+    auth: bool = True,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": {**ok, **_errors(*errors)}}
+    if body is not None:
+        operation["requestBody"] = _body(body)
+    if not auth:
+        operation["security"] = []
+    if params:
+        operation["parameters"] = params
+    return operation
+
+
+def _obj(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+MEMBER_ID = {"name": "member_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+STR = {"type": "string"}
+AUTHED = ("401", "403")
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/api/v1/openapi.json": {
+            "get": _op(
+                "This document.", _ok("200", {"type": "object"}, "The document."), (), auth=False
+            )
+        },
+        "/api/v1/tokens": {
+            "post": _op(
+                "Log in: a bearer token for a username and password (and TOTP code).",
+                _ok(
+                    "201",
+                    _obj(["token", "member"], token=STR, member=_ref("Member")),
+                    "A new token.",
+                ),
+                ("400", "401", "413", "422", "429"),
+                body=_obj(["username", "password"], username=STR, password=STR, otp=STR),
+                auth=False,
+            )
+        },
+        "/api/v1/tokens/current": {
+            "delete": _op(
+                "End the token used for this request.", _ok("204", None, "Ended."), ("401", "422")
+            )
+        },
+        "/api/v1/me": {
+            "get": _op("The member herself.", _ok("200", _ref("Member"), "The member."), ("401",))
+        },
+        "/api/v1/me/totp": {
+            "post": _op(
+                "Start setting up a second factor (TOTP, RFC 6238).",
+                _ok(
+                    "201",
+                    _obj(["secret", "otpauth_uri"], secret=STR, otpauth_uri=STR),
+                    "A new secret.",
+                ),
+                ("401", "409"),
+            )
+        },
+        "/api/v1/me/totp/confirm": {
+            "post": _op(
+                "Confirm the second factor with a code.",
+                _ok("200", _ref("Member"), "Confirmed."),
+                ("400", "401", "409", "422"),
+                body=_obj(["otp"], otp=STR),
+            )
+        },
+        "/api/v1/invitations": {
+            "post": _op(
+                "Invite a member (admin).",
+                _ok(
+                    "201",
+                    _obj(
+                        ["token", "url", "expires_at"],
+                        token=STR,
+                        url=STR,
+                        expires_at={"type": "string", "format": "date-time"},
+                        id={"type": "integer"},
+                        username=STR,
+                    ),
+                    "The invitation; the link is shown only here.",
+                ),
+                ("400", *AUTHED, "409", "422"),
+                body=_obj(
+                    ["username", "display_name"],
+                    username=STR,
+                    display_name=STR,
+                    roles={"type": "array", "items": ROLE},
+                    groups=GROUPS,
+                ),
+            )
+        },
+        "/api/v1/invitations/accept": {
+            "post": _op(
+                "Accept an invitation by choosing a password.",
+                _ok("201", _obj(["member"], member=_ref("Member")), "The new member."),
+                ("400", "409", "422"),
+                body=_obj(["token", "password"], token=STR, password=STR),
+                auth=False,
+            )
+        },
+        "/api/v1/members": {
+            "get": _op(
+                "All members.",
+                _ok("200", {"type": "array", "items": _ref("Member")}, "The members."),
+                AUTHED,
+            )
+        },
+        "/api/v1/members/{member_id}": {
+            "patch": _op(
+                "Change a member's roles or disable her (admin); disabling ends her sessions.",
+                _ok("200", _ref("Member"), "The member."),
+                ("400", *AUTHED, "404", "409", "422"),
+                body={
+                    "type": "object",
+                    "properties": {
+                        "active": {"type": "boolean"},
+                        "roles": {"type": "array", "items": ROLE},
+                    },
+                    "additionalProperties": False,
+                },
+                params=[MEMBER_ID],
+            )
+        },
+        "/api/v1/committees": {
+            "get": _op(
+                "All committees.",
+                _ok("200", {"type": "array", "items": _ref("Committee")}, "The committees."),
+                AUTHED,
+            ),
+            "post": _op(
+                "Create a drafting committee (admin).",
+                _ok("201", _ref("Committee"), "The committee."),
+                ("400", *AUTHED, "409", "422"),
+                body=_obj(
+                    ["name"],
+                    name=STR,
+                    members={"type": "array", "items": {"type": "integer"}},
+                    provisions={"type": "array", "items": STR},
+                ),
+            ),
+        },
+        "/api/v1/audit": {
+            "get": _op(
+                "Audit events after a sequence number (admin).",
+                _ok("200", {"type": "array", "items": _ref("AuditEvent")}, "The events."),
+                (*AUTHED, "422"),
+                params=[
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 5000},
+                    },
+                ],
+            )
+        },
+    }
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Constitution drafting platform API",
+            "version": "1",
+            "description": 'JSON API v1. Errors: {"error": {"code", "message", '
+            '"field"?}}. Times are ISO 8601 UTC with Z.',
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": _paths(),
+    }
+
+
+def document(ctx: Ctx) -> Response:
+    return json_response(spec())

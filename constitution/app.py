@@ -1,0 +1,67 @@
+"""The ASGI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from constitution.db import Database, make_engine
+from constitution.routes import routes
+from constitution.security import BodyLimitMiddleware, SecurityHeadersMiddleware
+from constitution.settings import Settings
+from constitution.settings import load as load_settings
+from constitution.web.render import make_templates, plain_error
+
+log = logging.getLogger("constitution")
+
+LARGE_BODY_PATHS = ("/api/v1/documents",)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return plain_error(request, status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the log; the person gets a generic page.
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return plain_error(request, 500)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    settings = settings or load_settings()
+    database = database or Database(make_engine(settings.database_url, pool_size=settings.threads))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A few threads per worker: many threads on few cores thrash (see DESIGN.md).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        yield
+        database.engine.dispose()
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, production=settings.production),
+            Middleware(
+                BodyLimitMiddleware,
+                default=settings.max_body_bytes,
+                large=settings.max_import_bytes,
+                large_paths=LARGE_BODY_PATHS,
+            ),
+        ],
+        exception_handlers={HTTPException: http_exception, 500: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.templates = make_templates()
+    return app

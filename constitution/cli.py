@@ -1,0 +1,246 @@
+"""The ``constitution`` command."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from constitution.settings import PROJECT_ROOT, Settings, SettingsError, load
+
+# command -> one line of help; a test checks the README names each one.
+COMMANDS: dict[str, str] = {
+    "migrate": "bring the database to the newest schema",
+    "create-admin": "create the first administrator (password on standard input)",
+    "invite": "invite a member and print her one-time link",
+    "serve": "run the web server",
+    "verify": "check the audit chain; exit 1 naming the first failing event",
+    "backup": "write a consistent copy of the database while the server runs",
+    "sample": "load sample members and committees into an empty database",
+    "otp": "print the current second-factor code of a member (development only)",
+}
+
+
+def alembic_config(url: str) -> object:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["url"] = url
+    return config
+
+
+def migrate(settings: Settings) -> None:
+    from alembic import command
+
+    if settings.is_sqlite:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings.database_url), "head")  # type: ignore[arg-type]
+
+
+def _database(settings: Settings) -> object:
+    from constitution.db import Database, make_engine
+
+    return Database(make_engine(settings.database_url, pool_size=1))
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+    print("database is at the newest schema")
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.accounts.services import create_admin
+    from constitution.db import Database
+
+    if not args.password_stdin:
+        print("give --password-stdin and the password on standard input", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction() as db:
+        member = create_admin(db, settings, args.username, password)
+        print(
+            f"created admin {member.username} (id {member.id}); set up a second factor at "
+            "first login"
+        )
+    return 0
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from constitution.accounts.models import Member
+    from constitution.accounts.services import invite
+    from constitution.db import Database
+
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction() as db:
+        actor = db.scalar(select(Member).where(Member.username == args.by))
+        if actor is None:
+            print(f"no member named {args.by}", file=sys.stderr)
+            return 1
+        issued = invite(
+            db,
+            settings,
+            actor,
+            username=args.username,
+            display_name=args.display_name,
+            roles=args.role or ["member"],
+        )
+    base = settings.base_url or "http://127.0.0.1:8000"
+    print(f"{base.rstrip('/')}/invitations/{issued.token}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    # No access log: it would write every visitor's address.
+    uvicorn.run(
+        "constitution.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        proxy_headers=settings.production,
+        server_header=False,
+        date_header=False,
+    )
+    return 0
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.audit.services import verify
+    from constitution.db import Database
+
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction(write=False) as db:
+        result = verify(db)
+    if result.ok:
+        print(f"audit chain holds: {result.checked} events checked")
+        return 0
+    print(f"audit chain broken at event {result.failed_seq}: {result.reason}", file=sys.stderr)
+    return 1
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    target = Path(args.path)
+    if target.exists():
+        print(f"{target} exists; choose a new path", file=sys.stderr)
+        return 2
+    if settings.is_sqlite:
+        source_path = settings.database_url.split("///", 1)[1]
+        source = sqlite3.connect(source_path)
+        dest = sqlite3.connect(target)
+        with dest:
+            source.backup(dest)  # the online backup API: consistent while others write
+        dest.close()
+        source.close()
+    else:
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
+            print("pg_dump is needed to back up PostgreSQL", file=sys.stderr)
+            return 1
+        url = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+        subprocess.run(  # noqa: S603 - fixed program, arguments from the settings
+            [pg_dump, "--format=custom", f"--file={target}", url], check=True
+        )
+    print(f"backup written to {target}")
+    return 0
+
+
+def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.db import Database
+    from constitution.sample import load_sample
+
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction() as db:
+        report = load_sample(db, settings)
+    print(report)
+    return 0
+
+
+def cmd_otp(settings: Settings, args: argparse.Namespace) -> int:
+    import pyotp
+    from sqlalchemy import select
+
+    from constitution.accounts.models import Member
+    from constitution.db import Database
+
+    if settings.production:
+        print("this command only works in development", file=sys.stderr)
+        return 2
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction(write=False) as db:
+        member = db.scalar(select(Member).where(Member.username == args.username))
+        if member is None or not member.totp_secret:
+            print("no such member with a second factor", file=sys.stderr)
+            return 1
+        print(pyotp.TOTP(member.totp_secret).now())
+    return 0
+
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    top = argparse.ArgumentParser(prog="constitution", description="Constitution platform")
+    sub = top.add_subparsers(dest="command", required=True)
+    handlers: dict[str, Handler] = {}
+
+    def add(name: str, handler: Handler) -> argparse.ArgumentParser:
+        handlers[name] = handler
+        return sub.add_parser(name, help=COMMANDS[name])
+
+    add("migrate", cmd_migrate)
+    p = add("create-admin", cmd_create_admin)
+    p.add_argument("--username", required=True)
+    p.add_argument("--password-stdin", action="store_true")
+    p = add("invite", cmd_invite)
+    p.add_argument("--by", required=True, help="username of the inviting admin")
+    p.add_argument("--username", required=True)
+    p.add_argument("--display-name", required=True)
+    p.add_argument("--role", action="append", choices=["member", "chair", "secretariat", "admin"])
+    p = add("serve", cmd_serve)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    add("verify", cmd_verify)
+    p = add("backup", cmd_backup)
+    p.add_argument("path")
+    add("sample", cmd_sample)
+    p = add("otp", cmd_otp)
+    p.add_argument("username")
+    return top, handlers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from constitution.errors import DomainError
+
+    top, handlers = parser()
+    args = top.parse_args(argv)
+    try:
+        settings = load()
+        return handlers[args.command](settings, args)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        where = f" ({error.field})" if error.field else ""
+        print(f"refused{where}: {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

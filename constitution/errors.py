@@ -1,0 +1,64 @@
+"""Errors a service raises when it refuses; the web and API layers turn them into pages/JSON.
+
+Messages are English message ids, marked with ``N_`` so that Babel extracts them; the web
+layer translates them into the reader's language.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it now."""
+    return message
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        keep_changes: bool = False,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        # True when what the service wrote before refusing must still be committed
+        # (a failed login counts towards the lock).
+        self.keep_changes = keep_changes
+        if code is not None:
+            self.code = code
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "throttled"

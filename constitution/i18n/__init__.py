@@ -1,0 +1,67 @@
+"""Interface translations: gettext catalogs read from the .po files under translations/.
+
+The interface language lives in a context variable set for each request; templates and
+views call ``gettext`` (``_``) which reads it. English is the source language.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextvars import ContextVar
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+LANGUAGES = ("my", "en")
+DEFAULT_LANGUAGE = "my"
+LANGUAGE_NAMES = {"my": "မြန်မာ", "en": "English"}
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@functools.cache
+def catalog(language: str) -> dict[str, str]:
+    """msgid -> msgstr for one language; fuzzy and empty entries are left out."""
+    path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=language)
+    return {
+        str(m.id): str(m.string)
+        for m in po
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
+
+
+def gettext(message: str) -> str:
+    language = current_language.get()
+    if language == "en":
+        return message
+    return catalog(language).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick my or en from an Accept-Language header; Burmese when nothing says otherwise."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for part in accept_language.split(",")[:20]:
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower().split("-")[0]
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag in LANGUAGES and q > best_q:
+            best, best_q = tag, q
+    return best

@@ -1,0 +1,135 @@
+"""Every URL of the platform, in one table. Names are ``domain.action``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from constitution.accounts import admin_views, views
+from constitution.api import accounts as api_accounts
+from constitution.api import openapi
+from constitution.web.framework import Access, ViewFn, api_error, make_endpoint
+from constitution.web.render import STATIC_DIR, render_page_error
+
+A = Access
+
+
+def page(
+    path: str,
+    view: ViewFn,
+    name: str,
+    access: Access,
+    methods: tuple[str, ...] = ("GET",),
+) -> Route:
+    endpoint = make_endpoint(view, access=access, kind="page", render_error=render_page_error)
+    return Route(path, endpoint, name=name, methods=list(methods))
+
+
+def api(
+    path: str,
+    view: ViewFn,
+    name: str,
+    access: Access,
+    methods: tuple[str, ...] = ("GET",),
+) -> Route:
+    endpoint = make_endpoint(
+        view, access=access, kind="api", render_error=lambda _ctx, error: api_error(error)
+    )
+    return Route("/api/v1" + path, endpoint, name=name, methods=list(methods))
+
+
+POST = ("POST",)
+
+PAGE_ROUTES: list[Route] = [
+    page("/", views.home, "home", A.PUBLIC),
+    page("/login", views.login_form, "accounts.login_form", A.PUBLIC),
+    page("/login", views.login, "accounts.login", A.PUBLIC, POST),
+    page("/login/totp", views.totp_login_form, "accounts.totp_login_form", A.PUBLIC),
+    page("/login/totp", views.totp_login, "accounts.totp_login", A.PUBLIC, POST),
+    page("/logout", views.logout, "accounts.logout", A.PUBLIC, POST),
+    page(
+        "/logout/everywhere", views.logout_everywhere, "accounts.logout_everywhere", A.PARTIAL, POST
+    ),
+    page("/language", views.set_language, "accounts.language", A.PUBLIC, POST),
+    page("/invitations/{token}", views.accept_form, "accounts.accept_form", A.PUBLIC),
+    page("/invitations/{token}", views.accept, "accounts.accept", A.PUBLIC, POST),
+    page("/account", views.account, "accounts.account", A.MEMBER),
+    page("/account/totp", views.totp_setup_form, "accounts.totp_form", A.PARTIAL),
+    page("/account/totp/start", views.totp_start, "accounts.totp_start", A.PARTIAL, POST),
+    page("/account/totp/confirm", views.totp_confirm, "accounts.totp_confirm", A.PARTIAL, POST),
+    page("/admin/members", admin_views.members, "admin.members", A.ADMIN),
+    page("/admin/members/{member_id:int}", admin_views.member_form, "admin.member", A.ADMIN),
+    page(
+        "/admin/members/{member_id:int}",
+        admin_views.member_update,
+        "admin.member_update",
+        A.ADMIN,
+        POST,
+    ),
+    page("/admin/invitations", admin_views.invitations, "admin.invitations", A.ADMIN),
+    page(
+        "/admin/invitations",
+        admin_views.invitation_create,
+        "admin.invitation_create",
+        A.ADMIN,
+        POST,
+    ),
+    page(
+        "/admin/invitations/{invitation_id:int}/revoke",
+        admin_views.invitation_revoke,
+        "admin.invitation_revoke",
+        A.ADMIN,
+        POST,
+    ),
+    page("/admin/committees", admin_views.committee_list, "admin.committees", A.ADMIN),
+    page("/admin/committees", admin_views.committee_save, "admin.committee_create", A.ADMIN, POST),
+    page(
+        "/admin/committees/{committee_id:int}",
+        admin_views.committee_form,
+        "admin.committee",
+        A.ADMIN,
+    ),
+    page(
+        "/admin/committees/{committee_id:int}",
+        admin_views.committee_save,
+        "admin.committee_update",
+        A.ADMIN,
+        POST,
+    ),
+]
+
+API_ROUTES: list[Route] = [
+    api("/openapi.json", openapi.document, "api.openapi", A.PUBLIC),
+    api("/tokens", api_accounts.token_create, "api.tokens.create", A.PUBLIC, POST),
+    api("/tokens/current", api_accounts.token_delete, "api.tokens.delete", A.PARTIAL, ("DELETE",)),
+    api("/me", api_accounts.me, "api.me", A.PARTIAL),
+    api("/me/totp", api_accounts.totp_create, "api.me.totp", A.PARTIAL, POST),
+    api("/me/totp/confirm", api_accounts.totp_confirm, "api.me.totp_confirm", A.PARTIAL, POST),
+    api("/invitations", api_accounts.invitation_create, "api.invitations.create", A.ADMIN, POST),
+    api(
+        "/invitations/accept",
+        api_accounts.invitation_accept,
+        "api.invitations.accept",
+        A.PUBLIC,
+        POST,
+    ),
+    api("/members", api_accounts.member_list, "api.members.list", A.MEMBER),
+    api(
+        "/members/{member_id:int}",
+        api_accounts.member_update,
+        "api.members.update",
+        A.ADMIN,
+        ("PATCH",),
+    ),
+    api("/committees", api_accounts.committee_list, "api.committees.list", A.MEMBER),
+    api("/committees", api_accounts.committee_create, "api.committees.create", A.ADMIN, POST),
+    api("/audit", api_accounts.audit_list, "api.audit.list", A.ADMIN),
+]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        *PAGE_ROUTES,
+        *API_ROUTES,
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]

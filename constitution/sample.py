@@ -1,0 +1,76 @@
+"""Sample content for a development database: members with one-time passwords, committees."""
+
+from __future__ import annotations
+
+import secrets
+
+import pyotp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from constitution.accounts.committees import save_committee
+from constitution.accounts.models import Member
+from constitution.accounts.passwords import hash_password
+from constitution.audit.services import record
+from constitution.settings import Settings
+
+# Pseudonymous sample members; nobody real.
+SAMPLE_MEMBERS = [
+    ("admin", "စီမံသူ (Admin)", ["member", "admin"], {}),
+    ("chair", "ဥက္ကဋ္ဌ (Chair)", ["member", "chair"], {}),
+    ("secretariat", "အတွင်းရေးမှူး (Secretariat)", ["member", "secretariat"], {}),
+    ("nandar", "နန္ဒာ", ["member"], {"state_region": "Mandalay"}),
+    ("hkawng", "ခေါင်လု", ["member"], {"state_region": "Kachin", "ethnicity": "Kachin"}),
+    ("mon", "မွန်မေ", ["member"], {"state_region": "Mon", "ethnicity": "Mon"}),
+]
+
+
+def load_sample(db: Session, settings: Settings) -> str:
+    """Fill an empty database; returns what to print (the one-time passwords)."""
+    if db.scalar(select(func.count(Member.id))):
+        return "the database already has members; no sample loaded"
+    lines = ["Sample members (passwords are shown once; keep them):"]
+    created: dict[str, Member] = {}
+    for username, display, roles, groups in SAMPLE_MEMBERS:
+        password = secrets.token_urlsafe(12)
+        member = Member(
+            username=username,
+            display_name=display,
+            roles=roles,
+            password_hash=hash_password(settings, password),
+            active=True,
+            language="my",
+            **groups,
+        )
+        extra = ""
+        if len(roles) > 1:
+            member.totp_secret = pyotp.random_base32()
+            member.totp_confirmed = True
+            extra = f"  second factor secret {member.totp_secret} (`constitution otp {username}`)"
+        db.add(member)
+        db.flush()
+        record(
+            db,
+            "member.created",
+            f"member:{member.id}",
+            actor_id=None,
+            payload={"username": username, "roles": roles, "via": "sample"},
+        )
+        created[username] = member
+        lines.append(f"  {username:12} {password}{extra}")
+    admin = created["admin"]
+    save_committee(
+        db,
+        admin,
+        name="Committee on Fundamental Rights",
+        members=[created["nandar"].id, created["mon"].id],
+        provisions=["part-2"],
+    )
+    save_committee(
+        db,
+        admin,
+        name="Committee on Federal Structure",
+        members=[created["hkawng"].id, created["chair"].id],
+        provisions=["part-3"],
+    )
+    return "\n".join(lines)

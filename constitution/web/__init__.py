@@ -1,0 +1,1 @@
+"""The web layer: request handling, templates, static files."""

@@ -1,0 +1,369 @@
+"""How a request becomes a call to a view: one transaction, the member, the language, CSRF.
+
+A view is a plain function ``view(ctx) -> Response`` that runs in the worker thread pool.
+``page(...)`` wraps it for HTML, ``api(...)`` for JSON. The wrapper reads the body (in the
+event loop), then in a worker thread opens one database transaction, loads the member from
+the session cookie or bearer token, checks access and CSRF, calls the view, and commits;
+on any error it rolls back (keeping only what a refusal asks to keep) and answers with a
+clear page or error JSON.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from constitution import i18n
+from constitution.accounts import sessions as session_service
+from constitution.accounts.models import AuthSession, Member, Role, UsedFormToken
+from constitution.db import Database, utcnow
+from constitution.errors import N_, DomainError, Forbidden, Unauthenticated
+from constitution.security import cross_site, make_csrf_token, read_csrf_token
+from constitution.settings import Settings
+
+log = logging.getLogger("constitution")
+
+SESSION_COOKIE_DEV = "session"
+SESSION_COOKIE_PROD = "__Host-session"
+ANON_COOKIE = "anon"
+LANG_COOKIE = "lang"
+FLASH_COOKIE = "flash"
+MAX_FORM_FIELDS = 200
+
+
+class Access(enum.Enum):
+    """Who may reach a view."""
+
+    PUBLIC = "public"  # anybody, logged in or not
+    ANONYMOUS = "anonymous"  # only people not logged in (login form); others are redirected
+    PARTIAL = "partial"  # logged in, even before the second factor is done or set up
+    MEMBER = "member"
+    CHAIR = "chair"
+    SECRETARIAT = "secretariat"
+    ADMIN = "admin"
+
+
+ROLE_FOR_ACCESS = {
+    Access.CHAIR: Role.CHAIR,
+    Access.SECRETARIAT: Role.SECRETARIAT,
+    Access.ADMIN: Role.ADMIN,
+}
+
+
+@dataclass
+class Ctx:
+    """Everything a view needs about its request."""
+
+    request: Request
+    settings: Settings
+    db: Session
+    lang: str
+    member: Member | None = None
+    session: AuthSession | None = None
+    token: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+    form_lists: dict[str, list[str]] = field(default_factory=dict)
+    body: Any = None
+    cookies: list[tuple[str, str, int | None]] = field(default_factory=list)
+    anon_binding: str | None = None
+
+    def _(self, message: str) -> str:
+        return i18n.gettext(message)
+
+    def csrf_token(self) -> str:
+        if self.session is not None:
+            binding = self.session.csrf_secret
+        else:
+            if self.anon_binding is None:
+                self.anon_binding = secrets.token_hex(16)
+                self.set_cookie(ANON_COOKIE, self._signer("anon").dumps(self.anon_binding), None)
+            binding = self.anon_binding
+        return make_csrf_token(self.settings.secret_key, binding)
+
+    def _signer(self, purpose: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self.settings.secret_key, salt=purpose)
+
+    def set_cookie(self, name: str, value: str, max_age: int | None) -> None:
+        self.cookies.append((name, value, max_age))
+
+    def flash(self, message: str) -> None:
+        self.set_cookie(FLASH_COOKIE, self._signer("flash").dumps(message), 300)
+
+    def redirect(self, url: str, message: str | None = None) -> Response:
+        if message:
+            self.flash(message)
+        return RedirectResponse(url, status_code=303)
+
+    def url(self, name: str, **params: Any) -> str:
+        return str(self.request.url_for(name, **params).path)
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return SESSION_COOKIE_PROD if settings.production else SESSION_COOKIE_DEV
+
+
+def _apply_cookies(ctx: Ctx, response: Response) -> Response:
+    secure = ctx.settings.production
+    for name, value, max_age in ctx.cookies:
+        if name == "session":
+            name = session_cookie_name(ctx.settings)
+        if value == "":
+            response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
+        else:
+            response.set_cookie(
+                name,
+                value,
+                max_age=max_age,
+                path="/",
+                secure=secure,
+                httponly=True,
+                samesite="lax",
+            )
+    return response
+
+
+def _unsign(settings: Settings, purpose: str, value: str | None) -> str | None:
+    if not value or len(value) > 500:
+        return None
+    try:
+        result = URLSafeSerializer(settings.secret_key, salt=purpose).loads(value)
+    except BadSignature:
+        return None
+    return result if isinstance(result, str) else None
+
+
+def _load_browser_session(ctx: Ctx, database: Database) -> None:
+    raw = _unsign(
+        ctx.settings, "session", ctx.request.cookies.get(session_cookie_name(ctx.settings))
+    )
+    if raw is None:
+        return
+    state = session_service.load_session(ctx.db, ctx.settings, raw)
+    if state.session is None:
+        ctx.set_cookie("session", "", None)
+    else:
+        ctx.session = state.session
+        ctx.member = state.session.member
+    if state.needs_write:
+        # A separate short write: the request's own transaction may be read-only.
+        with database.transaction(write=True) as db:
+            session_service.touch_or_expire(db, ctx.settings, raw)
+
+
+def _choose_language(ctx: Ctx) -> str:
+    if ctx.member is not None:
+        return ctx.member.language
+    cookie = ctx.request.cookies.get(LANG_COOKIE)
+    if cookie in i18n.LANGUAGES:
+        return cookie
+    return i18n.negotiate(ctx.request.headers.get("accept-language"))
+
+
+def _check_access(ctx: Ctx, access: Access) -> None:
+    if access in (Access.PUBLIC, Access.ANONYMOUS):
+        return
+    if ctx.member is None or (ctx.session is not None and not ctx.session.second_factor_ok):
+        raise Unauthenticated(N_("Please log in."), code="not_authenticated")
+    if access is Access.PARTIAL:
+        return
+    if ctx.member.needs_totp:
+        raise Forbidden(
+            N_("Your role requires a second factor. Set it up first."), code="totp_required"
+        )
+    role = ROLE_FOR_ACCESS.get(access)
+    if role is not None and not ctx.member.has_role(role):
+        raise Forbidden(N_("You are not allowed to see this page."))
+
+
+def _spend_form_token(ctx: Ctx) -> None:
+    """CSRF: same site, a valid token bound to this browser, and (logged in) used only once."""
+    request = ctx.request
+    if cross_site(request.headers, request.url.netloc):
+        raise Forbidden(
+            N_("This form was sent from another site and was refused."), code="cross_site"
+        )
+    token = read_csrf_token(
+        ctx.settings.secret_key,
+        ctx.form.get("csrf_token"),
+        max_age=ctx.settings.session_absolute_hours * 3600,
+    )
+    if ctx.session is not None:
+        binding = ctx.session.csrf_secret
+    else:
+        binding = _unsign(ctx.settings, "anon", request.cookies.get(ANON_COOKIE)) or ""
+        ctx.anon_binding = binding or None
+    if token is None or not binding or not secrets.compare_digest(token.binding, binding):
+        raise Forbidden(
+            N_(
+                "This form has expired or did not come from this site. Reload the page and "
+                "try again."
+            ),
+            code="csrf_failed",
+        )
+    if ctx.session is not None:
+        ctx.db.add(UsedFormToken(session_id=ctx.session.id, nonce=token.nonce))
+        try:
+            with ctx.db.begin_nested():
+                ctx.db.flush()
+        except IntegrityError:
+            raise FormAlreadySent from None
+
+
+class FormAlreadySent(DomainError):
+    status = 409
+    code = "form_already_sent"
+
+    def __init__(self) -> None:
+        super().__init__(N_("This form was already sent; it was not done a second time."))
+
+
+ViewFn = Callable[[Ctx], Response]
+ErrorRenderer = Callable[[Ctx, DomainError], Response]
+
+
+async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[str]]]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if content_type != "application/x-www-form-urlencoded":
+        return {}, {}
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(
+            text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, strict_parsing=False
+        )
+    except (UnicodeDecodeError, ValueError):
+        return {}, {}
+    single: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for key, value in pairs:
+        single.setdefault(key, value)
+        lists.setdefault(key, []).append(value)
+    return single, lists
+
+
+def make_endpoint(
+    view: ViewFn,
+    *,
+    access: Access,
+    kind: str,
+    render_error: ErrorRenderer,
+    csrf: bool = True,
+) -> Callable[[Request], Any]:
+    """Wrap ``view``; ``kind`` is "page" or "api" (which decides body parsing and auth)."""
+
+    async def endpoint(request: Request) -> Response:
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+        form: tuple[dict[str, str], dict[str, list[str]]] = ({}, {})
+        raw_body = b""
+        if unsafe:
+            if kind == "page":
+                form = await _read_form(request)
+            else:
+                raw_body = await request.body()
+        try:
+            return await run_in_threadpool(_run, request, form, raw_body, unsafe)
+        except Exception:
+            # Logged without the request's address; the person gets a generic page.
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            from constitution.web.render import plain_error
+
+            return plain_error(request, 500)
+
+    def _run(
+        request: Request,
+        form: tuple[dict[str, str], dict[str, list[str]]],
+        raw_body: bytes,
+        unsafe: bool,
+    ) -> Response:
+        settings: Settings = request.app.state.settings
+        database: Database = request.app.state.database
+        token_lang = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
+        try:
+            with database.write() if unsafe else database.read() as db:
+                ctx = Ctx(
+                    request=request,
+                    settings=settings,
+                    db=db,
+                    lang=i18n.DEFAULT_LANGUAGE,
+                    form=form[0],
+                    form_lists=form[1],
+                )
+                response = _handle(ctx, database, unsafe, raw_body)
+            return _apply_cookies(ctx, response)
+        finally:
+            i18n.current_language.reset(token_lang)
+
+    def _handle(ctx: Ctx, database: Database, unsafe: bool, raw_body: bytes) -> Response:
+        db = ctx.db
+        db.begin()
+        try:
+            if kind == "api":
+                from constitution.api.auth import authenticate_api
+
+                authenticate_api(ctx, database, unsafe)
+            else:
+                _load_browser_session(ctx, database)
+            ctx.lang = _choose_language(ctx)
+            i18n.current_language.set(ctx.lang)
+            if kind == "api" and unsafe:
+                from constitution.api.auth import parse_json
+
+                ctx.body = parse_json(raw_body)
+            _check_access(ctx, access)
+            if unsafe and csrf and kind == "page":
+                _spend_form_token(ctx)
+            response = view(ctx)
+            db.commit()
+            return response
+        except DomainError as error:
+            if error.keep_changes:
+                db.commit()
+            else:
+                db.rollback()
+            return render_error(ctx, error)
+        except BaseException:
+            db.rollback()
+            raise
+
+    endpoint.__name__ = getattr(view, "__name__", "endpoint")
+    endpoint.__doc__ = view.__doc__
+    return endpoint
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return JSONResponse(data, status_code=status)
+
+
+def api_error(error: DomainError) -> Response:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.field:
+        body["field"] = error.field
+    return JSONResponse({"error": body}, status_code=error.status)
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+__all__ = [
+    "Access",
+    "Ctx",
+    "FormAlreadySent",
+    "api_error",
+    "json_response",
+    "make_endpoint",
+    "utcnow",
+]
