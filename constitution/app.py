@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # A few threads per worker: many threads on few cores thrash (see DESIGN.md).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
-        database.engine.dispose()
+        database.close()
 
     app = Starlette(
         routes=routes(),

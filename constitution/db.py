@@ -104,6 +104,9 @@ class Database:
             bind=engine.execution_options(immediate=True), expire_on_commit=False
         )
 
+    def close(self) -> None:
+        self.engine.dispose()
+
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
         factory = self.write if write else self.read
