@@ -28,7 +28,7 @@ SAMPLE_MEMBERS = [
 def load_sample(db: Session, settings: Settings) -> str:
     """Fill an empty database; returns what to print (the one-time passwords)."""
     if db.scalar(select(func.count(Member.id))):
-        return "the database already has members; no sample loaded"
+        return "the database already has members; no sample loaded (delete var/ to start afresh)"
     lines = ["Sample members (passwords are shown once; keep them):"]
     created: dict[str, Member] = {}
     for username, display, roles, groups in SAMPLE_MEMBERS:
@@ -46,7 +46,7 @@ def load_sample(db: Session, settings: Settings) -> str:
         if len(roles) > 1:
             member.totp_secret = pyotp.random_base32()
             member.totp_confirmed = True
-            extra = f"  second factor secret {member.totp_secret} (`constitution otp {username}`)"
+            extra = f"  second factor: .venv/bin/constitution otp {username}"
         db.add(member)
         db.flush()
         record(

@@ -1,0 +1,19 @@
+"""Run every benchmark: python -m bench (make bench)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bench import bench_accounts
+from bench.common import machine
+
+
+def main() -> None:
+    print(f"Benchmarks, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"Machine: {machine()}")
+    print("Figures are medians of repeated runs.")
+    bench_accounts.run()
+
+
+if __name__ == "__main__":
+    main()
