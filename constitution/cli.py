@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from constitution.errors import DomainError
 from constitution.settings import PROJECT_ROOT, Settings, SettingsError, load
 
 # command -> one line of help; a test checks the README names each one.
@@ -20,7 +22,9 @@ COMMANDS: dict[str, str] = {
     "serve": "run the web server",
     "verify": "check the audit chain; exit 1 naming the first failing event",
     "backup": "write a consistent copy of the database while the server runs",
-    "sample": "load sample members and committees into an empty database",
+    "sample": "load sample members, committees and the sample draft into an empty database",
+    "import": "create a document from a JSON file (or the Markdown format, .md)",
+    "export": "write one revision of a document as JSON or Markdown",
     "otp": "print the current second-factor code of a member (development only)",
 }
 
@@ -191,6 +195,65 @@ def cmd_otp(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.db import Database
+    from constitution.texts.formats import from_markdown, markdown_error_line
+    from constitution.texts.services import create_document
+    from constitution.texts.validation import Notices, clean_document
+
+    path = Path(args.file)
+    try:
+        source = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        print(f"cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError as error:
+        print(f"{path} is not valid UTF-8 (byte {error.start})", file=sys.stderr)
+        return 1
+    notices = Notices()
+    if path.suffix.lower() in (".md", ".markdown"):
+        body = from_markdown(source)
+        try:
+            data = clean_document(body, notices)
+        except DomainError as error:
+            raise markdown_error_line(body, error) from None
+    else:
+        try:
+            body = json.loads(source)
+        except json.JSONDecodeError as error:
+            print(f"{path} is not valid JSON: line {error.lineno}: {error.msg}", file=sys.stderr)
+            return 1
+        data = clean_document(body, notices)
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction() as db:
+        document = create_document(db, None, data)
+        print(f"imported {document.slug}: {len(data.provisions)} provisions, revision 1")
+    for notice in notices.items:
+        print(f"note: {notice['field']} was converted from Zawgyi to Unicode")
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.db import Database
+    from constitution.texts.formats import document_json, to_markdown
+    from constitution.texts.services import check_rev, get_document, versions_at
+
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction(write=False) as db:
+        document = get_document(db, args.slug)
+        rev = check_rev(document, args.rev)
+        rows = versions_at(db, document, rev)
+        if args.format == "json":
+            text = json.dumps(document_json(document, rows), ensure_ascii=False, indent=1) + "\n"
+        else:
+            text = to_markdown(document, rows)
+    Path(args.output).write_text(text, encoding="utf-8")
+    print(f"wrote {document.slug} revision {rev} to {args.output}")
+    return 0
+
+
 Handler = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -220,14 +283,19 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p = add("backup", cmd_backup)
     p.add_argument("path")
     add("sample", cmd_sample)
+    p = add("import", cmd_import)
+    p.add_argument("file")
+    p = add("export", cmd_export)
+    p.add_argument("slug")
+    p.add_argument("--format", choices=["json", "markdown"], default="json")
+    p.add_argument("--rev", type=int)
+    p.add_argument("--output", required=True)
     p = add("otp", cmd_otp)
     p.add_argument("username")
     return top, handlers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from constitution.errors import DomainError
-
     top, handlers = parser()
     args = top.parse_args(argv)
     try:

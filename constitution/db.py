@@ -42,6 +42,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# The largest id a request may name: it fits an INTEGER column on every engine.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

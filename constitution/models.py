@@ -13,6 +13,13 @@ from constitution.accounts.models import (
 )
 from constitution.audit.models import AuditEvent, AuditHead
 from constitution.db import Base
+from constitution.texts.models import (
+    Document,
+    Provision,
+    ProvisionVersion,
+    Revision,
+    SearchEntry,
+)
 
 metadata = Base.metadata
 
@@ -24,9 +31,14 @@ __all__ = [
     "Committee",
     "CommitteeMember",
     "CommitteeProvision",
+    "Document",
     "Invitation",
     "LoginThrottle",
     "Member",
+    "Provision",
+    "ProvisionVersion",
+    "Revision",
+    "SearchEntry",
     "UsedFormToken",
     "metadata",
 ]

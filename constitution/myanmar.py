@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,11 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def _detector() -> Any:
     from myanmartools import ZawgyiDetector
 
-    return ZawgyiDetector()
+    # myanmartools loads its model with importlib.resources.open_binary, which warns as
+    # deprecated on Python 3.11+; the warning concerns the library, not this code.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ZawgyiDetector()
 
 
 @functools.cache
@@ -59,10 +64,19 @@ class CleanText:
 
 
 def clean(text: str) -> CleanText:
-    """Convert Zawgyi to Unicode when detected, then NFC-normalise."""
-    if is_zawgyi(text):
-        return CleanText(zawgyi_to_unicode(text), True)
-    return CleanText(nfc(text), False)
+    """Convert Zawgyi to Unicode when detected, then NFC-normalise.
+
+    A conversion is kept only when it changes the text and its result no longer looks like
+    Zawgyi. The model takes some Unicode for Zawgyi (`သမ္မတ ။ ။ ။`, `ဘာသာစကား`); such text
+    is left as it is instead of being mangled, and cleaning clean text changes nothing.
+    """
+    normal = nfc(text)
+    for candidate in dict.fromkeys((text, normal)):
+        if is_zawgyi(candidate):
+            converted = zawgyi_to_unicode(candidate)
+            if converted != normal and not is_zawgyi(converted):
+                return CleanText(converted, True)
+    return CleanText(normal, False)
 
 
 def has_control_characters(text: str) -> bool:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from constitution.accounts import admin_views, views
 from constitution.api import accounts as api_accounts
 from constitution.api import openapi
+from constitution.api import texts as api_texts
+from constitution.texts import views as text_views
 from constitution.web.framework import Access, ViewFn, api_error, make_endpoint
 from constitution.web.render import STATIC_DIR, render_page_error
 
 A = Access
+
+
+class IdConvertor(IntegerConvertor):
+    """A row id in a path: at most 9 digits, so it fits an INTEGER column on every engine
+    (a longer number is a 404, not an overflow or a 500 in ``int()``)."""
+
+    regex = "[0-9]{1,9}"
+
+
+# Every ``{name:int}`` below is a row id; registered before the table is built.
+register_url_convertor("int", IdConvertor())
 
 
 def page(
@@ -57,6 +71,13 @@ PAGE_ROUTES: list[Route] = [
     page("/account/totp", views.totp_setup_form, "accounts.totp_form", A.PARTIAL),
     page("/account/totp/start", views.totp_start, "accounts.totp_start", A.PARTIAL, POST),
     page("/account/totp/confirm", views.totp_confirm, "accounts.totp_confirm", A.PARTIAL, POST),
+    page("/documents", text_views.documents, "texts.documents", A.MEMBER),
+    page("/documents/{slug}", text_views.contents, "texts.contents", A.MEMBER),
+    page("/documents/{slug}/read", text_views.read, "texts.read", A.MEMBER),
+    page("/documents/{slug}/p/{key}", text_views.provision, "texts.provision", A.MEMBER),
+    page("/documents/{slug}/revisions", text_views.revision_list, "texts.revisions", A.MEMBER),
+    page("/documents/{slug}/compare", text_views.compare_page, "texts.compare", A.MEMBER),
+    page("/documents/{slug}/search", text_views.search_page, "texts.search", A.MEMBER),
     page("/admin/members", admin_views.members, "admin.members", A.ADMIN),
     page("/admin/members/{member_id:int}", admin_views.member_form, "admin.member", A.ADMIN),
     page(
@@ -124,6 +145,16 @@ API_ROUTES: list[Route] = [
     api("/committees", api_accounts.committee_list, "api.committees.list", A.MEMBER),
     api("/committees", api_accounts.committee_create, "api.committees.create", A.ADMIN, POST),
     api("/audit", api_accounts.audit_list, "api.audit.list", A.ADMIN),
+    api("/documents", api_texts.document_list, "api.documents.list", A.MEMBER),
+    api("/documents", api_texts.document_create, "api.documents.create", A.EDITOR, POST),
+    api("/documents/{slug}", api_texts.document_detail, "api.documents.detail", A.MEMBER),
+    api("/documents/{slug}/revisions", api_texts.revision_list, "api.revisions.list",
+        A.MEMBER),
+    api("/documents/{slug}/revisions", api_texts.revision_create, "api.revisions.create",
+        A.EDITOR, POST),
+    api("/documents/{slug}/compare", api_texts.compare_view, "api.documents.compare",
+        A.MEMBER),
+    api("/documents/{slug}/search", api_texts.search_view, "api.documents.search", A.MEMBER),
 ]
 
 

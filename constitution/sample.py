@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 
 import pyotp
 from sqlalchemy import func, select
@@ -13,6 +15,8 @@ from constitution.accounts.models import Member
 from constitution.accounts.passwords import hash_password
 from constitution.audit.services import record
 from constitution.settings import Settings
+
+SAMPLE_DRAFT = Path(__file__).resolve().parent / "sample_data" / "draft.json"
 
 # Pseudonymous sample members; nobody real.
 SAMPLE_MEMBERS = [
@@ -73,4 +77,14 @@ def load_sample(db: Session, settings: Settings) -> str:
         members=[created["hkawng"].id, created["chair"].id],
         provisions=["part-3"],
     )
+    draft = SAMPLE_DRAFT
+    if draft.exists():
+        from constitution.texts.services import create_document
+        from constitution.texts.validation import Notices, clean_document
+
+        data = clean_document(json.loads(draft.read_text(encoding="utf-8")), Notices())
+        document = create_document(db, None, data)
+        lines.append(
+            f"Sample draft: /documents/{document.slug} ({len(data.provisions)} provisions)"
+        )
     return "\n".join(lines)

@@ -11,17 +11,26 @@ from constitution.models import metadata
 config = context.config
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:
+    """Indexes that exist on one engine only (pg_trgm) are managed by hand in migrations."""
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
+
+
+OPTIONS = {"target_metadata": metadata, "render_as_batch": True, "include_object": include_object}
+
+
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=connection, **OPTIONS)
         with context.begin_transaction():
             context.run_migrations()
         return
     url = config.attributes.get("url") or settings_module.load().database_url
     engine = make_engine(url, pool_size=1)
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=conn, **OPTIONS)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

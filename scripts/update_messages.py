@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -30,6 +31,19 @@ ROOT = Path(__file__).resolve().parent.parent
 MAPPING = ROOT / "babel.cfg"
 TRANSLATIONS = ROOT / "constitution" / "translations"
 LANGUAGES = ("my",)
+# Burmese has no grammatical number; Babel's locale data would otherwise give two forms.
+HEADERS = {
+    "my": [
+        ("Plural-Forms", "nplurals=1; plural=0;"),
+        ("Language-Team", "Burmese"),
+    ],
+}
+HEADER_COMMENT = """\
+# {name} interface translation of the constitution drafting platform.
+# English is the source language. Run `make messages`, then translate
+# every empty or fuzzy entry and drop its fuzzy flag. Write NFC Unicode,
+# never Zawgyi, and keep every %(name)s placeholder as it is.
+#"""
 PROJECT = "constitution"
 # Header lines that change on every run; ignored when deciding whether anything changed.
 DATE_HEADERS = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
@@ -81,6 +95,11 @@ def _nfc(value: str | tuple[str, ...] | list[str]) -> str | tuple[str, ...] | li
     return type(value)(unicodedata.normalize("NFC", part) for part in value)
 
 
+def _version() -> str:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return str(tomllib.load(handle)["project"]["version"])
+
+
 def updated_catalog(template: Catalog, language: str) -> Catalog:
     """The language's catalog merged with ``template``; every translation NFC-normalised."""
     path = po_path(language)
@@ -89,8 +108,12 @@ def updated_catalog(template: Catalog, language: str) -> Catalog:
             catalog = read_po(handle, locale=language)
     else:
         catalog = Catalog(locale=language, project=PROJECT, charset="utf-8", fuzzy=False)
+        name = catalog.locale.english_name if catalog.locale else language
+        catalog.header_comment = HEADER_COMMENT.format(name=name)
     catalog.update(template, update_header_comment=False)
+    catalog.mime_headers = HEADERS.get(language, [])
     catalog.project = PROJECT
+    catalog.version = _version()
     catalog.charset = "utf-8"
     catalog.fuzzy = False
     for message in list(catalog) + list(catalog.obsolete.values()):

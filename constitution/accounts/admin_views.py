@@ -61,7 +61,7 @@ def _invitations_context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
         "roles": ROLES,
         "error": None,
         "field": None,
-        "values": {},
+        "values": dict.fromkeys(("username", "display_name", *services.GROUP_FIELDS), ""),
         "now": utcnow(),
     }
     context.update(extra)
@@ -136,7 +136,7 @@ def committee_form(ctx: Ctx) -> Response:
 def _committee_values(ctx: Ctx) -> dict[str, Any]:
     ids: set[int] = set()
     for raw in ctx.form_lists.get("members", []):
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
             ids.add(int(raw))
     return {
         "name": ctx.form.get("name", ""),

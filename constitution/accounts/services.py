@@ -26,7 +26,7 @@ from constitution.accounts.models import (
 )
 from constitution.accounts.passwords import hash_password
 from constitution.audit.services import record
-from constitution.db import utcnow
+from constitution.db import MAX_ID, utcnow
 from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from constitution.settings import Settings
 
@@ -373,7 +373,8 @@ def accept_invitation(db: Session, settings: Settings, token: Any, password: Any
 
 
 def members_by_ids(db: Session, ids: Iterable[int]) -> list[Member]:
-    wanted = set(ids)
+    # An id beyond the column's range names nobody (and would overflow the driver).
+    wanted = {i for i in ids if 0 < i <= MAX_ID}
     if not wanted:
         return []
     return list(db.scalars(select(Member).where(Member.id.in_(wanted))))

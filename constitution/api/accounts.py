@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from constitution import myanmar
 from constitution.accounts import committees, services, sessions
 from constitution.accounts.models import Committee, Invitation, Member
 from constitution.audit.services import format_time, list_events
@@ -41,6 +42,15 @@ def body_object(ctx: Ctx) -> dict[str, Any]:
             N_("The request body must be a JSON object."), field="body", code="invalid_body"
         )
     return ctx.body
+
+
+def zawgyi_notices(fields: dict[str, Any]) -> list[dict[str, str]]:
+    """What arrived in Zawgyi (the services store it converted to Unicode), for the sender."""
+    return [
+        {"field": field, "code": "converted_from_zawgyi"}
+        for field, value in fields.items()
+        if isinstance(value, str) and myanmar.is_zawgyi(value)
+    ]
 
 
 def _me(ctx: Ctx) -> Member:
@@ -98,9 +108,12 @@ def invitation_create(ctx: Ctx) -> Response:
     )
     from constitution.accounts.admin_views import invitation_url
 
-    return json_response(
-        _invitation_json(issued.invitation, issued.token, invitation_url(ctx, issued.token)), 201
-    )
+    groups = body.get("groups")
+    texts = {"display_name": body.get("display_name")}
+    if isinstance(groups, dict):
+        texts.update({f"groups.{key}": value for key, value in groups.items()})
+    data = _invitation_json(issued.invitation, issued.token, invitation_url(ctx, issued.token))
+    return json_response({**data, "notices": zawgyi_notices(texts)}, 201)
 
 
 def _invitation_json(invitation: Invitation, token: str, url: str) -> dict[str, Any]:
@@ -148,7 +161,8 @@ def committee_create(ctx: Ctx) -> Response:
         members=body.get("members", []),
         provisions=body.get("provisions", []),
     )
-    return json_response(committee_json(committee), 201)
+    notices = zawgyi_notices({"name": body.get("name")})
+    return json_response({**committee_json(committee), "notices": notices}, 201)
 
 
 def committee_list(ctx: Ctx) -> Response:
@@ -158,7 +172,7 @@ def committee_list(ctx: Ctx) -> Response:
 def audit_list(ctx: Ctx) -> Response:
     raw_after = ctx.request.query_params.get("after", "0")
     raw_limit = ctx.request.query_params.get("limit", "500")
-    if not (raw_after.isascii() and raw_after.isdigit()):
+    if not (raw_after.isascii() and raw_after.isdigit()) or len(raw_after) > 18:
         raise Invalid(N_("This must be a whole number."), field="after")
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 5000:
         raise Invalid(N_("This must be a whole number from 1 to 5000."), field="limit")

@@ -26,7 +26,7 @@ def parse_json(raw: bytes) -> Any:
         raise MalformedJson(N_("The request body is not valid UTF-8.")) from None
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: also an integer of > 4300 digits
         raise MalformedJson(N_("The request body is not valid JSON.")) from None
 
 

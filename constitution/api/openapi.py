@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from constitution.api import openapi_texts
 from constitution.web.framework import Ctx, json_response
 
 ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
@@ -56,6 +57,14 @@ SCHEMAS: dict[str, Any] = {
             "totp_confirmed": {"type": "boolean"},
         },
     },
+    "Notice": {
+        "type": "object",
+        "required": ["field", "code"],
+        "properties": {
+            "field": {"type": "string"},
+            "code": {"type": "string", "enum": ["converted_from_zawgyi"]},
+        },
+    },
     "Committee": {
         "type": "object",
         "required": ["id", "name", "members", "provisions"],
@@ -64,6 +73,11 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "members": {"type": "array", "items": {"type": "integer"}},
             "provisions": {"type": "array", "items": {"type": "string"}},
+            "notices": {
+                "type": "array",
+                "items": _ref("Notice"),
+                "description": "Only in the response that created it: text converted.",
+            },
         },
     },
     "AuditEvent": {
@@ -94,6 +108,9 @@ def _ok(status: str, schema: dict[str, Any] | None, description: str) -> dict[st
     return {status: response}
 
 
+BODY_ERRORS = ("400", "413", "422")
+
+
 def _errors(*statuses: str) -> dict[str, Any]:
     return {
         s: {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
@@ -110,7 +127,13 @@ def _op(
     auth: bool = True,
     params: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "responses": {**ok, **_errors(*errors)}}
+    statuses = set(errors)
+    if body is not None:
+        statuses.update(BODY_ERRORS)  # malformed JSON, body too large, invalid field
+    if auth:
+        statuses.add("401")
+    responses = {**ok, **_errors(*sorted(statuses))}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
         operation["requestBody"] = _body(body)
     if not auth:
@@ -188,6 +211,7 @@ def _paths() -> dict[str, Any]:
                         expires_at={"type": "string", "format": "date-time"},
                         id={"type": "integer"},
                         username=STR,
+                        notices={"type": "array", "items": _ref("Notice")},
                     ),
                     "The invitation; the link is shown only here.",
                 ),
@@ -281,11 +305,11 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_texts.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **openapi_texts.paths(_op, _ok, _obj)},
     }
 
 

@@ -138,6 +138,23 @@ def verify(db: Session) -> VerifyResult:
         expected_seq += 1
         checked += 1
     head = db.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, checked + 1, "chain head does not match the last event")
+    if head is None:
+        return VerifyResult(False, checked, checked + 1, "chain head is missing")
+    if head.seq != checked or head.hash != prev:
+        return VerifyResult(
+            False, checked, _past_head(head.seq, checked), "chain head does not match the last event"
+        )
     return VerifyResult(True, checked)
+
+
+def _past_head(head_seq: int, last_seq: int) -> int:
+    """The event a head that disagrees with the chain points at.
+
+    Events missing at the end: the first missing one. Events past the head: the first of
+    them. Same number, other hash: the last event was rewritten (its hash recomputed).
+    """
+    if head_seq > last_seq:
+        return last_seq + 1
+    if head_seq < last_seq:
+        return head_seq + 1
+    return max(last_seq, 1)

@@ -62,6 +62,6 @@ def negotiate(accept_language: str | None) -> str:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        if tag in LANGUAGES and q > best_q:
+        if tag in LANGUAGES and q > 0 and q > best_q:  # q=0: "not acceptable"
             best, best_q = tag, q
     return best

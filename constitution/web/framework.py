@@ -54,6 +54,7 @@ class Access(enum.Enum):
     CHAIR = "chair"
     SECRETARIAT = "secretariat"
     ADMIN = "admin"
+    EDITOR = "editor"  # secretariat or admin: may change the text directly
 
 
 ROLE_FOR_ACCESS = {
@@ -183,6 +184,10 @@ def _check_access(ctx: Ctx, access: Access) -> None:
         raise Forbidden(
             N_("Your role requires a second factor. Set it up first."), code="totp_required"
         )
+    if access is Access.EDITOR:
+        if not (ctx.member.has_role(Role.SECRETARIAT) or ctx.member.has_role(Role.ADMIN)):
+            raise Forbidden(N_("You are not allowed to see this page."))
+        return
     role = ROLE_FOR_ACCESS.get(access)
     if role is not None and not ctx.member.has_role(role):
         raise Forbidden(N_("You are not allowed to see this page."))

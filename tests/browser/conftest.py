@@ -23,11 +23,16 @@ from urllib.parse import urlsplit
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Request as PwRequest
 from playwright.sync_api import Response as PwResponse
-from playwright.sync_api import sync_playwright
 
 from constitution.settings import PROJECT_ROOT
 
@@ -203,7 +208,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 class Chromium:
     """The launched browser, or why it could not be launched (which fails each test)."""
 
-    playwright: Playwright
     browser: Browser | None
     error: str | None
 
@@ -231,10 +235,10 @@ def chromium() -> Iterator[Chromium]:
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
         except PlaywrightError as error:
-            yield Chromium(playwright, None, str(error).strip())
+            yield Chromium(None, str(error).strip())
             return
         try:
-            yield Chromium(playwright, browser, None)
+            yield Chromium(browser, None)
         finally:
             browser.close()
 
@@ -258,13 +262,13 @@ class Weights:
     rows: list[PageWeight] = field(default_factory=list)
 
     def table(self) -> str:
-        header = f"{'page':<32} {'url':<28} {'status':>6} {'files':>5} {'bytes':>7}"
+        header = f"{'page':<40} {'url':<28} {'status':>6} {'files':>5} {'bytes':>7}"
         lines = [header, "-" * len(header)]
         for row in sorted(self.rows, key=lambda r: (r.mode, r.number)):
             label = f"{row.mode}-{row.number:02d}-{row.name}"
             path = row.path if len(row.path) <= 28 else row.path[:25] + "..."
             lines.append(
-                f"{label:<32} {path:<28} {row.status:>6} {row.responses:>5} {row.bytes:>7}"
+                f"{label:<40} {path:<28} {row.status:>6} {row.responses:>5} {row.bytes:>7}"
             )
         lines.append(f"(limit per page: {MAX_PAGE_BYTES} bytes, first visit, cache disabled)")
         return "\n".join(lines)
@@ -303,14 +307,16 @@ class Recorder:
         self.counter = counter  # shared by every page of one journey, for the file names
         self.responses: list[PwResponse] = []
         self.foreign: list[str] = []
-        self.console: list[str] = []
         self.csp_violations: list[str] = []
-        page.on("response", self.responses.append)
+        page.on("response", self._on_response)
         page.on("request", self._on_request)
         page.on("console", self._on_console)
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+    def _on_response(self, response: PwResponse) -> None:
+        self.responses.append(response)
 
     def _on_request(self, request: PwRequest) -> None:
         parts = urlsplit(request.url)
@@ -320,23 +326,21 @@ class Recorder:
             self.foreign.append(request.url)
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        text = f"{message.type}: {message.text}"
-        self.console.append(text)
         if is_csp_message(message.text):
-            self.csp_violations.append(f"{self.page.url}: {text}")
+            self.csp_violations.append(f"{self.page.url}: {message.type}: {message.text}")
 
-    def goto(self, path: str, name: str) -> PwResponse | None:
+    def goto(self, path: str, name: str, status: int = 200) -> PwResponse | None:
         response = self.page.goto(self.server.url(path), wait_until="load")
-        self.visited(name)
+        self.visited(name, status)
         return response
 
-    def submit(self, selector: str, name: str) -> None:
+    def submit(self, selector: str, name: str, status: int = 200) -> None:
         """Press a submit button and wait for the page it leads to (after any redirects)."""
         with self.page.expect_navigation(wait_until="load"):
             self.page.click(selector)
-        self.visited(name)
+        self.visited(name, status)
 
-    def visited(self, name: str) -> None:
+    def visited(self, name: str, expected_status: int = 200) -> None:
         self.counter[0] += 1
         number = self.counter[0]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -357,6 +361,10 @@ class Recorder:
                 responses=len(loaded),
                 bytes=total,
             )
+        )
+        assert status == expected_status, (
+            f"{name}: {self.page.url} answered {status}, not {expected_status}: "
+            f"{self.page.inner_text('main')[:300]!r}"
         )
         assert not self.foreign, f"{name}: requests to other hosts: {self.foreign}"
         assert loaded, f"{name}: no response was recorded for {self.page.url}"

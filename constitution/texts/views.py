@@ -1,0 +1,169 @@
+"""Web pages for the draft: documents, contents, reading view, provision history, compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.errors import N_, NotFound
+from constitution.texts import services
+from constitution.texts.compare import Change, compare
+from constitution.texts.models import Document
+from constitution.texts.search import search
+from constitution.web.framework import Ctx
+from constitution.web.render import render
+
+VIEWS = ("inline", "side")
+
+
+def _document(ctx: Ctx) -> Document:
+    return services.get_document(ctx.db, ctx.request.path_params["slug"])
+
+
+def _rev(ctx: Ctx, document: Document, name: str = "rev") -> int:
+    raw = ctx.request.query_params.get(name, "")
+    if raw == "":
+        return document.current_rev
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise NotFound(N_("This document has no such revision."))
+    return services.check_rev(document, int(raw))
+
+
+def _languages(ctx: Ctx, document: Document) -> list[str]:
+    """The languages to show: ?lang=my, ?lang=en, ?lang=both (all), default the reader's."""
+    wanted = ctx.request.query_params.get("lang", "")
+    if wanted == "both":
+        return list(document.languages)
+    if wanted in document.languages:
+        return [wanted]
+    if ctx.lang in document.languages:
+        return [ctx.lang]
+    return [document.authoritative]
+
+
+def documents(ctx: Ctx) -> Response:
+    return render(ctx, "texts/documents.html", {"documents": services.list_documents(ctx.db)})
+
+
+def contents(ctx: Ctx) -> Response:
+    document = _document(ctx)
+    rev = _rev(ctx, document)
+    rows = services.versions_at(ctx.db, document, rev)
+    return render(
+        ctx,
+        "texts/contents.html",
+        {
+            "document": document,
+            "rev": rev,
+            "rows": rows,
+            "depth": services.depth_map(rows),
+        },
+    )
+
+
+def read(ctx: Ctx) -> Response:
+    document = _document(ctx)
+    rev = _rev(ctx, document)
+    rows = services.versions_at(ctx.db, document, rev)
+    languages = _languages(ctx, document)
+    return render(
+        ctx,
+        "texts/read.html",
+        {
+            "document": document,
+            "rev": rev,
+            "rows": rows,
+            "depth": services.depth_map(rows),
+            "languages": languages,
+            "lang_param": "both" if len(languages) > 1 else languages[0],
+        },
+    )
+
+
+def provision(ctx: Ctx) -> Response:
+    document = _document(ctx)
+    key = ctx.request.path_params["key"]
+    from constitution.diffing.diff import diff_tokens
+    from constitution.diffing.render import inline_html
+
+    history = services.provision_history(ctx.db, document, key)
+    current = history[-1] if history[-1].rev_to is None else None
+    steps: list[dict[str, Any]] = []
+    for older, newer in zip(history, history[1:], strict=False):
+        change = Change(key, newer.label, "modified", old=older, new=newer)
+        diffs = {
+            lang: inline_html(diff_tokens(older.text.get(lang, ""), newer.text.get(lang, "")))
+            for lang in document.languages
+        }
+        steps.append({"change": change, "diffs": diffs, "rev": newer.rev_from})
+    return render(
+        ctx,
+        "texts/provision.html",
+        {
+            "document": document,
+            "history": history,
+            "current": current,
+            "steps": steps,
+            "latest": history[-1],
+        },
+    )
+
+
+def revision_list(ctx: Ctx) -> Response:
+    from constitution.accounts.services import members_by_ids
+
+    document = _document(ctx)
+    rows = services.revisions(ctx.db, document)
+    names = {
+        m.id: m.display_name
+        for m in members_by_ids(ctx.db, {r.author_id for r in rows if r.author_id})
+    }
+    return render(
+        ctx,
+        "texts/revisions.html",
+        {
+            "document": document,
+            "revisions": list(reversed(rows)),
+            "names": names,
+        },
+    )
+
+
+def compare_page(ctx: Ctx) -> Response:
+    document = _document(ctx)
+    rev_to = _rev(ctx, document, "to")
+    rev_from = (
+        _rev(ctx, document, "from") if ctx.request.query_params.get("from") else max(1, rev_to - 1)
+    )
+    from constitution.diffing.render import inline_html, side_by_side
+
+    view = ctx.request.query_params.get("view", "inline")
+    view = view if view in VIEWS else "inline"
+    changes = compare(ctx.db, document, rev_from, rev_to)
+    rendered = []
+    for change in changes:
+        cells = {}
+        for lang in document.languages:
+            pairs = change.diff.get(lang, [])
+            cells[lang] = side_by_side(pairs) if view == "side" else inline_html(pairs)
+        rendered.append({"change": change, "cells": cells})
+    return render(
+        ctx,
+        "texts/compare.html",
+        {
+            "document": document,
+            "rev_from": rev_from,
+            "rev_to": rev_to,
+            "view": view,
+            "changes": rendered,
+            "revs": list(range(1, document.current_rev + 1)),
+        },
+    )
+
+
+def search_page(ctx: Ctx) -> Response:
+    document = _document(ctx)
+    query = ctx.request.query_params.get("q", "").strip()
+    hits = search(ctx.db, document.id, query) if query else []
+    return render(ctx, "texts/search.html", {"document": document, "query": query, "hits": hits})

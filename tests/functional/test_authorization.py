@@ -1,0 +1,563 @@
+"""The authorisation matrix: every route × every kind of visitor.
+
+``ROUTES`` states, for each route name, its method, path and who may reach it. It is written
+out here on purpose, not read from ``constitution.routes``: a route added, removed or given
+another access level without updating this table fails ``test_the_table_names_every_route``
+or the matrix. From the access level and the visitor follows what she must get:
+
+- pages: logged out → 303 to /login; password given but not the code → 303 to /login/totp;
+  a role that needs a second factor not yet set up → 303 to /account/totp; a role missing →
+  403; allowed → the route's own answer (``OK``).
+- API: no credentials, a dead token or session → 401; second factor not set up → 403
+  ``totp_required``; a role missing → 403 ``forbidden``; allowed → ``OK``.
+
+Every request carries a valid CSRF token (form field or ``X-CSRF-Token``) and real ids, so
+that what is tested is authorisation, not CSRF or a 404. A refused request must not write
+anything: the audit chain does not grow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from constitution.accounts import committees, services, sessions
+from constitution.accounts.models import Member
+from constitution.audit.models import AuditEvent
+from constitution.routes import API_ROUTES, PAGE_ROUTES
+from constitution.settings import Settings
+from constitution.web.framework import Access
+from tests.factories import PASSWORD, csrf_token, current_code, login, make_member, post_form
+
+A = Access
+GET, POST, PATCH, DELETE = "GET", "POST", "PATCH", "DELETE"
+
+# route name -> (method, path as written in the URL table, who may reach it)
+ROUTES: dict[str, tuple[str, str, Access]] = {
+    # pages
+    "home": (GET, "/", A.PUBLIC),
+    "accounts.login_form": (GET, "/login", A.PUBLIC),
+    "accounts.login": (POST, "/login", A.PUBLIC),
+    "accounts.totp_login_form": (GET, "/login/totp", A.PUBLIC),
+    "accounts.totp_login": (POST, "/login/totp", A.PUBLIC),
+    "accounts.logout": (POST, "/logout", A.PUBLIC),
+    "accounts.logout_everywhere": (POST, "/logout/everywhere", A.PARTIAL),
+    "accounts.language": (POST, "/language", A.PUBLIC),
+    "accounts.accept_form": (GET, "/invitations/{token}", A.PUBLIC),
+    "accounts.accept": (POST, "/invitations/{token}", A.PUBLIC),
+    "accounts.account": (GET, "/account", A.MEMBER),
+    "accounts.totp_form": (GET, "/account/totp", A.PARTIAL),
+    "accounts.totp_start": (POST, "/account/totp/start", A.PARTIAL),
+    "accounts.totp_confirm": (POST, "/account/totp/confirm", A.PARTIAL),
+    "admin.members": (GET, "/admin/members", A.ADMIN),
+    "admin.member": (GET, "/admin/members/{member_id:int}", A.ADMIN),
+    "admin.member_update": (POST, "/admin/members/{member_id:int}", A.ADMIN),
+    "admin.invitations": (GET, "/admin/invitations", A.ADMIN),
+    "admin.invitation_create": (POST, "/admin/invitations", A.ADMIN),
+    "admin.invitation_revoke": (POST, "/admin/invitations/{invitation_id:int}/revoke", A.ADMIN),
+    "admin.committees": (GET, "/admin/committees", A.ADMIN),
+    "admin.committee_create": (POST, "/admin/committees", A.ADMIN),
+    "admin.committee": (GET, "/admin/committees/{committee_id:int}", A.ADMIN),
+    "admin.committee_update": (POST, "/admin/committees/{committee_id:int}", A.ADMIN),
+    # API v1
+    "api.openapi": (GET, "/api/v1/openapi.json", A.PUBLIC),
+    "api.tokens.create": (POST, "/api/v1/tokens", A.PUBLIC),
+    "api.tokens.delete": (DELETE, "/api/v1/tokens/current", A.PARTIAL),
+    "api.me": (GET, "/api/v1/me", A.PARTIAL),
+    "api.me.totp": (POST, "/api/v1/me/totp", A.PARTIAL),
+    "api.me.totp_confirm": (POST, "/api/v1/me/totp/confirm", A.PARTIAL),
+    "api.invitations.create": (POST, "/api/v1/invitations", A.ADMIN),
+    "api.invitations.accept": (POST, "/api/v1/invitations/accept", A.PUBLIC),
+    "api.members.list": (GET, "/api/v1/members", A.MEMBER),
+    "api.members.update": (PATCH, "/api/v1/members/{member_id:int}", A.ADMIN),
+    "api.committees.list": (GET, "/api/v1/committees", A.MEMBER),
+    "api.committees.create": (POST, "/api/v1/committees", A.ADMIN),
+    "api.audit.list": (GET, "/api/v1/audit", A.ADMIN),
+}
+
+PAGE_NAMES = [r.name for r in PAGE_ROUTES]
+API_NAMES = [r.name for r in API_ROUTES]
+
+
+# ---- who visits -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Persona:
+    roles: tuple[str, ...] | None  # None: not logged in at all
+    totp: bool = False  # a confirmed second factor
+    started_totp: bool = False  # a secret begun but not confirmed
+    disabled: bool = False  # logged in, then disabled by an admin
+    code_pending: bool = False  # gave her password, not yet her TOTP code
+
+    @property
+    def logged_out(self) -> bool:
+        return self.roles is None or self.disabled
+
+    @property
+    def needs_totp(self) -> bool:
+        return not self.totp and any(r != "member" for r in self.roles or ())
+
+
+PERSONAS: dict[str, Persona] = {
+    "anonymous": Persona(None),
+    "member": Persona(("member",)),
+    "chair": Persona(("member", "chair"), totp=True),
+    "secretariat": Persona(("member", "secretariat"), totp=True),
+    "admin": Persona(("member", "admin"), totp=True),
+    "disabled_member": Persona(("member",), disabled=True),
+    "disabled_admin": Persona(("member", "admin"), totp=True, disabled=True),
+    "chair_without_totp": Persona(("member", "chair"), started_totp=True),
+    "admin_without_totp": Persona(("member", "admin"), started_totp=True),
+    "admin_code_pending": Persona(("member", "admin"), totp=True, code_pending=True),
+}
+# A bearer token is only issued after the code, so that state does not exist for tokens.
+BEARER_PERSONAS = [p for p in PERSONAS if not PERSONAS[p].code_pending]
+
+ROLE_OF_ACCESS = {A.CHAIR: "chair", A.SECRETARIAT: "secretariat", A.ADMIN: "admin"}
+
+
+# ---- what an allowed request gets -------------------------------------------------------
+
+# route name -> status when access is granted; a dict when it depends on the visitor
+# (keys: persona names, or "logged_out", "pending", "*" for the rest).
+OK: dict[str, int | dict[str, int]] = {
+    "home": 200,
+    "accounts.login_form": {"logged_out": 200, "pending": 200, "*": 303},
+    "accounts.login": 303,
+    "accounts.totp_login_form": {"logged_out": 303, "pending": 200, "*": 303},
+    # Logged in already: the code is checked again; a member without a secret gets 409.
+    "accounts.totp_login": {"logged_out": 303, "member": 409, "*": 303},
+    "accounts.logout": 303,
+    "accounts.logout_everywhere": 303,
+    "accounts.language": 303,
+    "accounts.accept_form": 200,
+    "accounts.accept": 303,
+    "accounts.account": 200,
+    "accounts.totp_form": 200,
+    "accounts.totp_start": {"chair": 409, "secretariat": 409, "admin": 409, "*": 303},
+    "accounts.totp_confirm": {"chair_without_totp": 303, "admin_without_totp": 303, "*": 409},
+    "admin.members": 200,
+    "admin.member": 200,
+    "admin.member_update": 303,
+    "admin.invitations": 200,
+    "admin.invitation_create": 201,
+    "admin.invitation_revoke": 303,
+    "admin.committees": 200,
+    "admin.committee_create": 303,
+    "admin.committee": 200,
+    "admin.committee_update": 303,
+    "api.openapi": 200,
+    "api.tokens.create": 201,
+    "api.tokens.delete": 204,
+    "api.me": 200,
+    "api.me.totp": {"chair": 409, "secretariat": 409, "admin": 409, "*": 201},
+    "api.me.totp_confirm": {"chair_without_totp": 200, "admin_without_totp": 200, "*": 409},
+    "api.invitations.create": 201,
+    "api.invitations.accept": 201,
+    "api.members.list": 200,
+    "api.members.update": 200,
+    "api.committees.list": 200,
+    "api.committees.create": 201,
+    "api.audit.list": 200,
+}
+# With the session cookie there is no bearer token to delete.
+OK_WITH_COOKIE = {"api.tokens.delete": 422}
+
+
+def ok_status(name: str, persona_name: str, cookie: bool = False) -> int:
+    if cookie and name in OK_WITH_COOKIE:
+        return OK_WITH_COOKIE[name]
+    spec = OK[name]
+    if isinstance(spec, int):
+        return spec
+    persona = PERSONAS[persona_name]
+    for key in (
+        persona_name,
+        "logged_out" if persona.logged_out else None,
+        "pending" if persona.code_pending else None,
+    ):
+        if key in spec:
+            return spec[key]
+    return spec["*"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    location: str | None = None  # for a refusal by redirect: where it leads
+    code: str | None = None  # for an API refusal: the error code
+    refused: bool = False
+
+
+def expected_page(name: str, persona_name: str) -> Outcome:
+    method, path, access = ROUTES[name]
+    persona = PERSONAS[persona_name]
+    if access is A.PUBLIC:
+        return Outcome(ok_status(name, persona_name))
+    if persona.logged_out:
+        target = "/login?next=" if method == GET else "/login"
+        return Outcome(303, target, refused=True)
+    if persona.code_pending:
+        return Outcome(303, "/login/totp", refused=True)
+    if access is A.PARTIAL:
+        return Outcome(ok_status(name, persona_name))
+    if persona.needs_totp:
+        return Outcome(303, "/account/totp", refused=True)
+    role = ROLE_OF_ACCESS.get(access)
+    if role is not None and role not in (persona.roles or ()):
+        return Outcome(403, refused=True)
+    return Outcome(ok_status(name, persona_name))
+
+
+def expected_api(name: str, persona_name: str, *, cookie: bool) -> Outcome:
+    _method, _path, access = ROUTES[name]
+    persona = PERSONAS[persona_name]
+    if not cookie and persona.disabled:
+        # A token that no longer works is refused wherever it is shown.
+        return Outcome(401, code="invalid_token", refused=True)
+    if access is A.PUBLIC:
+        return Outcome(ok_status(name, persona_name, cookie))
+    if persona.logged_out or persona.code_pending:
+        return Outcome(401, code="not_authenticated", refused=True)
+    if access is A.PARTIAL:
+        return Outcome(ok_status(name, persona_name, cookie))
+    if persona.needs_totp:
+        return Outcome(403, code="totp_required", refused=True)
+    role = ROLE_OF_ACCESS.get(access)
+    if role is not None and role not in (persona.roles or ()):
+        return Outcome(403, code="forbidden", refused=True)
+    return Outcome(ok_status(name, persona_name, cookie))
+
+
+# ---- the world every request runs in ----------------------------------------------------
+
+NEW_PASSWORD = "a brand new long password"
+
+
+@dataclass
+class World:
+    root: Member
+    root_token: str
+    subject: Member
+    spare: Member
+    invitation_token: str
+    revocable_id: int
+    committee_id: int
+
+
+@pytest.fixture
+def world(db: Session, settings: Settings) -> World:
+    root = make_member(db, settings, "root", ["member", "admin"])
+    subject = make_member(db, settings, "subject")
+    spare = make_member(db, settings, "spare")
+    invitation = services.invite(
+        db, settings, root, username="invitee", display_name="Invitee", roles=["member"]
+    )
+    revocable = services.invite(
+        db, settings, root, username="revocable", display_name="Revocable", roles=["member"]
+    )
+    committee = committees.save_committee(
+        db, root, name="Drafting A", members=[subject.id], provisions=["art-1"]
+    )
+    root_token = sessions.issue_token(db, settings, root)
+    db.commit()
+    return World(
+        root=root,
+        root_token=root_token,
+        subject=subject,
+        spare=spare,
+        invitation_token=invitation.token,
+        revocable_id=revocable.invitation.id,
+        committee_id=committee.id,
+    )
+
+
+def make_persona(db: Session, settings: Settings, name: str) -> Member | None:
+    persona = PERSONAS[name]
+    if persona.roles is None:
+        return None
+    member = make_member(db, settings, "visitor", list(persona.roles), totp=persona.totp)
+    if persona.started_totp:
+        member.totp_secret = pyotp.random_base32()
+        db.commit()
+    return member
+
+
+def log_in_browser(client: TestClient, member: Member, persona: Persona) -> None:
+    if persona.code_pending:
+        response = post_form(
+            client, "/login", "/login", {"username": member.username, "password": PASSWORD}
+        )
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login/totp")
+    else:
+        login(client, member)
+
+
+def disable(client: TestClient, world: World, member: Member) -> None:
+    """The admin disables her through the API."""
+    response = client.patch(
+        f"/api/v1/members/{member.id}",
+        json={"active": False},
+        headers={"Authorization": f"Bearer {world.root_token}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def fresh_csrf(client: TestClient) -> str:
+    """A form token from the start page, keeping the session cookie the browser sent.
+
+    A dead session's cookie is removed by the page; it is put back so that the request under
+    test still carries it (and is refused for it, not for a missing cookie).
+    """
+    kept = client.cookies.get("session")
+    token = csrf_token(client.get("/").text)
+    if kept is not None and client.cookies.get("session") is None:
+        client.cookies.set("session", kept)
+    return token
+
+
+def audit_count(db: Session) -> int:
+    return int(db.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def path_for(app: Starlette, name: str, world: World) -> str:
+    params = {
+        "token": world.invitation_token,
+        "member_id": world.subject.id,
+        "invitation_id": world.revocable_id,
+        "committee_id": world.committee_id,
+    }
+    route = next(r for r in app.routes if isinstance(r, Route) and r.name == name)
+    wanted = {k: v for k, v in params.items() if k in route.param_convertors}
+    return str(app.url_path_for(name, **wanted))
+
+
+def next_code(member: Member | None) -> str:
+    """A code not used yet (the next time step's), or six digits when she has no secret."""
+    return current_code(member, 1) if member is not None and member.totp_secret else "000000"
+
+
+def page_form(name: str, world: World, member: Member | None) -> dict[str, Any]:
+    forms: dict[str, dict[str, Any]] = {
+        "accounts.login": {"username": "spare", "password": PASSWORD, "next": "/"},
+        "accounts.totp_login": {"otp": next_code(member), "next": "/"},
+        "accounts.language": {"language": "en", "next": "/"},
+        "accounts.accept": {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+        "accounts.totp_confirm": {
+            "otp": current_code(member) if member is not None and member.totp_secret else "0"
+        },
+        "admin.member_update": {"roles": ["member", "chair"], "active": "on"},
+        "admin.invitation_create": {
+            "username": "newbie",
+            "display_name": "Newbie",
+            "roles": ["member"],
+        },
+        "admin.committee_create": {
+            "name": "Drafting B",
+            "members": [str(world.subject.id)],
+            "provisions": "art-2",
+        },
+        "admin.committee_update": {
+            "name": "Drafting A",
+            "members": [str(world.subject.id), str(world.spare.id)],
+            "provisions": "art-1 art-3",
+        },
+    }
+    return forms.get(name, {})
+
+
+def api_body(name: str, world: World, member: Member | None) -> Any:
+    bodies: dict[str, Any] = {
+        "api.tokens.create": {"username": "spare", "password": PASSWORD},
+        "api.me.totp_confirm": {
+            "otp": current_code(member) if member is not None and member.totp_secret else "0"
+        },
+        "api.invitations.create": {
+            "username": "newbie",
+            "display_name": "Newbie",
+            "roles": ["member"],
+        },
+        "api.invitations.accept": {"token": world.invitation_token, "password": NEW_PASSWORD},
+        "api.members.update": {"roles": ["member", "chair"]},
+        "api.committees.create": {
+            "name": "Drafting B",
+            "members": [world.subject.id],
+            "provisions": ["art-2"],
+        },
+    }
+    return bodies.get(name)
+
+
+# ---- the tests --------------------------------------------------------------------------
+
+
+def test_the_table_names_every_route() -> None:
+    routes = [*PAGE_ROUTES, *API_ROUTES]
+    names = [r.name for r in routes]
+    assert len(names) == len(set(names)), "two routes share a name"
+    assert set(ROUTES) == set(names)
+    assert set(OK) == set(names)
+    for route in routes:
+        method, path, _access = ROUTES[route.name]
+        assert route.path == path, route.name
+        assert (route.methods or set()) - {"HEAD"} == {method}, route.name
+
+
+def test_every_persona_and_outcome_is_exercised() -> None:
+    """The matrix is not vacuous: each kind of refusal and each persona occurs."""
+    page = {expected_page(n, p) for n in PAGE_NAMES for p in PERSONAS}
+    api = {expected_api(n, p, cookie=False) for n in API_NAMES for p in BEARER_PERSONAS}
+    assert {(o.status, o.location) for o in page if o.refused} == {
+        (303, "/login?next="),
+        (303, "/login"),
+        (303, "/login/totp"),
+        (303, "/account/totp"),
+        (403, None),
+    }
+    assert {(o.status, o.code) for o in api if o.refused} == {
+        (401, "not_authenticated"),
+        (401, "invalid_token"),
+        (403, "totp_required"),
+        (403, "forbidden"),
+    }
+
+
+@pytest.mark.parametrize("persona_name", list(PERSONAS))
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page_access(
+    name: str,
+    persona_name: str,
+    app: Starlette,
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    world: World,
+) -> None:
+    persona = PERSONAS[persona_name]
+    member = make_persona(db, settings, persona_name)
+    if member is not None:
+        log_in_browser(client, member, persona)
+    if persona.disabled:
+        assert member is not None
+        disable(client, world, member)
+    method, _path, _access = ROUTES[name]
+    url = path_for(app, name, world)
+    expected = expected_page(name, persona_name)
+    before = audit_count(db)
+
+    if method == GET:
+        response = client.get(url)
+    else:
+        data = {"csrf_token": fresh_csrf(client), **page_form(name, world, member)}
+        before = audit_count(db)
+        response = client.post(url, data=data)
+
+    assert response.status_code == expected.status, (name, persona_name, response.text[:2000])
+    if expected.location is not None:
+        assert response.headers["location"].startswith(expected.location)
+        if expected.location == "/login?next=":
+            assert response.headers["location"] == f"/login?next={url}"
+    if expected.refused:
+        assert audit_count(db) == before, "a refused request wrote to the audit log"
+    if response.status_code == 403:
+        assert "not allowed" in response.text
+
+
+@pytest.mark.parametrize("persona_name", BEARER_PERSONAS)
+@pytest.mark.parametrize("name", API_NAMES)
+def test_api_access_with_a_bearer_token(
+    name: str,
+    persona_name: str,
+    app: Starlette,
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    world: World,
+) -> None:
+    persona = PERSONAS[persona_name]
+    member = make_persona(db, settings, persona_name)
+    headers: dict[str, str] = {}
+    if member is not None:
+        token = sessions.issue_token(db, settings, member)
+        db.commit()
+        headers["Authorization"] = f"Bearer {token}"
+    if persona.disabled:
+        assert member is not None
+        disable(client, world, member)
+    _check_api(app, client, db, world, name, persona_name, member, headers, cookie=False)
+
+
+@pytest.mark.parametrize("persona_name", list(PERSONAS))
+@pytest.mark.parametrize("name", API_NAMES)
+def test_api_access_with_the_session_cookie(
+    name: str,
+    persona_name: str,
+    app: Starlette,
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    world: World,
+) -> None:
+    persona = PERSONAS[persona_name]
+    member = make_persona(db, settings, persona_name)
+    if member is not None:
+        log_in_browser(client, member, persona)
+    if persona.disabled:
+        assert member is not None
+        disable(client, world, member)
+    headers = {"X-CSRF-Token": fresh_csrf(client)}
+    _check_api(app, client, db, world, name, persona_name, member, headers, cookie=True)
+
+
+def _check_api(
+    app: Starlette,
+    client: TestClient,
+    db: Session,
+    world: World,
+    name: str,
+    persona_name: str,
+    member: Member | None,
+    headers: dict[str, str],
+    *,
+    cookie: bool,
+) -> None:
+    method, _path, _access = ROUTES[name]
+    url = path_for(app, name, world)
+    expected = expected_api(name, persona_name, cookie=cookie)
+    body = api_body(name, world, member)
+    before = audit_count(db)
+
+    response = client.request(method, url, json=body, headers=headers)
+
+    assert response.status_code == expected.status, (name, persona_name, response.text)
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        assert set(error) >= {"code", "message"}
+        if expected.code is not None:
+            assert error["code"] == expected.code
+    if expected.refused:
+        assert audit_count(db) == before, "a refused request wrote to the audit log"
+
+
+def test_chair_without_totp_is_refused_the_member_list(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    """The contract's own example, spelled out."""
+    make_member(db, settings, "khin", ["member", "chair"], totp=False)
+    created = client.post("/api/v1/tokens", json={"username": "khin", "password": PASSWORD})
+    assert created.status_code == 201
+    headers = {"Authorization": f"Bearer {created.json()['token']}"}
+    response = client.get("/api/v1/members", headers=headers)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "totp_required"
+    assert client.get("/api/v1/me", headers=headers).status_code == 200

@@ -1,0 +1,412 @@
+"""GET /api/v1/openapi.json is OpenAPI 3.1, matches the routes, and tells the truth.
+
+No JSON Schema library is installed, so ``schema_errors`` below checks the subset of JSON
+Schema the document uses; a test makes sure the document uses no keyword beyond it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pyotp
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from constitution.api.openapi import spec
+from constitution.routes import API_ROUTES, routes
+from tests.factories import PASSWORD, api_token, bearer, current_code, make_member
+
+METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+PATH_ITEM_KEYS = METHODS | {"summary", "description", "servers", "parameters", "$ref"}
+STATUS = re.compile(r"[1-5](\d\d|XX)|default")
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+# The JSON Schema keywords schema_errors understands (and annotations it may ignore).
+KEYWORDS = {
+    "$ref",
+    "type",
+    "enum",
+    "const",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "format",
+    "description",
+    "title",
+    "examples",
+    "default",
+}
+SCHEMA_MAPS = {"properties"}  # keywords whose value maps names to schemas
+SCHEMA_VALUES = {"items", "additionalProperties"}  # keywords whose value is a schema
+
+
+# ---- a small JSON Schema validator ------------------------------------------------------
+
+
+def resolve(document: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = document
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _is(value: Any, kind: str) -> bool:
+    return {
+        "null": value is None,
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "string": isinstance(value, str),
+        "array": isinstance(value, list),
+        "object": isinstance(value, dict),
+    }[kind]
+
+
+def schema_errors(
+    value: Any, schema: dict[str, Any], document: dict[str, Any], at: str = "$"
+) -> list[str]:
+    if "$ref" in schema:
+        return schema_errors(value, resolve(document, schema["$ref"]), document, at)
+    kinds = schema.get("type")
+    if kinds is not None:
+        allowed = [kinds] if isinstance(kinds, str) else kinds
+        if not any(_is(value, kind) for kind in allowed):
+            return [f"{at}: {value!r} is not of type {kinds}"]
+    problems: list[str] = []
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{at}: {value!r} is not one of {schema['enum']}")
+    if "const" in schema and value != schema["const"]:
+        problems.append(f"{at}: {value!r} is not {schema['const']!r}")
+    if isinstance(value, dict):
+        problems += _object_errors(value, schema, document, at)
+    if isinstance(value, list):
+        if "items" in schema:
+            for i, item in enumerate(value):
+                problems += schema_errors(item, schema["items"], document, f"{at}[{i}]")
+        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 1e18):
+            problems.append(f"{at}: {len(value)} items is out of bounds")
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", 1e18):
+            problems.append(f"{at}: length {len(value)} is out of bounds")
+        if schema.get("format") == "date-time" and not DATE_TIME.fullmatch(value):
+            problems.append(f"{at}: {value!r} is not a date-time")
+    if _is(value, "number"):
+        if value < schema.get("minimum", -1e308) or value > schema.get("maximum", 1e308):
+            problems.append(f"{at}: {value} is out of bounds")
+    return problems
+
+
+def _object_errors(
+    value: dict[str, Any], schema: dict[str, Any], document: dict[str, Any], at: str
+) -> list[str]:
+    problems = [f"{at}: {key!r} is missing" for key in schema.get("required", ()) if key not in value]
+    properties = schema.get("properties", {})
+    extra = schema.get("additionalProperties", True)
+    for key, item in value.items():
+        if key in properties:
+            problems += schema_errors(item, properties[key], document, f"{at}.{key}")
+        elif extra is False:
+            problems.append(f"{at}: {key!r} is not allowed")
+        elif isinstance(extra, dict):
+            problems += schema_errors(item, extra, document, f"{at}.{key}")
+    return problems
+
+
+def schemas_in(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema object in the document (components, bodies, responses, parameters)."""
+
+    def walk(schema: dict[str, Any], at: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        yield at, schema
+        for key in SCHEMA_VALUES & set(schema):
+            if isinstance(schema[key], dict):
+                yield from walk(schema[key], f"{at}/{key}")
+        for key in SCHEMA_MAPS & set(schema):
+            for name, sub in schema[key].items():
+                yield from walk(sub, f"{at}/{key}/{name}")
+
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        yield from walk(schema, f"#/components/schemas/{name}")
+    for path, method, operation in operations(document):
+        where = f"{method.upper()} {path}"
+        for parameter in operation.get("parameters", []):
+            yield from walk(parameter["schema"], f"{where} parameter {parameter['name']}")
+        body = operation.get("requestBody", {}).get("content", {})
+        for media, content in body.items():
+            yield from walk(content["schema"], f"{where} body {media}")
+        for status, response in operation["responses"].items():
+            for media, content in response.get("content", {}).items():
+                yield from walk(content["schema"], f"{where} {status} {media}")
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def refs_in(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from refs_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs_in(value)
+
+
+def test_the_validator_refuses_what_does_not_match() -> None:
+    document = spec()
+    member = {"id": 1, "username": "aye", "display_name": "Aye", "roles": ["member"]}
+    member |= {"groups": {}, "active": True}
+    assert schema_errors(member, {"$ref": "#/components/schemas/Member"}, document) == []
+    wrong = [
+        {**member, "id": "1"},
+        {**member, "id": True},
+        {**member, "roles": ["queen"]},
+        {**member, "groups": {"religion": "x"}},
+        {k: v for k, v in member.items() if k != "active"},
+    ]
+    for bad in wrong:
+        assert schema_errors(bad, {"$ref": "#/components/schemas/Member"}, document), bad
+    when = {"type": "string", "format": "date-time"}
+    assert schema_errors("2026-11-28T08:00:00.000001Z", when, document) == []
+    assert schema_errors("28/11/2026", when, document)
+    assert schema_errors(None, {"type": ["integer", "null"]}, document) == []
+    assert schema_errors(0, {"type": "integer", "minimum": 1}, document)
+
+
+# ---- the document -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def document(client: TestClient) -> dict[str, Any]:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    served = response.json()
+    assert served == spec()
+    return dict(served)
+
+
+def test_document_is_openapi_3_1(document: dict[str, Any]) -> None:
+    assert re.fullmatch(r"3\.1\.\d+", document["openapi"])
+    assert isinstance(document["info"]["title"], str) and document["info"]["title"]
+    assert isinstance(document["info"]["version"], str) and document["info"]["version"]
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    for requirement in document.get("security", []):
+        assert set(requirement) <= set(schemes)
+    for scheme in schemes.values():
+        assert scheme["type"] in {"apiKey", "http", "mutualTLS", "oauth2", "openIdConnect"}
+    for path, item in document["paths"].items():
+        assert path.startswith("/api/v1/"), path
+        assert set(item) <= PATH_ITEM_KEYS, path
+    for path, method, operation in operations(document):
+        where = f"{method.upper()} {path}"
+        assert operation["responses"], where
+        for status, response in operation["responses"].items():
+            assert STATUS.fullmatch(status), where
+            assert isinstance(response["description"], str), f"{where} {status}"
+            for content in response.get("content", {}).values():
+                assert isinstance(content["schema"], dict), f"{where} {status}"
+        if "requestBody" in operation:
+            assert operation["requestBody"]["content"]["application/json"]["schema"], where
+        for requirement in operation.get("security", []):
+            assert set(requirement) <= set(schemes), where
+        _check_parameters(path, where, operation.get("parameters", []))
+
+
+def _check_parameters(path: str, where: str, parameters: list[dict[str, Any]]) -> None:
+    seen = set()
+    for parameter in parameters:
+        assert parameter["in"] in {"path", "query", "header", "cookie"}, where
+        assert isinstance(parameter["name"], str), where
+        assert isinstance(parameter["schema"], dict), where
+        assert (parameter["name"], parameter["in"]) not in seen, where
+        seen.add((parameter["name"], parameter["in"]))
+        if parameter["in"] == "path":
+            assert parameter["required"] is True, where
+    in_path = set(re.findall(r"\{([^}]+)\}", path))
+    declared = {p["name"] for p in parameters if p["in"] == "path"}
+    assert in_path == declared, where
+
+
+def test_every_reference_resolves(document: dict[str, Any]) -> None:
+    refs = set(refs_in(document))
+    assert refs
+    for ref in refs:
+        assert isinstance(resolve(document, ref), dict), ref
+
+
+def test_schemas_use_only_keywords_the_tests_check(document: dict[str, Any]) -> None:
+    for where, schema in schemas_in(document):
+        assert set(schema) <= KEYWORDS, (where, set(schema) - KEYWORDS)
+        kinds = schema.get("type", [])
+        for kind in [kinds] if isinstance(kinds, str) else kinds:
+            assert kind in {"null", "boolean", "integer", "number", "string", "array", "object"}
+
+
+def test_operations_document_their_usual_errors(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
+        where = f"{method.upper()} {path}"
+        statuses = set(operation["responses"])
+        if "requestBody" in operation:
+            assert {"400", "413", "422"} <= statuses, where
+        if operation.get("security", document.get("security")):
+            assert "401" in statuses, where
+        errors = [s for s in statuses if s[0] in "45"]
+        for status in errors:
+            schema = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {status}"
+
+
+# ---- the document against the routes ----------------------------------------------------
+
+
+def openapi_path(path: str) -> str:
+    """Starlette's ``{member_id:int}`` is OpenAPI's ``{member_id}``."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def test_every_api_route_is_documented_and_every_documented_route_exists(
+    document: dict[str, Any],
+) -> None:
+    routed = {
+        (method.lower(), openapi_path(route.path))
+        for route in API_ROUTES
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    documented = {(method, path) for path, method, _op in operations(document)}
+    assert routed - documented == set(), "routed but not documented"
+    assert documented - routed == set(), "documented but not routed"
+
+
+def test_every_api_route_is_in_the_api_table() -> None:
+    api = [r for r in routes() if isinstance(r, Route) and r.path.startswith("/api/")]
+    assert api
+    assert all(route in API_ROUTES for route in api)
+    names = [route.name for route in API_ROUTES]
+    assert len(names) == len(set(names))
+
+
+# ---- real responses against the documented schemas --------------------------------------
+
+
+class Checked:
+    """Sends requests and checks each response (and valid request body) against the document."""
+
+    def __init__(self, client: TestClient, document: dict[str, Any]) -> None:
+        self.client = client
+        self.document = document
+        self.seen: set[tuple[str, str, int]] = set()
+
+    def __call__(
+        self,
+        method: str,
+        template: str,
+        expected: int,
+        *,
+        url: str | None = None,
+        token: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        operation = self.document["paths"][template][method.lower()]
+        headers = {**kwargs.pop("headers", {}), **(bearer(token) if token else {})}
+        response = self.client.request(method, url or template, headers=headers, **kwargs)
+        where = f"{method} {template} -> {response.status_code}"
+        assert response.status_code == expected, f"{where}: {response.text}"
+        documented = operation["responses"].get(str(response.status_code))
+        assert documented is not None, f"{where} is not documented"
+        content = documented.get("content")
+        if content is None:
+            assert response.content == b"", where
+        else:
+            schema = content["application/json"]["schema"]
+            assert schema_errors(response.json(), schema, self.document) == [], where
+        if response.status_code < 300 and "json" in kwargs:
+            body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert schema_errors(kwargs["json"], body_schema, self.document) == [], where
+        self.seen.add((method.lower(), template, response.status_code))
+        return response
+
+
+def test_real_responses_match_the_documented_schemas(
+    client: TestClient, db, settings, document: dict[str, Any]
+) -> None:
+    call = Checked(client, document)
+    admin = make_member(db, settings, "admin", ["member", "admin"])
+    aye = make_member(db, settings, "aye")
+    call("GET", "/api/v1/openapi.json", 200)
+
+    # Tokens and the member herself.
+    login = {"username": "admin", "password": PASSWORD, "otp": current_code(admin)}
+    token = call("POST", "/api/v1/tokens", 201, json=login).json()["token"]
+    call("POST", "/api/v1/tokens", 401, json={"username": "admin", "password": "wrong wrong"})
+    call("POST", "/api/v1/tokens", 422, json={"username": "admin", "password": PASSWORD})
+    call("POST", "/api/v1/tokens", 400, content=b"{", headers={"Content-Type": "application/json"})
+    call("GET", "/api/v1/me", 200, token=token)
+    call("GET", "/api/v1/me", 401)
+
+    # Invitations.
+    invitation = {"username": "thida", "display_name": "Daw Thida", "roles": ["member"]}
+    invitation["groups"] = {"state_region": "Kachin"}
+    issued = call("POST", "/api/v1/invitations", 201, token=token, json=invitation).json()
+    call("POST", "/api/v1/invitations", 409, token=token, json=invitation)
+    call("POST", "/api/v1/invitations", 422, token=token, json={**invitation, "roles": ["x"]})
+    call("POST", "/api/v1/invitations", 403, token=api_token(client, aye), json=invitation)
+    accept = {"token": issued["token"], "password": PASSWORD}
+    thida = call("POST", "/api/v1/invitations/accept", 201, json=accept).json()["member"]
+    call("POST", "/api/v1/invitations/accept", 409, json=accept)
+    call("POST", "/api/v1/invitations/accept", 422, json={"token": "x", "password": PASSWORD})
+
+    # Members.
+    call("GET", "/api/v1/members", 200, token=token)
+    member_url = f"/api/v1/members/{thida['id']}"
+    patch = "/api/v1/members/{member_id}"
+    call("PATCH", patch, 200, url=member_url, token=token, json={"roles": ["member", "chair"]})
+    call("PATCH", patch, 200, url=member_url, token=token, json={"active": False})
+    call("PATCH", patch, 422, url=member_url, token=token, json={"active": "no"})
+    call("PATCH", patch, 404, url="/api/v1/members/999999", token=token, json={})
+    call("PATCH", patch, 409, url=f"/api/v1/members/{admin.id}", token=token, json={"active": False})
+
+    # Committees.
+    committee = {"name": "Federalism", "members": [aye.id], "provisions": ["art-1"]}
+    call("POST", "/api/v1/committees", 201, token=token, json=committee)
+    call("POST", "/api/v1/committees", 409, token=token, json=committee)
+    call("POST", "/api/v1/committees", 422, token=token, json={**committee, "members": [999999]})
+    call("GET", "/api/v1/committees", 200, token=token)
+
+    # A chair setting up her second factor, first with a token of partial rights.
+    make_member(db, settings, "khin", ["member", "chair"], totp=False)
+    khin = {"username": "khin", "password": PASSWORD}
+    partial = call("POST", "/api/v1/tokens", 201, json=khin).json()["token"]
+    call("GET", "/api/v1/members", 403, token=partial)
+    secret = call("POST", "/api/v1/me/totp", 201, token=partial).json()["secret"]
+    call("POST", "/api/v1/me/totp/confirm", 422, token=partial, json={"otp": "abc"})
+    otp = {"otp": pyotp.TOTP(secret).now()}
+    call("POST", "/api/v1/me/totp/confirm", 200, token=partial, json=otp)
+    call("POST", "/api/v1/me/totp", 409, token=partial)
+
+    # Audit, then the end of a token.
+    call("GET", "/api/v1/audit", 200, url="/api/v1/audit?after=0&limit=50", token=token)
+    call("GET", "/api/v1/audit", 422, url="/api/v1/audit?after=-1", token=token)
+    call("GET", "/api/v1/audit", 403, token=api_token(client, aye))
+    call("DELETE", "/api/v1/tokens/current", 204, token=partial)
+    call("DELETE", "/api/v1/tokens/current", 401, token=partial)
+
+    # Every documented operation answered at least once with success.
+    succeeded = {(m, p) for m, p, status in call.seen if status < 300}
+    assert succeeded == {(m, p) for p, m, _op in operations(document)}
