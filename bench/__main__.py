@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import bench_accounts
+from bench import bench_accounts, bench_texts
 from bench.common import machine
 
 
@@ -13,6 +13,7 @@ def main() -> None:
     print(f"Machine: {machine()}")
     print("Figures are medians of repeated runs.")
     bench_accounts.run()
+    bench_texts.run()
 
 
 if __name__ == "__main__":

@@ -122,6 +122,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    import constitution.texts.services  # noqa: F401 - registers the revision row check
     from constitution.audit.services import verify
     from constitution.db import Database
 
@@ -143,6 +144,9 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if settings.is_sqlite:
         source_path = settings.database_url.split("///", 1)[1]
+        if not Path(source_path).is_file():  # connect() would create an empty one
+            print(f"there is no database at {source_path}", file=sys.stderr)
+            return 1
         source = sqlite3.connect(source_path)
         dest = sqlite3.connect(target)
         with dest:

@@ -75,6 +75,8 @@ PAGE_ROUTES: list[Route] = [
     page("/documents/{slug}", text_views.contents, "texts.contents", A.MEMBER),
     page("/documents/{slug}/read", text_views.read, "texts.read", A.MEMBER),
     page("/documents/{slug}/p/{key}", text_views.provision, "texts.provision", A.MEMBER),
+    page("/documents/{slug}/p/{key}/edit", text_views.edit_form, "texts.edit_form", A.EDITOR),
+    page("/documents/{slug}/p/{key}/edit", text_views.edit, "texts.edit", A.EDITOR, POST),
     page("/documents/{slug}/revisions", text_views.revision_list, "texts.revisions", A.MEMBER),
     page("/documents/{slug}/compare", text_views.compare_page, "texts.compare", A.MEMBER),
     page("/documents/{slug}/search", text_views.search_page, "texts.search", A.MEMBER),

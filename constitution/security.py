@@ -20,7 +20,7 @@ SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
@@ -169,8 +169,9 @@ def read_csrf_token(secret_key: str, token: str | None, max_age: int) -> CsrfTok
 def cross_site(headers: Headers, own_netloc: str) -> bool:
     """True when the browser says the request came from another site.
 
-    Sec-Fetch-Site, when sent, decides: under our ``Referrer-Policy: no-referrer`` browsers
-    send ``Origin: null`` even on a same-origin form post, so Origin cannot tell then.
+    Sec-Fetch-Site, when sent, decides (under a ``no-referrer`` policy browsers send
+    ``Origin: null`` even on a same-origin post, which is why the policy is ``same-origin``).
+    Otherwise a foreign or opaque Origin is refused.
     """
     site = headers.get("sec-fetch-site")
     if site is not None:

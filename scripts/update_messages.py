@@ -53,12 +53,12 @@ def po_path(language: str) -> Path:
     return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
 
 
-def _directory_filter(method_map: Iterable[tuple[str, str]]) -> Callable[[str], bool]:
+def _directory_filter(root: Path, method_map: Iterable[tuple[str, str]]) -> Callable[[str], bool]:
     """Descend only into the top folders the patterns name, skipping hidden and _ folders."""
     tops = {pattern.split("/", 1)[0] for pattern, _method in method_map}
 
     def accept(path: str) -> bool:
-        relative = Path(path).resolve().relative_to(ROOT)
+        relative = Path(path).resolve().relative_to(root.resolve())
         return relative.parts[0] in tops and not any(
             part.startswith((".", "_")) for part in relative.parts
         )
@@ -76,7 +76,7 @@ def extract_messages(root: Path = ROOT, mapping: Path = MAPPING) -> Catalog:
         method_map,
         options_map,
         keywords={},  # each section of babel.cfg names its own keywords
-        directory_filter=_directory_filter(method_map),
+        directory_filter=_directory_filter(root, method_map),
     )
     for filename, lineno, message, comments, context in found:
         template.add(
@@ -124,7 +124,16 @@ def updated_catalog(template: Catalog, language: str) -> Catalog:
 
 def render(catalog: Catalog) -> bytes:
     out = io.BytesIO()
-    write_po(out, catalog, width=76, ignore_obsolete=False, include_previous=False)
+    # File names without line numbers: the catalog changes when messages do, not when code
+    # around them moves.
+    write_po(
+        out,
+        catalog,
+        width=76,
+        ignore_obsolete=False,
+        include_previous=False,
+        include_lineno=False,
+    )
     return out.getvalue()
 
 

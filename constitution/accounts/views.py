@@ -48,9 +48,7 @@ def login(ctx: Ctx) -> Response:
     if member.totp_confirmed:
         return ctx.redirect(f"/login/totp?next={target}")
     if member.needs_totp:
-        return ctx.redirect(
-            "/account/totp", N_("Your role requires a second factor. Set it up now.")
-        )
+        return ctx.redirect("/account/totp")
     return ctx.redirect(target, N_("You are logged in."))
 
 

@@ -49,7 +49,7 @@ def zawgyi_notices(fields: dict[str, Any]) -> list[dict[str, str]]:
     return [
         {"field": field, "code": "converted_from_zawgyi"}
         for field, value in fields.items()
-        if isinstance(value, str) and myanmar.is_zawgyi(value)
+        if isinstance(value, str) and myanmar.clean(value).converted_from_zawgyi
     ]
 
 

@@ -10,7 +10,7 @@ from constitution.api.openapi import spec
 
 def _schema_text(schema: dict[str, Any]) -> str:
     if "$ref" in schema:
-        return "`" + schema["$ref"].rsplit("/", 1)[1] + "`"
+        return "`" + str(schema["$ref"]).rsplit("/", 1)[1] + "`"
     if schema.get("type") == "array":
         return "array of " + _schema_text(schema.get("items", {}))
     if schema.get("type") == "object" and "properties" in schema:

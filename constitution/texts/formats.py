@@ -28,7 +28,7 @@ import re
 import tomllib
 from typing import Any
 
-from constitution.errors import N_, Invalid
+from constitution.errors import N_, DomainError, Invalid
 from constitution.texts.models import Document, ProvisionVersion
 
 HEADING = re.compile(
@@ -138,7 +138,7 @@ def from_markdown(source: str) -> dict[str, Any]:
     return {**header, "provisions": provisions}
 
 
-def markdown_error_line(body: dict[str, Any], error: Invalid) -> Invalid:
+def markdown_error_line(body: dict[str, Any], error: DomainError) -> DomainError:
     """Turn ``provisions[3].text.my`` into the Markdown line of that provision."""
     match = re.match(r"provisions\[(\d+)\]", error.field or "")
     if match:

@@ -26,6 +26,7 @@ from constitution.texts.models import (
     Revision,
     SearchEntry,
 )
+from constitution.texts.search import fold
 from constitution.texts.validation import (
     MAX_TEXT,
     DocumentInput,
@@ -37,7 +38,6 @@ from constitution.texts.validation import (
     clean_text_map,
     kind_may_contain,
 )
-from constitution.texts.search import fold
 
 
 def require_editor(actor: Member) -> None:

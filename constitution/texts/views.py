@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from starlette.responses import Response
 
-from constitution.errors import N_, NotFound
+from constitution.accounts.models import Member, Role
+from constitution.errors import N_, DomainError, NotFound
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
 from constitution.texts.models import Document
 from constitution.texts.search import search
+from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.render import render
 
@@ -90,7 +93,7 @@ def provision(ctx: Ctx) -> Response:
     history = services.provision_history(ctx.db, document, key)
     current = history[-1] if history[-1].rev_to is None else None
     steps: list[dict[str, Any]] = []
-    for older, newer in zip(history, history[1:], strict=False):
+    for older, newer in itertools.pairwise(history):
         change = Change(key, newer.label, "modified", old=older, new=newer)
         diffs = {
             lang: inline_html(diff_tokens(older.text.get(lang, ""), newer.text.get(lang, "")))
@@ -106,6 +109,7 @@ def provision(ctx: Ctx) -> Response:
             "current": current,
             "steps": steps,
             "latest": history[-1],
+            "can_edit": _can_edit(ctx),
         },
     )
 
@@ -167,3 +171,57 @@ def search_page(ctx: Ctx) -> Response:
     query = ctx.request.query_params.get("q", "").strip()
     hits = search(ctx.db, document.id, query) if query else []
     return render(ctx, "texts/search.html", {"document": document, "query": query, "hits": hits})
+
+
+def _can_edit(ctx: Ctx) -> bool:
+    member = ctx.member
+    return member is not None and (member.has_role(Role.SECRETARIAT)
+                                   or member.has_role(Role.ADMIN))
+
+
+def edit_form(ctx: Ctx) -> Response:
+    document = _document(ctx)
+    services.require_editor(_member(ctx))
+    key = ctx.request.path_params["key"]
+    latest = services.provision_history(ctx.db, document, key)[-1]
+    if latest.rev_to is not None:
+        raise NotFound(N_("This provision was removed."))
+    return render(ctx, "texts/edit.html", {
+        "document": document, "row": latest, "values": dict(latest.text), "reason": "",
+        "error": None, "field": None,
+    })
+
+
+def edit(ctx: Ctx) -> Response:
+    """An editorial correction or translation update by the secretariat."""
+    document = _document(ctx)
+    member = _member(ctx)
+    key = ctx.request.path_params["key"]
+    values = {lang: ctx.form.get(f"text_{lang}", "") for lang in document.languages}
+    latest = services.provision_history(ctx.db, document, key)[-1]
+    changed = {lang: text for lang, text in values.items()
+               if text.strip() != latest.text.get(lang, "")}
+    body = {"reason": ctx.form.get("reason", ""),
+            "changes": [{"op": "replace", "key": key, "text": changed}]}
+    notices = Notices()
+    try:
+        revision = services.editorial_revision(ctx.db, member, document, body, notices)
+    except DomainError as error:
+        ctx.db.rollback()
+        ctx.db.begin()
+        return render(ctx, "texts/edit.html", {
+            "document": document, "row": latest, "values": values,
+            "reason": ctx.form.get("reason", ""), "error": ctx._(error.message),
+            "field": error.field,
+        }, status=error.status)
+    message = N_("Saved as revision %(rev)s.")
+    if notices.items:
+        message = N_("Saved as revision %(rev)s. Text typed in Zawgyi was converted to Unicode; "
+                     "please check it.")
+    ctx.flash_text(ctx._(message) % {"rev": revision.rev})
+    return ctx.redirect(f"/documents/{document.slug}/p/{key}")
+
+
+def _member(ctx: Ctx) -> Member:
+    assert ctx.member is not None
+    return ctx.member

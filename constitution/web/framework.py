@@ -101,7 +101,12 @@ class Ctx:
         self.cookies.append((name, value, max_age))
 
     def flash(self, message: str) -> None:
+        """A message id, translated when shown."""
         self.set_cookie(FLASH_COOKIE, self._signer("flash").dumps(message), 300)
+
+    def flash_text(self, text: str) -> None:
+        """An already translated message (with values filled in)."""
+        self.set_cookie(FLASH_COOKIE, self._signer("flash").dumps(["text", text]), 300)
 
     def redirect(self, url: str, message: str | None = None) -> Response:
         if message:

@@ -59,6 +59,8 @@ def _take_flash(ctx: Ctx) -> str | None:
         message = URLSafeSerializer(ctx.settings.secret_key, salt="flash").loads(raw)
     except BadSignature:
         return None
+    if isinstance(message, list) and len(message) == 2 and isinstance(message[1], str):
+        return message[1]
     return i18n.gettext(message) if isinstance(message, str) else None
 
 

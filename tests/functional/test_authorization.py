@@ -34,6 +34,8 @@ from constitution.accounts.models import Member
 from constitution.audit.models import AuditEvent
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
+from constitution.texts.services import create_document
+from constitution.texts.validation import Notices, clean_document
 from constitution.web.framework import Access
 from tests.factories import PASSWORD, csrf_token, current_code, login, make_member, post_form
 
@@ -57,6 +59,13 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "accounts.totp_form": (GET, "/account/totp", A.PARTIAL),
     "accounts.totp_start": (POST, "/account/totp/start", A.PARTIAL),
     "accounts.totp_confirm": (POST, "/account/totp/confirm", A.PARTIAL),
+    "texts.documents": (GET, "/documents", A.MEMBER),
+    "texts.contents": (GET, "/documents/{slug}", A.MEMBER),
+    "texts.read": (GET, "/documents/{slug}/read", A.MEMBER),
+    "texts.provision": (GET, "/documents/{slug}/p/{key}", A.MEMBER),
+    "texts.revisions": (GET, "/documents/{slug}/revisions", A.MEMBER),
+    "texts.compare": (GET, "/documents/{slug}/compare", A.MEMBER),
+    "texts.search": (GET, "/documents/{slug}/search", A.MEMBER),
     "admin.members": (GET, "/admin/members", A.ADMIN),
     "admin.member": (GET, "/admin/members/{member_id:int}", A.ADMIN),
     "admin.member_update": (POST, "/admin/members/{member_id:int}", A.ADMIN),
@@ -81,6 +90,13 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "api.committees.list": (GET, "/api/v1/committees", A.MEMBER),
     "api.committees.create": (POST, "/api/v1/committees", A.ADMIN),
     "api.audit.list": (GET, "/api/v1/audit", A.ADMIN),
+    "api.documents.list": (GET, "/api/v1/documents", A.MEMBER),
+    "api.documents.create": (POST, "/api/v1/documents", A.EDITOR),
+    "api.documents.detail": (GET, "/api/v1/documents/{slug}", A.MEMBER),
+    "api.revisions.list": (GET, "/api/v1/documents/{slug}/revisions", A.MEMBER),
+    "api.revisions.create": (POST, "/api/v1/documents/{slug}/revisions", A.EDITOR),
+    "api.documents.compare": (GET, "/api/v1/documents/{slug}/compare", A.MEMBER),
+    "api.documents.search": (GET, "/api/v1/documents/{slug}/search", A.MEMBER),
 }
 
 PAGE_NAMES = [r.name for r in PAGE_ROUTES]
@@ -122,7 +138,13 @@ PERSONAS: dict[str, Persona] = {
 # A bearer token is only issued after the code, so that state does not exist for tokens.
 BEARER_PERSONAS = [p for p in PERSONAS if not PERSONAS[p].code_pending]
 
-ROLE_OF_ACCESS = {A.CHAIR: "chair", A.SECRETARIAT: "secretariat", A.ADMIN: "admin"}
+# The roles that open a level; any one of them will do.
+ROLES_OF_ACCESS: dict[Access, set[str]] = {
+    A.CHAIR: {"chair"},
+    A.SECRETARIAT: {"secretariat"},
+    A.ADMIN: {"admin"},
+    A.EDITOR: {"secretariat", "admin"},
+}
 
 
 # ---- what an allowed request gets -------------------------------------------------------
@@ -145,6 +167,13 @@ OK: dict[str, int | dict[str, int]] = {
     "accounts.totp_form": 200,
     "accounts.totp_start": {"chair": 409, "secretariat": 409, "admin": 409, "*": 303},
     "accounts.totp_confirm": {"chair_without_totp": 303, "admin_without_totp": 303, "*": 409},
+    "texts.documents": 200,
+    "texts.contents": 200,
+    "texts.read": 200,
+    "texts.provision": 200,
+    "texts.revisions": 200,
+    "texts.compare": 200,
+    "texts.search": 200,
     "admin.members": 200,
     "admin.member": 200,
     "admin.member_update": 303,
@@ -168,6 +197,13 @@ OK: dict[str, int | dict[str, int]] = {
     "api.committees.list": 200,
     "api.committees.create": 201,
     "api.audit.list": 200,
+    "api.documents.list": 200,
+    "api.documents.create": 201,
+    "api.documents.detail": 200,
+    "api.revisions.list": 200,
+    "api.revisions.create": 201,
+    "api.documents.compare": 200,
+    "api.documents.search": 200,
 }
 # With the session cookie there is no bearer token to delete.
 OK_WITH_COOKIE = {"api.tokens.delete": 422}
@@ -212,8 +248,8 @@ def expected_page(name: str, persona_name: str) -> Outcome:
         return Outcome(ok_status(name, persona_name))
     if persona.needs_totp:
         return Outcome(303, "/account/totp", refused=True)
-    role = ROLE_OF_ACCESS.get(access)
-    if role is not None and role not in (persona.roles or ()):
+    roles = ROLES_OF_ACCESS.get(access)
+    if roles is not None and not roles & set(persona.roles or ()):
         return Outcome(403, refused=True)
     return Outcome(ok_status(name, persona_name))
 
@@ -232,8 +268,8 @@ def expected_api(name: str, persona_name: str, *, cookie: bool) -> Outcome:
         return Outcome(ok_status(name, persona_name, cookie))
     if persona.needs_totp:
         return Outcome(403, code="totp_required", refused=True)
-    role = ROLE_OF_ACCESS.get(access)
-    if role is not None and role not in (persona.roles or ()):
+    roles = ROLES_OF_ACCESS.get(access)
+    if roles is not None and not roles & set(persona.roles or ()):
         return Outcome(403, code="forbidden", refused=True)
     return Outcome(ok_status(name, persona_name, cookie))
 
@@ -241,6 +277,25 @@ def expected_api(name: str, persona_name: str, *, cookie: bool) -> Outcome:
 # ---- the world every request runs in ----------------------------------------------------
 
 NEW_PASSWORD = "a brand new long password"
+SLUG = "draft"
+
+
+def document_body(slug: str) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "title": {"my": "မူကြမ်း", "en": "Draft"},
+        "languages": ["my", "en"],
+        "authoritative": "my",
+        "provisions": [
+            {
+                "key": "art-1",
+                "label": "Article 1",
+                "kind": "article",
+                "parent": None,
+                "text": {"my": "ပြည်ထောင်စု", "en": "The Union"},
+            }
+        ],
+    }
 
 
 @dataclass
@@ -268,6 +323,7 @@ def world(db: Session, settings: Settings) -> World:
     committee = committees.save_committee(
         db, root, name="Drafting A", members=[subject.id], provisions=["art-1"]
     )
+    create_document(db, root, clean_document(document_body(SLUG), Notices()))
     root_token = sessions.issue_token(db, settings, root)
     db.commit()
     return World(
@@ -336,10 +392,20 @@ def path_for(app: Starlette, name: str, world: World) -> str:
         "member_id": world.subject.id,
         "invitation_id": world.revocable_id,
         "committee_id": world.committee_id,
+        "slug": SLUG,
+        "key": "art-1",
     }
     route = next(r for r in app.routes if isinstance(r, Route) and r.name == name)
     wanted = {k: v for k, v in params.items() if k in route.param_convertors}
-    return str(app.url_path_for(name, **wanted))
+    return str(app.url_path_for(name, **wanted)) + QUERIES.get(name, "")
+
+
+QUERIES = {
+    "texts.compare": "?from=1&to=1",
+    "texts.search": "?q=Union",
+    "api.documents.compare": "?from=1&to=1",
+    "api.documents.search": "?q=Union",
+}
 
 
 def next_code(member: Member | None) -> str:
@@ -393,6 +459,11 @@ def api_body(name: str, world: World, member: Member | None) -> Any:
             "name": "Drafting B",
             "members": [world.subject.id],
             "provisions": ["art-2"],
+        },
+        "api.documents.create": document_body("second-draft"),
+        "api.revisions.create": {
+            "reason": "Spelling",
+            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "The Federal Union"}}],
         },
     }
     return bodies.get(name)

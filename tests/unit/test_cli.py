@@ -21,17 +21,18 @@ import pytest
 
 from constitution.accounts import services
 from constitution.audit.services import GENESIS
-from constitution.cli import COMMANDS, main
+from constitution.cli import COMMANDS, main, migrate
 from constitution.db import Database, make_engine
-from constitution.settings import PROJECT_ROOT, load
+from constitution.settings import PROJECT_ROOT, Settings, load
 from tests.factories import PASSWORD
 
 URL = re.compile(r"^(\S+)/invitations/(\S+)$")
 
 
 class Cli:
-    def __init__(self, path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    def __init__(self, path: Path, template: Path, monkeypatch: pytest.MonkeyPatch, capsys):
         self.path = path
+        self.template = template
         self.monkeypatch = monkeypatch
         self.capsys = capsys
 
@@ -52,14 +53,25 @@ class Cli:
 
     def ready(self) -> None:
         """A migrated database with an admin and two invitations: three audit events."""
-        assert self("migrate")[0] == 0
+        with contextlib.closing(sqlite3.connect(self.template)) as source:
+            with contextlib.closing(sqlite3.connect(self.path)) as copy:
+                source.backup(copy)
         assert self("create-admin", "--username", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
         for name in ("thida", "hla"):
             assert self("invite", "--by", "admin", "--username", name, "--display-name", "T")[0] == 0
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly migrated SQLite file, copied by tests that need more than the schema."""
+    var = tmp_path_factory.mktemp("cli-template")
+    path = var / "template.sqlite3"
+    migrate(Settings(database_url=f"sqlite:///{path}", secret_key="x" * 40, var_dir=var))
+    return path
+
+
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Cli:
+def cli(tmp_path: Path, template: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Cli:
     path = tmp_path / "cli.sqlite3"
     for name in ("CONSTITUTION_ENV", "SECRET_KEY", "BASE_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -67,7 +79,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Cli:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("PASSWORD_HASH_MEMORY_KIB", "1024")
     monkeypatch.setenv("PASSWORD_HASH_TIME_COST", "1")
-    return Cli(path, monkeypatch, capsys)
+    return Cli(path, template, monkeypatch, capsys)
 
 
 @contextlib.contextmanager
@@ -202,6 +214,15 @@ def test_backup_writes_a_usable_copy(cli: Cli, tmp_path: Path) -> None:
     assert cli("verify")[0] == 0
     # An existing file is never overwritten.
     assert cli("backup", str(target))[0] == 2
+
+
+def test_backup_of_a_missing_database_fails_and_creates_nothing(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "backup.sqlite3"
+    code, _out, err = cli("backup", str(target))
+    assert code == 1
+    assert str(cli.path) in err
+    assert not cli.path.exists()
+    assert not target.exists()
 
 
 def test_backup_is_consistent_while_another_connection_writes(cli: Cli, tmp_path: Path) -> None:

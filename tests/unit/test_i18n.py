@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import unicodedata
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -17,7 +19,7 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from constitution import i18n, myanmar
-from scripts.update_messages import extract_messages, po_path
+from scripts.update_messages import MAPPING, extract_messages, po_path, updated_catalog
 from tests.factories import post_form
 
 # What Python's %-formatting (and Jinja's new-style gettext) reads in a message.
@@ -55,6 +57,43 @@ def test_extraction_finds_the_interface_strings() -> None:
     assert "This username is taken." in ids
     assert "The two passwords are not the same." in ids
     assert "Welcome, %(name)s." in ids
+
+
+def test_babel_cfg_finds_every_way_of_marking_a_message(tmp_path: Path) -> None:
+    shutil.copy(MAPPING, tmp_path / "babel.cfg")
+    (tmp_path / "constitution").mkdir()
+    (tmp_path / "constitution" / "views.py").write_text(
+        "def view(ctx, error):\n"
+        "    ctx._('Translated now.')\n"
+        "    ctx._(error.message)\n"
+        "    return N_('Marked for later.'), gettext('Through gettext.')\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text(
+        '{% extends "base.html" %}{% block title %}{{ _("A title") }}{% endblock %}\n'
+        "{% block content %}<p title=\"{{ _('In an attribute') }}\">"
+        '{{ _("Hello %(name)s.", name=member.name) }}</p>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("_('Not from tests.')\n", encoding="utf-8")
+    found = message_ids(extract_messages(tmp_path, tmp_path / "babel.cfg"))
+    assert found == {
+        "Translated now.",
+        "Marked for later.",
+        "Through gettext.",
+        "A title",
+        "In an attribute",
+        "Hello %(name)s.",
+    }
+
+
+def test_updating_the_catalog_keeps_every_translation() -> None:
+    updated = updated_catalog(extracted(), "my")
+    for message in translated_messages():
+        kept = updated.get(message.id)
+        assert kept is not None and kept.string == message.string, message.id
 
 
 def test_every_interface_string_has_a_burmese_translation() -> None:
@@ -198,6 +237,9 @@ def test_error_messages_from_services_are_translated(client: TestClient) -> None
     assert response.status_code == 401
     error = BeautifulSoup(response.text, "html.parser").select_one(".error")
     assert error is not None
-    assert error.get_text() == i18n.catalog("my")[
-        "The username or password is not right, or the account is locked for a while."
-    ]
+    assert (
+        error.get_text()
+        == i18n.catalog("my")[
+            "The username or password is not right, or the account is locked for a while."
+        ]
+    )
