@@ -141,9 +141,8 @@ def verify(db: Session) -> VerifyResult:
     if head is None:
         return VerifyResult(False, checked, checked + 1, "chain head is missing")
     if head.seq != checked or head.hash != prev:
-        return VerifyResult(
-            False, checked, _past_head(head.seq, checked), "chain head does not match the last event"
-        )
+        failed = _past_head(head.seq, checked)
+        return VerifyResult(False, checked, failed, "chain head does not match the last event")
     return VerifyResult(True, checked)
 
 

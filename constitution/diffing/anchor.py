@@ -23,7 +23,7 @@ from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 
-from constitution.diffing.diff import EQUAL, INSERT, diff_tokens
+from constitution.diffing.diff import EQUAL, INSERT, diff_token_lists
 from constitution.diffing.tokens import tokenize
 
 __all__ = ["MATCH_THRESHOLD", "MIN_SIMILARITY", "find_anchor"]
@@ -133,7 +133,7 @@ def _fuzzy(
     deleted_before = deleted_after = False
     in_common = 0
     offset = 0
-    for op, piece in diff_tokens(exact, window):
+    for op, piece in diff_token_lists(tokenize(exact), tokenize(window), cleanup=False):
         if op == EQUAL:
             if first is None:
                 first = 0 if deleted_before else offset
@@ -151,6 +151,15 @@ def _fuzzy(
         return None
     if deleted_after:
         last = max(last, min(expected_end, offset))
+    # Whitespace at the edges belongs to the passage only if the quote had it there.
+    if not exact[0].isspace():
+        while first < last and window[first].isspace():
+            first += 1
+    if not exact[-1].isspace():
+        while last > first and window[last - 1].isspace():
+            last -= 1
+    if first == last:
+        return None
     similarity = 2 * in_common / (len(exact) + (last - first))
     if similarity < MIN_SIMILARITY:
         return None

@@ -203,11 +203,14 @@ def _decode(diffs: Iterable[tuple[int, str]], tokens: dict[str, str]) -> list[Pa
     return pairs
 
 
-def diff_token_lists(old: Sequence[str], new: Sequence[str]) -> list[Pair]:
+def diff_token_lists(
+    old: Sequence[str], new: Sequence[str], *, cleanup: bool = True
+) -> list[Pair]:
     """Diff two token sequences; the texts of the pairs are joined tokens.
 
     ``old`` and ``new`` are the tokens of the two texts (for example from :func:`tokenize`);
-    every pair holds whole tokens of them.
+    every pair holds whole tokens of them. ``cleanup=False`` skips the semantic cleanup and
+    keeps the minimal diff (every token in common), which aligns texts but reads badly.
     """
     codes: dict[str, str] = {}
     tokens: dict[str, str] = {}
@@ -230,8 +233,9 @@ def diff_token_lists(old: Sequence[str], new: Sequence[str]) -> list[Pair]:
     if encoded_old == encoded_new:
         return [(EQUAL, "".join(old))] if old else []
     diffs: list[tuple[int, str]] = _DMP.diff_main(encoded_old, encoded_new, False)
-    _DMP.diff_cleanupSemantic(diffs)
-    _slide_edits(diffs, kinds)
+    if cleanup:
+        _DMP.diff_cleanupSemantic(diffs)
+        _slide_edits(diffs, kinds)
     return _decode(diffs, tokens)
 
 

@@ -1,6 +1,7 @@
 """Render diffs as HTML: inline, side by side, and as a bilingual synopsis.
 
-Every piece of text is HTML-escaped; the only markup produced is ``<del>`` and ``<ins>``.
+Every piece of text is HTML-escaped (even one passed in as ``Markup``); the only markup
+produced is ``<del>`` and ``<ins>``.
 Line breaks and runs of spaces are kept as they are: the page shows them with CSS
 (``white-space: pre-wrap``), so the output stays small and copyable.
 """
@@ -17,8 +18,14 @@ from constitution.diffing.diff import DELETE, EQUAL, INSERT, Pair, diff_tokens
 __all__ = ["SynopsisCell", "inline_html", "side_by_side", "synopsis"]
 
 
+def _escape(text: str) -> str:
+    # str() first: text that arrives as Markup is escaped all the same, since no text of a
+    # provision is ever markup.
+    return str(escape(str(text)))
+
+
 def _tagged(tag: str, text: str) -> str:
-    return f"<{tag}>{escape(text)}</{tag}>"
+    return f"<{tag}>{_escape(text)}</{tag}>"
 
 
 def inline_html(pairs: Iterable[Pair]) -> Markup:
@@ -26,7 +33,7 @@ def inline_html(pairs: Iterable[Pair]) -> Markup:
     parts: list[str] = []
     for op, text in pairs:
         if op == EQUAL:
-            parts.append(escape(text))
+            parts.append(_escape(text))
         elif op == DELETE:
             parts.append(_tagged("del", text))
         elif op == INSERT:
@@ -42,7 +49,7 @@ def side_by_side(pairs: Iterable[Pair]) -> tuple[Markup, Markup]:
     new: list[str] = []
     for op, text in pairs:
         if op == EQUAL:
-            escaped = escape(text)
+            escaped = _escape(text)
             old.append(escaped)
             new.append(escaped)
         elif op == DELETE:

@@ -18,6 +18,9 @@ one heading per provision, then one ``[language]`` block per language:
     [en]
     …text…
 
+A text line that would read as a heading or a ``[language]`` line, or that starts with a
+backslash, is written with one more backslash in front, which import takes off again.
+
 Export then import gives back the same document (the round-trip is tested).
 """
 
@@ -61,6 +64,12 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _escape_line(line: str) -> str:
+    if line.startswith(("\\", "### ")) or LANGUAGE_LINE.match(line):
+        return "\\" + line
+    return line
+
+
 def to_markdown(document: Document, rows: list[ProvisionVersion]) -> str:
     lines = [
         "+++",
@@ -77,12 +86,24 @@ def to_markdown(document: Document, rows: list[ProvisionVersion]) -> str:
         lines.append(f"### {row.key} | {row.kind} | {row.label}{parent}")
         for lang in document.languages:
             lines.append(f"[{lang}]")
-            lines.append(row.text.get(lang, ""))
+            lines.extend(_escape_line(x) for x in row.text.get(lang, "").split("\n"))
     return "\n".join(lines) + "\n"
 
 
 def _fail(message: str, line: int) -> Invalid:
     return Invalid(message, field=f"line {line}", code="invalid_markdown")
+
+
+def _toml_error_line(error: tomllib.TOMLDecodeError, end: int) -> int:
+    """The file line of an error in the header, which starts on line 2 and ends before ``end``.
+
+    Python 3.14 gives the line as ``lineno``; earlier versions only in the message.
+    """
+    lineno = getattr(error, "lineno", None)
+    if not isinstance(lineno, int):
+        match = re.search(r"at line (\d+)", str(error))
+        lineno = int(match.group(1)) if match else end - 1  # "at end of document"
+    return lineno + 1
 
 
 def from_markdown(source: str) -> dict[str, Any]:
@@ -97,8 +118,7 @@ def from_markdown(source: str) -> dict[str, Any]:
     try:
         header = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", 0) + 1
-        raise _fail(N_("The header is not valid TOML."), line) from None
+        raise _fail(N_("The header is not valid TOML."), _toml_error_line(error, end)) from None
     provisions: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     language: str | None = None
@@ -133,7 +153,7 @@ def from_markdown(source: str) -> dict[str, Any]:
             continue
         if line.strip() and (current is None or language is None):
             raise _fail(N_("Text must follow a heading and a [language] line."), number + 1)
-        buffer.append(line)
+        buffer.append(line[1:] if line.startswith("\\") else line)
     flush()
     return {**header, "provisions": provisions}
 

@@ -257,8 +257,13 @@ def load_tree(db: Session, document: Document) -> Tree:
 def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: Notices) -> None:
     document = tree.document
     draft = tree.get(clean_key(change.get("key"), f"{name}.key"), f"{name}.key")
-    given = clean_text_map(change.get("text"), f"{name}.text", document.languages, notices)
     label = change.get("label")
+    raw_text = change.get("text")
+    given = (
+        {}
+        if raw_text is None and label is not None  # a change of label only
+        else clean_text_map(raw_text, f"{name}.text", document.languages, notices)
+    )
     if not given and label is None:
         raise Invalid(N_("The change is empty."), field=f"{name}.text", code="empty_change")
     if document.authoritative in given and not given[document.authoritative]:
@@ -284,7 +289,10 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
             for lang in document.languages
             if lang != document.authoritative and lang not in given
         }
+    label_changed = new_label != draft.label
     draft.text, draft.label, draft.outdated, draft.touched = new_text, new_label, outdated, True
+    if label_changed:
+        _check_sibling_label(tree, draft, f"{name}.label")
 
 
 def _apply_insert(tree: Tree, change: Mapping[str, Any], name: str, notices: Notices) -> None:
@@ -366,13 +374,19 @@ def _apply_confirm(tree: Tree, change: Mapping[str, Any], name: str) -> None:
 
 
 def _check_sibling_label(tree: Tree, draft: Draft, name: str) -> None:
-    for other in tree.children(draft.parent):
-        if other.key != draft.key and other.label.casefold() == draft.label.casefold():
+    """As at import: siblings may not share a label, nor may two articles anywhere."""
+    label = draft.label.casefold()
+    for other in tree.live():
+        if other.key == draft.key or other.label.casefold() != label:
+            continue
+        if other.parent == draft.parent:
             raise Invalid(
                 N_("Another provision under the same parent has this label."),
                 field=name,
                 code="label_clash",
             )
+        if other.kind == draft.kind == "article":
+            raise Invalid(N_("Another article has this label."), field=name, code="label_clash")
 
 
 def apply_change(tree: Tree, change: Any, name: str, notices: Notices) -> None:

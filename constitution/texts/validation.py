@@ -164,7 +164,7 @@ def _check_tree(provisions: list[ProvisionInput]) -> None:
         walk: str | None = item.parent
         while walk is not None:
             if walk in seen:
-                raise Invalid(N_("The parents form a cycle."), field=name)
+                raise Invalid(N_("The parents form a cycle."), field=name, code="cycle")
             seen.add(walk)
             walk = by_key[walk].parent
         if position[item.parent] > index:

@@ -89,6 +89,10 @@ class Ctx:
             binding = self.session.csrf_secret
         else:
             if self.anon_binding is None:
+                # Keep the browser's binding, so that forms open in other tabs stay valid.
+                cookie = self.request.cookies.get(ANON_COOKIE)
+                self.anon_binding = _unsign(self.settings, "anon", cookie)
+            if self.anon_binding is None:
                 self.anon_binding = secrets.token_hex(16)
                 self.set_cookie(ANON_COOKIE, self._signer("anon").dumps(self.anon_binding), None)
             binding = self.anon_binding
@@ -163,8 +167,12 @@ def _load_browser_session(ctx: Ctx, database: Database) -> None:
     else:
         ctx.session = state.session
         ctx.member = state.session.member
-    if state.needs_write:
-        # A separate short write: the request's own transaction may be read-only.
+    if state.needs_write and ctx.request.method not in ("GET", "HEAD", "OPTIONS"):
+        # The request's own transaction writes and already holds SQLite's write lock: a
+        # second writer would wait for it until the busy timeout, then fail.
+        session_service.touch_or_expire(ctx.db, ctx.settings, raw)
+    elif state.needs_write:
+        # A separate short write: the request's own transaction is read-only.
         with database.transaction(write=True) as db:
             session_service.touch_or_expire(db, ctx.settings, raw)
 

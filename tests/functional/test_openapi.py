@@ -121,16 +121,18 @@ def schema_errors(
             problems.append(f"{at}: length {len(value)} is out of bounds")
         if schema.get("format") == "date-time" and not DATE_TIME.fullmatch(value):
             problems.append(f"{at}: {value!r} is not a date-time")
-    if _is(value, "number"):
-        if value < schema.get("minimum", -1e308) or value > schema.get("maximum", 1e308):
-            problems.append(f"{at}: {value} is out of bounds")
+    low, high = schema.get("minimum", -1e308), schema.get("maximum", 1e308)
+    if _is(value, "number") and not low <= value <= high:
+        problems.append(f"{at}: {value} is out of bounds")
     return problems
 
 
 def _object_errors(
     value: dict[str, Any], schema: dict[str, Any], document: dict[str, Any], at: str
 ) -> list[str]:
-    problems = [f"{at}: {key!r} is missing" for key in schema.get("required", ()) if key not in value]
+    problems = [
+        f"{at}: {key!r} is missing" for key in schema.get("required", ()) if key not in value
+    ]
     properties = schema.get("properties", {})
     extra = schema.get("additionalProperties", True)
     for key, item in value.items():
@@ -407,7 +409,9 @@ def test_real_responses_match_the_documented_schemas(
     call("PATCH", patch, 200, url=member_url, token=token, json={"active": False})
     call("PATCH", patch, 422, url=member_url, token=token, json={"active": "no"})
     call("PATCH", patch, 404, url="/api/v1/members/999999", token=token, json={})
-    call("PATCH", patch, 409, url=f"/api/v1/members/{admin.id}", token=token, json={"active": False})
+    call(
+        "PATCH", patch, 409, url=f"/api/v1/members/{admin.id}", token=token, json={"active": False}
+    )
 
     # Committees.
     committee = {"name": "Federalism", "members": [aye.id], "provisions": ["art-1"]}
@@ -437,4 +441,4 @@ def test_real_responses_match_the_documented_schemas(
     # Every operation of the Accounts part answered at least once with success.
     succeeded = {(m, p) for m, p, status in call.seen if status < 300}
     assert succeeded == ACCOUNTS
-    assert ACCOUNTS <= {(m, p) for p, m, _op in operations(document)}
+    assert {(m, p) for p, m, _op in operations(document)} >= ACCOUNTS

@@ -53,12 +53,18 @@ class Cli:
 
     def ready(self) -> None:
         """A migrated database with an admin and two invitations: three audit events."""
-        with contextlib.closing(sqlite3.connect(self.template)) as source:
-            with contextlib.closing(sqlite3.connect(self.path)) as copy:
-                source.backup(copy)
-        assert self("create-admin", "--username", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
+        with (
+            contextlib.closing(sqlite3.connect(self.template)) as source,
+            contextlib.closing(sqlite3.connect(self.path)) as copy,
+        ):
+            source.backup(copy)
+        assert (
+            self("create-admin", "--username", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
+        )
         for name in ("thida", "hla"):
-            assert self("invite", "--by", "admin", "--username", name, "--display-name", "T")[0] == 0
+            assert (
+                self("invite", "--by", "admin", "--username", name, "--display-name", "T")[0] == 0
+            )
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +183,10 @@ def test_verify_passes_on_an_intact_chain(cli: Cli) -> None:
             "DROP TRIGGER audit_events_no_update",
             """UPDATE audit_events SET payload = '{"username": "mallory"}' WHERE seq = 2""",
         ],
-        ["DROP TRIGGER audit_events_no_update", "UPDATE audit_events SET actor_id = NULL WHERE seq = 2"],
+        [
+            "DROP TRIGGER audit_events_no_update",
+            "UPDATE audit_events SET actor_id = NULL WHERE seq = 2",
+        ],
         ["DROP TRIGGER audit_events_no_delete", "DELETE FROM audit_events WHERE seq = 2"],
     ],
     ids=["payload", "actor", "deleted"],

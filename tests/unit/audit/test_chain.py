@@ -152,7 +152,9 @@ def test_verify_names_an_altered_event(db: Session, chain, what: str) -> None:
     assert result.checked == target.seq - 1
 
 
-def test_verify_names_the_event_after_one_rewritten_with_a_matching_hash(db: Session, chain) -> None:
+def test_verify_names_the_event_after_one_rewritten_with_a_matching_hash(
+    db: Session, chain
+) -> None:
     target = chain[1]
     forged = AuditEvent(
         seq=target.seq,
