@@ -7,11 +7,13 @@ Web Annotation text-quote selector). :func:`find_anchor` looks for it in a new t
    surrounds it, and the best one wins (ties go to the one nearest ``position`` when given,
    else to the first).
 2. **Fuzzily**, when the quote no longer occurs: diff-match-patch's ``match_main`` (a bitap
-   search, limited to 32 characters) finds the start of the first 32 characters of the quote
-   near where the context puts it, the stretch of text that corresponds to the whole quote
-   is found with a token diff, and it is accepted only when it is similar enough to the quote
-   (:data:`MIN_SIMILARITY` of the characters in common). The result starts and ends on token
-   boundaries, so it never cuts a Burmese syllable.
+   search, limited to 32 characters) finds the first 32 characters of the quote near where
+   the context puts it (and the last 32 of a longer quote). The quote with its context is
+   then aligned, by a token diff, with the text around that place: the passage runs from
+   where the quote's start maps to where its end maps (a replaced first or last word is
+   included, text inserted just before or after is not). It is accepted only when quote and
+   passage have :data:`MIN_SIMILARITY` of their characters in common. The result starts and
+   ends on token boundaries, so it never cuts a Burmese syllable.
 
 ``None`` means the passage changed too much: show it as "passage changed" with the old quote.
 """
@@ -23,7 +25,7 @@ from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 
-from constitution.diffing.diff import EQUAL, INSERT, diff_token_lists
+from constitution.diffing.diff import DELETE, EQUAL, INSERT, diff_token_lists
 from constitution.diffing.tokens import tokenize
 
 __all__ = ["MATCH_THRESHOLD", "MIN_SIMILARITY", "find_anchor"]
@@ -36,6 +38,8 @@ MIN_SIMILARITY = 0.6
 _MATCH_BITS = 32
 # How far from the expected place a fuzzy match may be (characters, per unit of score).
 _MATCH_DISTANCE = 1000
+# Characters of context on each side aligned along with the quote.
+_CONTEXT = 32
 
 
 def _common_prefix(one: str, two: str) -> int:
@@ -117,40 +121,21 @@ def _fuzzy(
         found_tail = dmp.match_main(text, tail, found + len(exact) - len(tail))
         if found_tail > found:
             expected_end = found_tail + len(tail)
-    boundaries = [0, *accumulate(len(token) for token in tokenize(text))]
-    start = boundaries[bisect_right(boundaries, found) - 1]
+    # Align the quote, with its context around it, against the stretch of text around that
+    # match. Token diff, minimal (no cleanup), so that every token in common anchors it.
+    before = prefix[-_CONTEXT:]
+    after = suffix[:_CONTEXT]
     slack = max(8, len(exact) // 4)
-    window_end = boundaries[bisect_left(boundaries, min(len(text), expected_end + slack))]
-    window = text[start:window_end]
-    expected_end = boundaries[bisect_left(boundaries, min(len(text), expected_end))] - start
-
-    # Align the quote with the window (which starts where the quote's head was found). The
-    # passage runs from the first to the last piece the quote still has in common with it;
-    # where the quote's first or last words were replaced (a deletion at that end), it runs
-    # to the window's start, or to where the quote was expected to end.
-    first: int | None = None
-    last = 0
-    deleted_before = deleted_after = False
-    in_common = 0
-    offset = 0
-    for op, piece in diff_token_lists(tokenize(exact), tokenize(window), cleanup=False):
-        if op == EQUAL:
-            if first is None:
-                first = 0 if deleted_before else offset
-            offset += len(piece)
-            last = offset
-            in_common += len(piece)
-            deleted_after = False
-        elif op == INSERT:
-            offset += len(piece)
-        elif first is None:
-            deleted_before = True
-        else:
-            deleted_after = True
-    if first is None:
-        return None
-    if deleted_after:
-        last = max(last, min(expected_end, offset))
+    boundaries = [0, *accumulate(len(token) for token in tokenize(text))]
+    window_start = _snap_down(boundaries, found - len(before) - slack)
+    window_end = _snap_up(boundaries, expected_end + len(after) + slack)
+    window = text[window_start:window_end]
+    pairs = diff_token_lists(tokenize(before + exact + after), tokenize(window), cleanup=False)
+    blocks = _blocks(pairs)
+    quote_start = len(before)
+    quote_end = quote_start + len(exact)
+    first = _map_start(blocks, quote_start)
+    last = _map_end(blocks, quote_end)
     # Whitespace at the edges belongs to the passage only if the quote had it there.
     if not exact[0].isspace():
         while first < last and window[first].isspace():
@@ -158,12 +143,74 @@ def _fuzzy(
     if not exact[-1].isspace():
         while last > first and window[last - 1].isspace():
             last -= 1
-    if first == last:
+    if last <= first:
         return None
-    similarity = 2 * in_common / (len(exact) + (last - first))
-    if similarity < MIN_SIMILARITY:
+    in_common = sum(
+        max(0, min(old_end, quote_end) - max(old_start, quote_start))
+        for equal, old_start, old_end, _, _ in blocks
+        if equal
+    )
+    if 2 * in_common / (len(exact) + (last - first)) < MIN_SIMILARITY:
         return None
-    return start + first, start + last
+    # Whole tokens only (a quote may have been selected from inside a syllable).
+    return (
+        _snap_down(boundaries, window_start + first),
+        _snap_up(boundaries, window_start + last),
+    )
+
+
+def _snap_down(boundaries: list[int], offset: int) -> int:
+    return boundaries[bisect_right(boundaries, max(0, offset)) - 1]
+
+
+def _snap_up(boundaries: list[int], offset: int) -> int:
+    return boundaries[bisect_left(boundaries, min(boundaries[-1], offset))]
+
+
+# (equal, old start, old end, new start, new end): a run of text in common, or a change.
+_Block = tuple[bool, int, int, int, int]
+
+
+def _blocks(pairs: list[tuple[int, str]]) -> list[_Block]:
+    """The pieces of a diff as offsets, each run of changes merged into one block."""
+    blocks: list[_Block] = []
+    old = new = 0
+    for op, piece in pairs:
+        old_end = old + (len(piece) if op != INSERT else 0)
+        new_end = new + (len(piece) if op != DELETE else 0)
+        if op != EQUAL and blocks and not blocks[-1][0]:
+            _, old_start, _, new_start, _ = blocks.pop()
+            blocks.append((False, old_start, old_end, new_start, new_end))
+        else:
+            blocks.append((op == EQUAL, old, old_end, new, new_end))
+        old, new = old_end, new_end
+    return blocks
+
+
+def _map_start(blocks: list[_Block], offset: int) -> int:
+    """Where the old ``offset`` starts a passage in the new text.
+
+    Inside text in common, the same place; inside (or at the start of) a change, the start of
+    the change, so that a replaced first word is part of the passage. Text inserted right
+    before the passage is not part of it.
+    """
+    for equal, old_start, old_end, new_start, _ in blocks:
+        if old_start <= offset < old_end:
+            return new_start + offset - old_start if equal else new_start
+    return blocks[-1][4] if blocks else 0
+
+
+def _map_end(blocks: list[_Block], offset: int) -> int:
+    """Where the old ``offset`` ends a passage in the new text.
+
+    Inside text in common, the same place; inside (or at the end of) a change, the end of
+    the change, so that a replaced last word is part of the passage. Text inserted right
+    after the passage is not part of it.
+    """
+    for equal, old_start, old_end, new_start, new_end in blocks:
+        if old_start < offset <= old_end:
+            return new_start + offset - old_start if equal else new_end
+    return 0
 
 
 def find_anchor(

@@ -18,7 +18,9 @@ here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 
@@ -64,7 +66,7 @@ class _TokenDiffer(diff_match_patch):  # type: ignore[misc]
     :func:`_slide_edits` does the same job looking at the tokens.
     """
 
-    def diff_cleanupSemanticLossless(self, diffs: list[tuple[int, str]]) -> None:  # noqa: N802
+    def diff_cleanupSemanticLossless(self, diffs: list[tuple[int, str]]) -> None:
         return None
 
 
@@ -92,6 +94,20 @@ def _kind(token: str) -> int:
     if first.isalnum():
         return _WORD
     return _PUNCT
+
+
+class _Kinds(dict[str, int]):
+    """The boundary kind of each encoded character, worked out when first asked for."""
+
+    def __init__(self, tokens: dict[str, str], pseudo: dict[str, Callable[[], int] | None]) -> None:
+        super().__init__()
+        self.tokens = tokens
+        self.pseudo = pseudo
+
+    def __missing__(self, code: str) -> int:
+        kind_of = self.pseudo.get(code)
+        kind = self[code] = kind_of() if kind_of is not None else _kind(self.tokens[code])
+        return kind
 
 
 def _score(before: str, after: str, kinds: dict[str, int]) -> int:
@@ -171,72 +187,133 @@ def _slide_edits(diffs: list[tuple[int, str]], kinds: dict[str, int]) -> None:
         pointer += 1
 
 
-def _decode(diffs: Iterable[tuple[int, str]], tokens: dict[str, str]) -> list[Pair]:
-    """Map encoded pieces back to text; merge runs so each change is one delete + one insert."""
+def _decode(
+    diffs: Iterable[tuple[int, str]],
+    old: str,
+    old_tokens: Sequence[str],
+    new: str,
+    new_tokens: Sequence[str],
+) -> list[Pair]:
+    """Turn encoded pieces back into text, as slices of the two texts.
+
+    Runs of changes are merged so that each is one deletion followed by one insertion.
+    """
+    old_at = [0, *accumulate(map(len, old_tokens))]
+    new_at = [0, *accumulate(map(len, new_tokens))]
     pairs: list[Pair] = []
-    deleted: list[str] = []
-    inserted: list[str] = []
-
-    def flush() -> None:
-        if deleted:
-            pairs.append((DELETE, "".join(deleted)))
-            deleted.clear()
-        if inserted:
-            pairs.append((INSERT, "".join(inserted)))
-            inserted.clear()
-
+    deleted = inserted = ""
+    o = n = 0
     for op, encoded in diffs:
-        if not encoded:
+        count = len(encoded)
+        if not count:
             continue
-        text = "".join([tokens[code] for code in encoded])
         if op == EQUAL:
-            flush()
+            if deleted:
+                pairs.append((DELETE, deleted))
+                deleted = ""
+            if inserted:
+                pairs.append((INSERT, inserted))
+                inserted = ""
+            text = old[old_at[o] : old_at[o + count]]
             if pairs and pairs[-1][0] == EQUAL:
                 pairs[-1] = (EQUAL, pairs[-1][1] + text)
             else:
                 pairs.append((EQUAL, text))
+            o += count
+            n += count
         elif op == DELETE:
-            deleted.append(text)
+            deleted += old[old_at[o] : old_at[o + count]]
+            o += count
         else:
-            inserted.append(text)
-    flush()
+            inserted += new[new_at[n] : new_at[n + count]]
+            n += count
+    if deleted:
+        pairs.append((DELETE, deleted))
+    if inserted:
+        pairs.append((INSERT, inserted))
     return pairs
 
 
-def diff_token_lists(
-    old: Sequence[str], new: Sequence[str], *, cleanup: bool = True
+def _codes(first: int, count: int) -> Iterable[str]:
+    if first + count <= _BMP_PUA_SIZE:
+        return map(chr, range(0xE000 + first, 0xE000 + first + count))
+    return map(_code_point, range(first, first + count))
+
+
+# Codes of the two pseudo-tokens that stand for the unchanged start and end of both texts.
+_HEAD = _code_point(0)
+_TAIL = _code_point(1)
+
+
+def _diff(
+    old: str,
+    old_tokens: Sequence[str],
+    new: str,
+    new_tokens: Sequence[str],
+    *,
+    cleanup: bool,
+    ends: tuple[int, int] = (0, 0),
+    head_kind: Callable[[], int] | None = None,
+    tail_kind: Callable[[], int] | None = None,
 ) -> list[Pair]:
+    """Diff two token sequences that join up to ``old`` and ``new``.
+
+    ``ends`` says whether the first and the last token of both sequences is a pseudo-token
+    for text that both share (1) or not (0); ``head_kind``/``tail_kind`` give the boundary
+    kind of the real token next to the cut.
+    """
+    head, tail = ends
+    old_middle = old_tokens[head : len(old_tokens) - tail]
+    new_middle = new_tokens[head : len(new_tokens) - tail]
+    # One code per distinct token, in order of first appearance (the first two are reserved).
+    distinct = dict.fromkeys(old_middle)
+    distinct.update(dict.fromkeys(new_middle))
+    codes = dict(zip(distinct, _codes(2, len(distinct)), strict=True))
+    code = codes.__getitem__
+    prefix = _HEAD if head else ""
+    suffix = _TAIL if tail else ""
+    encoded_old = prefix + "".join(map(code, old_middle)) + suffix
+    encoded_new = prefix + "".join(map(code, new_middle)) + suffix
+    diffs: list[tuple[int, str]] = _DMP.diff_main(encoded_old, encoded_new, False)
+    if cleanup:
+        _DMP.diff_cleanupSemantic(diffs)
+        tokens = dict(zip(codes.values(), codes, strict=True))
+        kinds = _Kinds(tokens, {_HEAD: head_kind, _TAIL: tail_kind})
+        _slide_edits(diffs, kinds)
+    return _decode(diffs, old, old_tokens, new, new_tokens)
+
+
+def diff_token_lists(old: Sequence[str], new: Sequence[str], *, cleanup: bool = True) -> list[Pair]:
     """Diff two token sequences; the texts of the pairs are joined tokens.
 
     ``old`` and ``new`` are the tokens of the two texts (for example from :func:`tokenize`);
     every pair holds whole tokens of them. ``cleanup=False`` skips the semantic cleanup and
     keeps the minimal diff (every token in common), which aligns texts but reads badly.
     """
-    codes: dict[str, str] = {}
-    tokens: dict[str, str] = {}
-    kinds: dict[str, int] = {}
+    old_text = "".join(old)
+    new_text = "".join(new)
+    if old_text == new_text and list(old) == list(new):
+        return [(EQUAL, old_text)] if old_text else []
+    return _diff(old_text, old, new_text, new, cleanup=cleanup)
 
-    def encode(sequence: Sequence[str]) -> str:
-        out = []
-        for token in sequence:
-            code = codes.get(token)
-            if code is None:
-                code = _code_point(len(codes))
-                codes[token] = code
-                tokens[code] = token
-                kinds[code] = _kind(token)
-            out.append(code)
-        return "".join(out)
 
-    encoded_old = encode(old)
-    encoded_new = encode(new)
-    if encoded_old == encoded_new:
-        return [(EQUAL, "".join(old))] if old else []
-    diffs: list[tuple[int, str]] = _DMP.diff_main(encoded_old, encoded_new, False)
-    if cleanup:
-        _DMP.diff_cleanupSemantic(diffs)
-        _slide_edits(diffs, kinds)
-    return _decode(diffs, tokens)
+# The start of a run of whitespace. Tokens never take in whitespace and no token looks past
+# whitespace, so a text can be cut there and its two parts tokenized on their own.
+_RUN_START = re.compile(r"(?<!\s)\s")
+
+
+def _cut_before(text: str, end: int) -> int:
+    """The last start of a whitespace run before ``end`` (0 when there is none)."""
+    cut = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end))
+    while cut > 0 and text[cut - 1].isspace():
+        cut -= 1
+    return max(cut, 0)
+
+
+def _cut_after(text: str, start: int) -> int:
+    """The first start of a whitespace run after ``start`` (``len(text)`` when none)."""
+    found = _RUN_START.search(text, start + 1)
+    return found.start() if found else len(text)
 
 
 def diff_tokens(old: str, new: str) -> list[Pair]:
@@ -247,7 +324,40 @@ def diff_tokens(old: str, new: str) -> list[Pair]:
     """
     if old == new:
         return [(EQUAL, old)] if old else []
-    return diff_token_lists(tokenize(old), tokenize(new))
+    # Only the part between the unchanged start and end needs tokens: cut both texts at
+    # whitespace inside the text they have in common, and let one pseudo-token stand for
+    # each unchanged end.
+    same_start = _DMP.diff_commonPrefix(old, new)
+    same_end = _DMP.diff_commonSuffix(old[same_start:], new[same_start:])
+    head = _cut_before(old, same_start)
+    tail = _cut_after(old, len(old) - same_end) if same_end else len(old)
+    new_tail = len(new) - (len(old) - tail)
+    old_tokens = tokenize(old[head:tail])
+    new_tokens = tokenize(new[head:new_tail])
+    ends = (1 if head else 0, 1 if tail < len(old) else 0)
+    if head:
+        old_tokens.insert(0, old[:head])
+        new_tokens.insert(0, new[:head])
+    if ends[1]:
+        old_tokens.append(old[tail:])
+        new_tokens.append(new[new_tail:])
+
+    def head_kind() -> int:
+        return _kind(tokenize(old[_cut_before(old, head) : head])[-1])
+
+    def tail_kind() -> int:
+        return _kind(tokenize(old[tail : _cut_after(old, tail)])[0])
+
+    return _diff(
+        old,
+        old_tokens,
+        new,
+        new_tokens,
+        cleanup=True,
+        ends=ends,
+        head_kind=head_kind,
+        tail_kind=tail_kind,
+    )
 
 
 def old_text(pairs: Iterable[Pair]) -> str:

@@ -1,6 +1,6 @@
 """Split text into the tokens that diffs, merges and anchors work on.
 
-Tokens, in the order they are tried at each position:
+A token is one of:
 
 * a **Myanmar-script syllable** (Burmese, Shan, Karen, Mon… in U+1000–U+109F, U+AA60–U+AA7F,
   U+A9E0–U+A9FF), found the way the sylbreak rule finds them: a letter starts a syllable
@@ -71,19 +71,27 @@ MARK_RANGES = (
 )
 
 
-def _char_class(ranges: str) -> str:
+def _char_class(ranges: str, astral: bool) -> str:
+    """A regex character class of the ``MARK_RANGES`` in or beyond the BMP."""
     parts = []
     for item in ranges.split():
         first, _, last = item.partition("-")
-        parts.append(f"\\U{int(first, 16):08X}")
-        if last:
-            parts.append(f"-\\U{int(last, 16):08X}")
-    return "".join(parts)
+        if (int(first, 16) > 0xFFFF) is astral:
+            parts.append(f"\\U{int(first, 16):08X}")
+            if last:
+                parts.append(f"-\\U{int(last, 16):08X}")
+    return "[" + "".join(parts) + "]"
 
 
 # Combining marks, plus ZERO WIDTH NON-JOINER and ZERO WIDTH JOINER, which also belong to the
-# character before them.
-_MARK = "[" + _char_class(MARK_RANGES) + "\\u200c\\u200d]"
+# character before them. Python's regex engine looks up characters of the BMP in a class with
+# a table, but compares a character with each range beyond it one by one, so the marks beyond
+# the BMP (there are 150 ranges of them) are tried only for characters beyond the BMP.
+_BMP_MARK = _char_class(MARK_RANGES, astral=False)[:-1] + "\\u200c\\u200d]"
+_ASTRAL_MARK = "(?=[\\U00010000-\\U0010FFFF])" + _char_class(MARK_RANGES, astral=True)
+# One mark; any number of marks.
+_MARK = f"(?:{_BMP_MARK}|{_ASTRAL_MARK})"
+_MARKS = f"{_BMP_MARK}*(?:{_ASTRAL_MARK}{_BMP_MARK}*)*"
 # Myanmar-script letters (consonants, independent vowels, Shan/Mon/Karen/Khamti/Aiton/
 # Tai Laing letters) and the symbols that start a syllable.
 _MY_LETTER = (
@@ -91,26 +99,38 @@ _MY_LETTER = (
     "\\u106e-\\u1070\\u1075-\\u1081\\u108e\\uaa60-\\uaa76\\uaa7a\\uaa7e\\uaa7f"
     "\\ua9e0-\\ua9e4\\ua9e6-\\ua9ef\\ua9fa-\\ua9fe]"
 )
-_MY_SYMBOL = "[\\u104c-\\u104f\\u109e\\u109f\\uaa77-\\uaa79]"
+# Myanmar symbols that start a syllable too.
+_MY_SYMBOLS = "\\u104c-\\u104f\\u109e\\u109f\\uaa77-\\uaa79"
 _MY_DIGIT = "[\\u1040-\\u1049\\u1090-\\u1099\\ua9f0-\\ua9f9]"
 _MYANMAR = "\\u1000-\\u109f\\uaa60-\\uaa7f\\ua9e0-\\ua9ff"
 # A letter that closes the syllable before it: followed by an asat or a virama, possibly
 # with the dot below that NFC orders first.
 _CLOSING = "\\u1037?[\\u103a\\u1039]"
-# What continues a syllable: a mark, a letter stacked under a virama, or a closing letter.
-_CONTINUE = f"(?:{_MARK}|(?<=\\u1039){_MY_LETTER}|{_MY_LETTER}(?={_CLOSING}))"
+# A letter joins the syllable before it when stacked under a virama or closed by an asat.
+_JOINING = f"(?:(?<=\\u1039)|(?={_MY_LETTER}{_CLOSING})){_MY_LETTER}"
 # A Myanmar digit written for a letter: followed by a dependent sign or a closing letter.
 _DIGIT_AS_LETTER = f"{_MY_DIGIT}(?={_MARK}|{_MY_LETTER}{_CLOSING})"
+_LETTER = f"[^\\W\\d_{_MYANMAR}]"
+_MY_START = _MY_LETTER[:-1] + _MY_SYMBOLS + "]"
 
+# The alternatives start with disjoint sets of characters (the last takes anything left),
+# so their order only matters for speed. Loops are unrolled (``a+(?:b+a*)*`` rather than
+# ``(?:ab*)+``): Python's regex engine runs single-character repeats much faster.
 _TOKEN = re.compile(
     "|".join(
         (
-            f"(?:{_MY_LETTER}|{_MY_SYMBOL}|{_DIGIT_AS_LETTER}){_CONTINUE}*",
-            f"(?:(?!{_DIGIT_AS_LETTER})\\d)+{_MARK}*",
-            f"(?:[^\\W\\d_{_MYANMAR}]{_MARK}*)+",
-            f"\\s+{_MARK}*",
-            f"{_MARK}{_CONTINUE}*",
-            f".{_MARK}*",
+            # A Myanmar syllable.
+            f"(?:{_MY_START}|{_DIGIT_AS_LETTER}){_MARKS}(?:{_JOINING}{_MARKS})*",
+            # Whitespace.
+            f"\\s+{_MARKS}",
+            # A word of letters (not Myanmar) and their marks.
+            f"{_LETTER}+(?:{_MARK}{_MARKS}{_LETTER}*)*",
+            # A number.
+            f"(?:(?!{_DIGIT_AS_LETTER})\\d)+{_MARKS}",
+            # Marks at the very start of a text (anywhere else they join the token before).
+            f"{_MARK}{_MARKS}(?:{_JOINING}{_MARKS})*",
+            # Anything else, one character at a time.
+            f".{_MARKS}",
         )
     ),
     re.DOTALL,

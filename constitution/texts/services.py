@@ -273,12 +273,6 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
         )
     new_text = {**draft.text, **given}
     new_label = draft.label if label is None else clean_label(label, f"{name}.label", notices)
-    if new_text == draft.text and new_label == draft.label and not (draft.outdated & set(given)):
-        raise Invalid(
-            N_("The change is identical to the current text."),
-            field=f"{name}.text",
-            code="unchanged",
-        )
     authoritative_changed = new_text[document.authoritative] != draft.text.get(
         document.authoritative
     )
@@ -289,6 +283,14 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
             for lang in document.languages
             if lang != document.authoritative and lang not in given
         }
+    # As at import: a translation that is missing is out of date.
+    outdated |= {lang for lang in document.languages if not new_text.get(lang)}
+    if new_text == draft.text and new_label == draft.label and outdated == draft.outdated:
+        raise Invalid(
+            N_("The change is identical to the current text."),
+            field=f"{name}.text",
+            code="unchanged",
+        )
     label_changed = new_label != draft.label
     draft.text, draft.label, draft.outdated, draft.touched = new_text, new_label, outdated, True
     if label_changed:
@@ -354,6 +356,15 @@ def _apply_move(tree: Tree, change: Mapping[str, Any], name: str) -> None:
         raise Invalid(
             N_("'after' must name a provision under the same parent."), field=f"{name}.after"
         )
+    if parent == draft.parent:
+        keys = [d.key for d in tree.children(parent)]
+        index = keys.index(draft.key)
+        if after == (keys[index - 1] if index else None):
+            raise Invalid(
+                N_("The change is identical to the current text."),
+                field=f"{name}.after",
+                code="unchanged",
+            )
     draft.position = tree.position_after(parent, after, moving=draft.key, name=f"{name}.after")
     draft.parent = parent
     draft.touched = True
@@ -364,7 +375,11 @@ def _apply_confirm(tree: Tree, change: Mapping[str, Any], name: str) -> None:
     """A translator confirms that translations are still right after the original changed."""
     draft = tree.get(clean_key(change.get("key"), f"{name}.key"), f"{name}.key")
     languages = change.get("languages")
-    if not isinstance(languages, list) or not languages:
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or not all(isinstance(lang, str) for lang in languages)
+    ):
         raise Invalid(N_("Give the languages to confirm."), field=f"{name}.languages")
     unknown = [lang for lang in languages if lang not in draft.outdated]
     if unknown:

@@ -175,8 +175,7 @@ def search_page(ctx: Ctx) -> Response:
 
 def _can_edit(ctx: Ctx) -> bool:
     member = ctx.member
-    return member is not None and (member.has_role(Role.SECRETARIAT)
-                                   or member.has_role(Role.ADMIN))
+    return member is not None and (member.has_role(Role.SECRETARIAT) or member.has_role(Role.ADMIN))
 
 
 def edit_form(ctx: Ctx) -> Response:
@@ -186,10 +185,18 @@ def edit_form(ctx: Ctx) -> Response:
     latest = services.provision_history(ctx.db, document, key)[-1]
     if latest.rev_to is not None:
         raise NotFound(N_("This provision was removed."))
-    return render(ctx, "texts/edit.html", {
-        "document": document, "row": latest, "values": dict(latest.text), "reason": "",
-        "error": None, "field": None,
-    })
+    return render(
+        ctx,
+        "texts/edit.html",
+        {
+            "document": document,
+            "row": latest,
+            "values": dict(latest.text),
+            "reason": "",
+            "error": None,
+            "field": None,
+        },
+    )
 
 
 def edit(ctx: Ctx) -> Response:
@@ -199,25 +206,38 @@ def edit(ctx: Ctx) -> Response:
     key = ctx.request.path_params["key"]
     values = {lang: ctx.form.get(f"text_{lang}", "") for lang in document.languages}
     latest = services.provision_history(ctx.db, document, key)[-1]
-    changed = {lang: text for lang, text in values.items()
-               if text.strip() != latest.text.get(lang, "")}
-    body = {"reason": ctx.form.get("reason", ""),
-            "changes": [{"op": "replace", "key": key, "text": changed}]}
+    changed = {
+        lang: text for lang, text in values.items() if text.strip() != latest.text.get(lang, "")
+    }
+    body = {
+        "reason": ctx.form.get("reason", ""),
+        "changes": [{"op": "replace", "key": key, "text": changed}],
+    }
     notices = Notices()
     try:
         revision = services.editorial_revision(ctx.db, member, document, body, notices)
     except DomainError as error:
         ctx.db.rollback()
         ctx.db.begin()
-        return render(ctx, "texts/edit.html", {
-            "document": document, "row": latest, "values": values,
-            "reason": ctx.form.get("reason", ""), "error": ctx._(error.message),
-            "field": error.field,
-        }, status=error.status)
+        return render(
+            ctx,
+            "texts/edit.html",
+            {
+                "document": document,
+                "row": latest,
+                "values": values,
+                "reason": ctx.form.get("reason", ""),
+                "error": ctx._(error.message),
+                "field": error.field,
+            },
+            status=error.status,
+        )
     message = N_("Saved as revision %(rev)s.")
     if notices.items:
-        message = N_("Saved as revision %(rev)s. Text typed in Zawgyi was converted to Unicode; "
-                     "please check it.")
+        message = N_(
+            "Saved as revision %(rev)s. Text typed in Zawgyi was converted to Unicode; "
+            "please check it."
+        )
     ctx.flash_text(ctx._(message) % {"rev": revision.rev})
     return ctx.redirect(f"/documents/{document.slug}/p/{key}")
 

@@ -241,7 +241,7 @@ class Outcome:
 
 
 def expected_page(name: str, persona_name: str) -> Outcome:
-    method, path, access = ROUTES[name]
+    method, _path, access = ROUTES[name]
     persona = PERSONAS[persona_name]
     if access is A.PUBLIC:
         return Outcome(ok_status(name, persona_name))
@@ -317,6 +317,11 @@ class World:
 
 @pytest.fixture
 def world(db: Session, settings: Settings) -> World:
+    return build_world(db, settings)
+
+
+def build_world(db: Session, settings: Settings) -> World:
+    """Members, invitations, a committee and a document, so that every path has real ids."""
     root = make_member(db, settings, "root", ["member", "admin"])
     subject = make_member(db, settings, "subject")
     spare = make_member(db, settings, "spare")

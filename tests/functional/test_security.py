@@ -7,7 +7,9 @@ import dataclasses
 import datetime as dt
 import re
 import secrets
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,13 +31,20 @@ from constitution.accounts.models import (
 )
 from constitution.app import create_app
 from constitution.audit.models import AuditEvent
-from constitution.db import utcnow
+from constitution.cli import migrate
+from constitution.db import Database, make_engine, utcnow
 from constitution.models import metadata
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.security import make_csrf_token
 from constitution.settings import Settings
 from tests.factories import PASSWORD, bearer, csrf_token, login, make_member, post_form
-from tests.functional.test_authorization import World, path_for, world  # noqa: F401
+from tests.functional.test_authorization import World, build_world, path_for
+
+
+@pytest.fixture
+def world(db: Session, settings: Settings) -> World:
+    return build_world(db, settings)
+
 
 MB = 1024 * 1024
 LIMIT_PATHS = ("/login", "/api/v1/tokens")
@@ -209,7 +218,7 @@ def pages_to_inspect(client: TestClient, world: World, app: Starlette) -> list[s
 def test_pages_have_no_inline_script_style_or_third_party_source(
     app: Starlette,
     client: TestClient,
-    world: World,  # noqa: F811
+    world: World,
     db: Session,
     settings: Settings,
 ) -> None:
@@ -253,7 +262,7 @@ def test_no_get_route_changes_anything(
     client: TestClient,
     db: Session,
     settings: Settings,
-    world: World,  # noqa: F811
+    world: World,
     who: str,
 ) -> None:
     if who == "member":
@@ -433,7 +442,10 @@ def test_anonymous_form_needs_its_own_cookie(client: TestClient, db: Session, se
     make_member(db, settings, "aye")
     token = page_token(client, "/login")
     form = {"csrf_token": token, "username": "aye", "password": PASSWORD}
-    assert client.post("/login", data={k: v for k, v in form.items() if k != "csrf_token"}).status_code == 403
+    assert (
+        client.post("/login", data={k: v for k, v in form.items() if k != "csrf_token"}).status_code
+        == 403
+    )
     with TestClient(client.app, follow_redirects=False) as stranger:
         assert stranger.post("/login", data=form).status_code == 403
     assert client.post("/login", data=form).status_code == 303
@@ -447,7 +459,9 @@ def test_anonymous_token_survives_other_pages_in_other_tabs(
     token = page_token(client, "/login")
     client.get("/")
     client.get("/login")
-    response = client.post("/login", data={"csrf_token": token, "username": "aye", "password": PASSWORD})
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": "aye", "password": PASSWORD}
+    )
     assert response.status_code == 303
 
 
@@ -568,9 +582,7 @@ def test_forged_or_random_session_cookie_is_logged_out(
     assert client.get("/account").status_code == 200
 
 
-def test_a_signed_cookie_for_no_session_is_removed(
-    client: TestClient, settings: Settings
-) -> None:
+def test_a_signed_cookie_for_no_session_is_removed(client: TestClient, settings: Settings) -> None:
     signer = URLSafeSerializer(settings.secret_key, salt="session")
     set_cookies(client, {"session": signer.dumps(secrets.token_urlsafe(32))})
     response = client.get("/")
@@ -723,10 +735,49 @@ def test_absolute_timeout_ends_a_busy_session(
         created_at=absolute + dt.timedelta(seconds=1),
         last_seen_at=dt.timedelta(seconds=0),
     )
+    kept = dict(client.cookies)
     assert client.get("/api/v1/me", headers={"X-CSRF-Token": header}).status_code == 401
+    set_cookies(client, kept)
     response = client.get("/account")
     assert response.status_code == 303
     assert_session_cookie_removed(response)
+
+
+def test_a_form_sent_after_a_pause_works_on_a_real_database(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """With one connection per transaction, as in production: a POST whose session must be
+    touched (last seen over a minute ago) once waited for its own write lock, then failed."""
+    real = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'real.sqlite3'}")
+    migrate(real)
+    database = Database(make_engine(real.database_url, pool_size=2))
+    try:
+        with database.write() as db:
+            member = make_member(db, real, "aye")
+
+        def pause(minutes: int) -> None:
+            with database.transaction() as db:
+                then = utcnow() - dt.timedelta(minutes=minutes)
+                db.execute(update(AuthSession).values(last_seen_at=then))
+
+        with TestClient(create_app(real, database), follow_redirects=False) as client:
+            login(client, member)
+            token = page_token(client, "/account")
+            pause(2)
+            started = time.monotonic()
+            response = client.post("/language", data={"csrf_token": token, "language": "en"})
+            assert response.status_code == 303
+            assert time.monotonic() - started < 5
+            with database.transaction(write=False) as db:
+                seen = db.scalars(select(AuthSession.last_seen_at)).one()
+            assert utcnow() - seen < dt.timedelta(minutes=1)
+            # And an idle session is refused and its row removed.
+            pause(real.session_idle_minutes + 1)
+            assert client.get("/account").status_code == 303
+            with database.transaction(write=False) as db:
+                assert db.scalars(select(AuthSession)).all() == []
+    finally:
+        database.close()
 
 
 def test_expired_api_token_is_refused(client: TestClient, db: Session, settings) -> None:
@@ -791,7 +842,9 @@ def test_api_failures_count_towards_the_lock(
     make_member(db, settings, "aye")
     for attempt in range(settings.login_max_failures):
         known = client.post("/api/v1/tokens", json={"username": "aye", "password": f"no {attempt}"})
-        unknown = client.post("/api/v1/tokens", json={"username": "zed", "password": f"no {attempt}"})
+        unknown = client.post(
+            "/api/v1/tokens", json={"username": "zed", "password": f"no {attempt}"}
+        )
         assert known.status_code == unknown.status_code == 401
         assert known.json() == unknown.json()
     response = client.post("/api/v1/tokens", json={"username": "aye", "password": PASSWORD})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import pytest
@@ -135,7 +136,7 @@ def test_private_use_characters_in_the_input() -> None:
     pairs = diff_tokens(old, new)
     assert old_text(pairs) == old
     assert new_text(pairs) == new
-    assert (EQUAL, "a") == pairs[0]
+    assert pairs[0] == (EQUAL, "a")
 
 
 def test_more_distinct_tokens_than_the_bmp_private_use_area() -> None:
@@ -158,7 +159,7 @@ def test_code_points_are_handed_out_in_order() -> None:
 
 def test_pairs_are_canonical() -> None:
     pairs = diff_tokens("a b c d e f", "a x c y e z")
-    for (op1, _), (op2, _) in zip(pairs, pairs[1:], strict=False):
+    for (op1, _), (op2, _) in itertools.pairwise(pairs):
         assert op1 != op2
         assert (op1, op2) != (INSERT, DELETE)
     assert all(text for _, text in pairs)
@@ -195,7 +196,7 @@ def test_pieces_rebuild_both_texts(pair: tuple[str, str]) -> None:
     assert new_text(pairs) == new
     assert all(text for _, text in pairs)
     assert all(op in (DELETE, EQUAL, INSERT) for op, _ in pairs)
-    for (op1, _), (op2, _) in zip(pairs, pairs[1:], strict=False):
+    for (op1, _), (op2, _) in itertools.pairwise(pairs):
         assert op1 != op2
 
 

@@ -41,9 +41,7 @@ def test_overlapping_edits_conflict() -> None:
 
 def test_a_deletion_of_what_the_other_changed_conflicts() -> None:
     ours = BASE.replace("elected", "chosen")
-    theirs = BASE.replace(" The term of office is five years.", "").replace(
-        " by the Assembly", ""
-    )
+    theirs = BASE.replace(" The term of office is five years.", "").replace(" by the Assembly", "")
     assert merge3(BASE, ours, theirs).conflicts
 
 
@@ -63,9 +61,7 @@ def test_edits_separated_by_a_space_do_not_touch() -> None:
     # Theirs inserts "directly " before "by": one unchanged space separates the two edits.
     ours = BASE.replace("elected", "chosen")
     theirs = BASE.replace("elected", "elected directly")
-    assert merge3(BASE, ours, theirs) == MergeResult(
-        BASE.replace("elected", "chosen directly")
-    )
+    assert merge3(BASE, ours, theirs) == MergeResult(BASE.replace("elected", "chosen directly"))
 
 
 def test_an_insertion_at_the_start_of_the_other_change_conflicts() -> None:
@@ -127,9 +123,7 @@ def test_burmese_disjoint_edits() -> None:
     base = "ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော် ဖွဲ့စည်းပုံအခြေခံဥပဒေ"
     ours = base.replace("သမ္မတ", "ဖက်ဒရယ်")
     theirs = base.replace("ဥပဒေ", "ဥပဒေသစ်")
-    assert merge3(base, ours, theirs) == MergeResult(
-        "ပြည်ထောင်စုဖက်ဒရယ်မြန်မာနိုင်ငံတော် ဖွဲ့စည်းပုံအခြေခံဥပဒေသစ်"
-    )
+    assert merge3(base, ours, theirs) == MergeResult("ပြည်ထောင်စုဖက်ဒရယ်မြန်မာနိုင်ငံတော် ဖွဲ့စည်းပုံအခြေခံဥပဒေသစ်")
 
 
 def test_burmese_edits_of_two_syllables_of_one_word_conflict() -> None:
@@ -156,9 +150,7 @@ def test_text_beyond_the_basic_multilingual_plane() -> None:
     base = "😀 one two three 😀 four ပြည်ထောင်စု 😀 မြန်မာနိုင်ငံ"
     ours = base.replace("two", "2")
     theirs = base.replace("four", "4").replace("နိုင်ငံ", "ပြည်")
-    assert merge3(base, ours, theirs) == MergeResult(
-        "😀 one 2 three 😀 4 ပြည်ထောင်စု 😀 မြန်မာပြည်"
-    )
+    assert merge3(base, ours, theirs) == MergeResult("😀 one 2 three 😀 4 ပြည်ထောင်စု 😀 မြန်မာပြည်")
     conflict = merge3(base, base.replace("မြန်မာ", "ဗမာ"), theirs).conflicts[0]
     assert base[conflict.start : conflict.end] == conflict.base == "မြန်မာနိုင်ငံ"
 
@@ -261,12 +253,19 @@ def test_disjoint_edits_apply_both(case: tuple[str, str, str, str]) -> None:
 def overlapping_edits(draw: st.DrawFn) -> tuple[str, str, str]:
     items = draw(chunks)
     index = draw(st.integers(0, len(items) - 1))
-    ours_word, theirs_word = draw(st.lists(st.sampled_from(ENGLISH[:17]), min_size=2, max_size=2, unique=True))
+    ours_word, theirs_word = draw(
+        st.lists(st.sampled_from(ENGLISH[:17]), min_size=2, max_size=2, unique=True)
+    )
     # Pairs of changes that always touch: an insertion before a chunk may sit after the
     # space before it instead, so it touches only another insertion at the same place.
     ours_action, theirs_action = draw(
         st.sampled_from(
-            [("replace", "replace"), ("replace", "delete"), ("delete", "replace"), ("insert", "insert")]
+            [
+                ("replace", "replace"),
+                ("replace", "delete"),
+                ("delete", "replace"),
+                ("insert", "insert"),
+            ]
         )
     )
     return (
@@ -318,9 +317,7 @@ def test_merge_of_any_edits_is_symmetric_and_sound(base: str, data: st.DataObjec
     # touches an edit of the other, that is simply all of them, spliced in.
     ours_edits = edits(base, ours)
     theirs_edits = edits(base, theirs)
-    if any(
-        a.start <= b.end and b.start <= a.end for a in ours_edits for b in theirs_edits
-    ):
+    if any(a.start <= b.end and b.start <= a.end for a in ours_edits for b in theirs_edits):
         return  # identical changes, resolved region by region
     out = []
     position = 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import pytest
@@ -112,9 +113,7 @@ def test_mark_ranges_match_unicodedata() -> None:
     assert listed == actual, "regenerate MARK_RANGES for this Python's Unicode version"
 
 
-MYANMAR = {
-    chr(c) for c in [*range(0x1000, 0x10A0), *range(0xAA60, 0xAA80), *range(0xA9E0, 0xAA00)]
-}
+MYANMAR = {chr(c) for c in [*range(0x1000, 0x10A0), *range(0xAA60, 0xAA80), *range(0xA9E0, 0xAA00)]}
 MY_LETTER = {c for c in MYANMAR if unicodedata.category(c) in ("Lo", "Lm")}
 # Myanmar characters that start a syllable: all but the marks and the punctuation ၊ ။.
 MY_STARTER = {c for c in MYANMAR if not is_mark(c)} - {"\u104a", "\u104b"}
@@ -134,7 +133,7 @@ def test_no_boundary_inside_a_syllable(text: str) -> None:
     tokens = tokenize(text)
     # A dependent sign never starts a token (except at the start of the text) …
     assert not any(is_mark(token[0]) for token in tokens[1:])
-    for before, token in zip(tokens, tokens[1:], strict=False):
+    for before, token in itertools.pairwise(tokens):
         if before[0] in MY_STARTER and token[0] in MY_LETTER:
             # … nor does a stacked consonant, or a consonant closed by an asat or virama.
             assert before[-1] != "\u1039", tokens

@@ -70,9 +70,7 @@ def small_body(slug: str = "small-draft") -> dict[str, Any]:
 def tiny_body(slug: str = "tiny-draft") -> dict[str, Any]:
     """Three provisions: a part and two articles."""
     body = small_body(slug)
-    body["provisions"] = [
-        p for p in body["provisions"] if p["key"] in ("part-1", "art-1", "art-2")
-    ]
+    body["provisions"] = [p for p in body["provisions"] if p["key"] in ("part-1", "art-1", "art-2")]
     return body
 
 

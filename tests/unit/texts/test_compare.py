@@ -28,9 +28,7 @@ def by_key(changes: list[Change]) -> dict[str, Change]:
     return {c.key: c for c in changes}
 
 
-def test_comparing_a_revision_with_itself_finds_nothing(
-    db: Session, document: Document
-) -> None:
+def test_comparing_a_revision_with_itself_finds_nothing(db: Session, document: Document) -> None:
     assert compare(db, document, 1, 1) == []
 
 

@@ -99,9 +99,7 @@ def cleaned_json(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def test_markdown_export_then_import_gives_the_same_document(
-    db: Session, edited: Document
-) -> None:
+def test_markdown_export_then_import_gives_the_same_document(db: Session, edited: Document) -> None:
     source = markdown(db, edited)
     assert source.startswith("+++\n")
     assert "### art-3 | article | Article 3 | parent: part-1\n" in source
@@ -126,7 +124,9 @@ def test_markdown_import_accepts_windows_line_ends(db: Session, document: Docume
 
 # ---- Markdown errors name the line ------------------------------------------------------
 
-HEADER = '+++\nslug = "md"\nlanguages = ["my", "en"]\nauthoritative = "my"\n[title]\nmy = "က"\n+++\n'
+HEADER = (
+    '+++\nslug = "md"\nlanguages = ["my", "en"]\nauthoritative = "my"\n[title]\nmy = "က"\n+++\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,9 @@ def test_markdown_with_an_empty_authoritative_text_names_the_line() -> None:
 # ---- the command line -------------------------------------------------------------------
 
 
-def test_cli_import_and_export_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_cli_import_and_export_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     from constitution.cli import main, migrate
     from constitution.settings import Settings
 
@@ -198,7 +200,10 @@ def test_cli_import_and_export_round_trip(tmp_path: Path, monkeypatch: pytest.Mo
     assert json.loads(out_json.read_text(encoding="utf-8")) == cleaned_json(body)
 
     out_md = tmp_path / "out.md"
-    assert main(["export", "cli-draft", "--format", "markdown", "--rev", "1", "--output", str(out_md)]) == 0
+    assert (
+        main(["export", "cli-draft", "--format", "markdown", "--rev", "1", "--output", str(out_md)])
+        == 0
+    )
     text = out_md.read_text(encoding="utf-8")
     assert cleaned(from_markdown(text)) == cleaned(body)
     # The Markdown imports back (under another slug) to the same content.
@@ -207,7 +212,10 @@ def test_cli_import_and_export_round_trip(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["import", str(copy)]) == 0
     again = tmp_path / "again.json"
     assert main(["export", "cli-copy", "--output", str(again)]) == 0
-    assert json.loads(again.read_text(encoding="utf-8"))["provisions"] == cleaned_json(body)["provisions"]
+    assert (
+        json.loads(again.read_text(encoding="utf-8"))["provisions"]
+        == cleaned_json(body)["provisions"]
+    )
 
     # Refusals name what is wrong, and store nothing.
     bad = tmp_path / "bad.md"

@@ -59,9 +59,7 @@ def test_each_revision_is_recorded_in_the_audit_chain_with_its_hash(
     edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
     events = revision_events(db)
     assert [e.payload["rev"] for e in events] == [1, 2]
-    assert [e.payload["hash"] for e in events] == [
-        r.hash for r in services.revisions(db, document)
-    ]
+    assert [e.payload["hash"] for e in events] == [r.hash for r in services.revisions(db, document)]
     assert events[1].payload["keys"] == ["art-2"]
     assert events[1].actor_id == editor.id
     assert events[1].object == f"document:{document.slug}"
@@ -112,9 +110,7 @@ def test_verify_fails_on_an_altered_later_version(
     assert (result.ok, result.failed_seq) == (False, revision_events(db)[1].seq)
 
 
-def test_verify_fails_when_a_revision_hash_is_altered(
-    db: Session, document: Document
-) -> None:
+def test_verify_fails_when_a_revision_hash_is_altered(db: Session, document: Document) -> None:
     db.execute(update(Revision).where(Revision.document_id == document.id).values(hash="0" * 64))
     db.expire_all()
     result = verify(db)

@@ -1,4 +1,4 @@
-"""Substring search: Burmese of any length, Latin without case, both digit systems, literal % and _."""
+"""Substring search: Burmese of any length, Latin in any case, both digit systems, literal %, _."""
 
 from __future__ import annotations
 

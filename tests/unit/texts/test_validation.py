@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member
+from constitution.errors import Invalid
 from constitution.texts.models import Document
 from constitution.texts.validation import MAX_TEXT, Notices, clean_document
-from constitution.errors import Invalid
 from tests.unit.texts.documents import at, create, current, edit, small_body
 
 # Real Zawgyi and the Unicode it must become (as in tests/unit/test_myanmar.py).
@@ -38,7 +38,7 @@ def test_zawgyi_is_converted_and_each_field_reported() -> None:
     ]
 
 
-def test_unicode_burmese_is_not_reported(document: Document) -> None:
+def test_unicode_burmese_is_not_reported() -> None:
     notices = Notices()
     clean_document(small_body(), notices)
     assert notices.items == []
@@ -60,7 +60,12 @@ def test_text_is_stored_nfc_and_trimmed(db: Session, editor: Member) -> None:
     assert unicodedata.is_normalized("NFC", stored)
     # An edit that differs only in normalisation is no change at all.
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": f"{NOT_NFC}\nဒုတိယ"}})
+        edit(
+            db,
+            editor,
+            document,
+            {"op": "replace", "key": "art-1", "text": {"my": f"{NOT_NFC}\nဒုတိယ"}},
+        )
     assert error.value.code == "unchanged"
 
 

@@ -1,0 +1,148 @@
+"""Amendments, their changes and sponsors, recommendations, conflicts, comments, inbox."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from constitution.db import Base, OptTimestamp, Timestamp, utcnow
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_COMMITTEE = "in_committee"
+    RECOMMENDED = "recommended"
+    SCHEDULED = "scheduled"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    OBSOLETE = "obsolete"
+    NEEDS_UPDATE = "needs_update"
+
+
+OPEN_STATUSES = frozenset(
+    {Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED, Status.SCHEDULED,
+     Status.NEEDS_UPDATE}
+)
+
+
+class Amendment(Base):
+    __tablename__ = "amendments"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    # An amendment to an amendment names the amendment it amends.
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    rationale: Mapped[dict[str, str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    base_rev: Mapped[int] = mapped_column(Integer)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    updated_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    adopted_rev: Mapped[int | None] = mapped_column(Integer)
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"))
+    recommendation: Mapped[str | None] = mapped_column(String(16))
+    recommendation_note: Mapped[str | None] = mapped_column(Text)
+    # A committee substitute: {key: {language: text}} for the replaced provisions.
+    substitute: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Why it needs an update: [{"key", "language", "base", "ours", "theirs"}].
+    problem: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+    changes: Mapped[list[AmendmentChange]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AmendmentChange.seq"
+    )
+    sponsors: Mapped[list[Sponsor]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Sponsor.member_id"
+    )
+
+
+class AmendmentChange(Base):
+    """One change: replace, insert, delete or move a provision.
+
+    ``base_text`` is the provision's text at the amendment's base revision (for a replace),
+    so that the change can be rebased by a three-way merge when the text moves on.
+    """
+
+    __tablename__ = "amendment_changes"
+    __table_args__ = (UniqueConstraint("amendment_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amendment_id: Mapped[int] = mapped_column(ForeignKey("amendments.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    after: Mapped[str | None] = mapped_column(String(100))
+    parent: Mapped[str | None] = mapped_column(String(100))
+    label: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[dict[str, str]] = mapped_column(JSON)
+    base_text: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class Sponsor(Base):
+    __tablename__ = "amendment_sponsors"
+
+    amendment_id: Mapped[int] = mapped_column(
+        ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+
+
+class Conflict(Base):
+    """Two open amendments whose changes overlap; stored once with a < b."""
+
+    __tablename__ = "amendment_conflicts"
+
+    a_id: Mapped[int] = mapped_column(
+        ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
+    )
+    b_id: Mapped[int] = mapped_column(
+        ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(100))
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_amendment", "amendment_id", "id"),
+        Index("ix_comments_provision", "document_id", "provision_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
+    provision_key: Mapped[str | None] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    body: Mapped[str] = mapped_column(Text)
+    # A quoted passage: {"key", "language", "exact", "prefix", "suffix", "rev"}.
+    anchor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    hidden_at: Mapped[OptTimestamp]
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(Base):
+    """An inbox entry: something that concerns a member, shown in the platform only."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_member", "member_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    read_at: Mapped[OptTimestamp]
