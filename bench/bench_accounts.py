@@ -27,19 +27,27 @@ def run() -> None:
     app = create_app(settings)
     database = app.state.database
     with database.transaction() as db:
-        member = Member(username="bench", display_name="ဘင့်ချ်", roles=["member"],
-                        password_hash=hash_password(settings, "bench password 123"),
-                        active=True, language="my")
+        member = Member(
+            username="bench",
+            display_name="ဘင့်ချ်",
+            roles=["member"],
+            password_hash=hash_password(settings, "bench password 123"),
+            active=True,
+            language="my",
+        )
         db.add(member)
     with TestClient(app, follow_redirects=False) as client:
         print("Pages (in-process ASGI, SQLite, one request at a time)")
         report("GET /login (anonymous)", timed(lambda: client.get("/login"), runs=50))
         login_once(client)
-        report("POST /login, fresh browser (argon2id 64 MiB, t=3)",
-               timed(lambda: login_once(TestClient(app, follow_redirects=False)), runs=7))
+        report(
+            "POST /login, fresh browser (argon2id 64 MiB, t=3)",
+            timed(lambda: login_once(TestClient(app, follow_redirects=False)), runs=7),
+        )
         report("GET /account (logged in)", timed(lambda: client.get("/account"), runs=50))
-        report("GET /api/v1/openapi.json", timed(lambda: client.get("/api/v1/openapi.json"),
-                                                 runs=50))
+        report(
+            "GET /api/v1/openapi.json", timed(lambda: client.get("/api/v1/openapi.json"), runs=50)
+        )
     print("Audit chain")
     with database.transaction() as db:
         for i in range(2000):

@@ -17,7 +17,9 @@ MYANMAR_CHAR = re.compile("[\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff]")
 # Above this probability a string is taken as Zawgyi (the model gives ~1.0 for Zawgyi).
 ZAWGYI_THRESHOLD = 0.95
 # C0/C1 controls other than tab, newline and carriage return are refused in text fields.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates are refused too: they can make one name
+# or passage look like another.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @functools.cache

@@ -150,12 +150,15 @@ API_ROUTES: list[Route] = [
     api("/documents", api_texts.document_list, "api.documents.list", A.MEMBER),
     api("/documents", api_texts.document_create, "api.documents.create", A.EDITOR, POST),
     api("/documents/{slug}", api_texts.document_detail, "api.documents.detail", A.MEMBER),
-    api("/documents/{slug}/revisions", api_texts.revision_list, "api.revisions.list",
-        A.MEMBER),
-    api("/documents/{slug}/revisions", api_texts.revision_create, "api.revisions.create",
-        A.EDITOR, POST),
-    api("/documents/{slug}/compare", api_texts.compare_view, "api.documents.compare",
-        A.MEMBER),
+    api("/documents/{slug}/revisions", api_texts.revision_list, "api.revisions.list", A.MEMBER),
+    api(
+        "/documents/{slug}/revisions",
+        api_texts.revision_create,
+        "api.revisions.create",
+        A.EDITOR,
+        POST,
+    ),
+    api("/documents/{slug}/compare", api_texts.compare_view, "api.documents.compare", A.MEMBER),
     api("/documents/{slug}/search", api_texts.search_view, "api.documents.search", A.MEMBER),
 ]
 

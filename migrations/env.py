@@ -11,8 +11,9 @@ from constitution.models import metadata
 config = context.config
 
 
-def include_object(obj: object, name: str | None, type_: str, reflected: bool,
-                   compare_to: object) -> bool:
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Indexes that exist on one engine only (pg_trgm) are managed by hand in migrations."""
     return not (type_ == "index" and name is not None and name.endswith("_trgm"))
 

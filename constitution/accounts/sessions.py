@@ -28,7 +28,10 @@ TOTP_ISSUER = "Constitution"
 
 
 def _throttle_key(username: Any) -> str:
-    return nfc(username).strip().lower()[:40] if isinstance(username, str) else ""
+    # No username holds a NUL, and PostgreSQL text cannot: refuse it before any query.
+    if not isinstance(username, str) or "\x00" in username:
+        return ""
+    return nfc(username).strip().lower()[:40]
 
 
 def _throttle(db: Session, key: str) -> LoginThrottle:
@@ -88,15 +91,29 @@ def totp_uri(member: Member) -> str:
     return str(totp.provisioning_uri(name=member.username, issuer_name=TOTP_ISSUER))
 
 
-def check_totp(db: Session, member: Member, code: Any) -> None:
-    """Accept a code once: a code (or an older one) that was already used is refused."""
+MYANMAR_DIGITS = str.maketrans("၀၁၂၃၄၅၆၇၈၉", "0123456789")
+
+
+def check_totp(db: Session, settings: Settings, member: Member, code: Any) -> None:
+    """Accept a code once; wrong codes count towards a lock, as failed passwords do.
+
+    A code (or an older one) that was already used is refused. Codes typed with Myanmar
+    digits are accepted. Refusals keep their count (``keep_changes``).
+    """
     if not member.totp_secret:
         raise Conflict(N_("No second factor has been set up."), code="totp_not_set_up")
-    text = "".join(code.split()) if isinstance(code, str) else ""
+    throttle = _throttle(db, f"totp#{member.id}")
+    now = utcnow()
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        raise Throttled(
+            N_("Too many wrong codes. Wait a while and try again."),
+            field="otp",
+            code="otp_throttled",
+        )
+    text = "".join(code.split()).translate(MYANMAR_DIGITS) if isinstance(code, str) else ""
     if not (len(text) == 6 and text.isascii() and text.isdigit()):
         raise Invalid(N_("The code has six digits."), field="otp", code="otp_invalid")
     totp = pyotp.TOTP(member.totp_secret)
-    now = utcnow()
     for drift in (0, -1, 1):
         at = now + dt.timedelta(seconds=30 * drift)
         step = totp.timecode(at)
@@ -108,15 +125,20 @@ def check_totp(db: Session, member: Member, code: Any) -> None:
                     code="otp_replayed",
                 )
             member.totp_last_step = step
+            throttle.failures = 0
             db.flush()
             return
-    raise Invalid(N_("The code is not right."), field="otp", code="otp_invalid")
+    throttle.failures += 1
+    if throttle.failures >= settings.login_max_failures:
+        throttle.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
+        throttle.failures = 0
+    raise Invalid(N_("The code is not right."), field="otp", code="otp_invalid", keep_changes=True)
 
 
-def totp_confirm(db: Session, member: Member, code: Any) -> None:
+def totp_confirm(db: Session, settings: Settings, member: Member, code: Any) -> None:
     if member.totp_confirmed:
         raise Conflict(N_("A second factor is already set up."), code="totp_already_confirmed")
-    check_totp(db, member, code)
+    check_totp(db, settings, member, code)
     member.totp_confirmed = True
     record(db, "member.totp_confirmed", f"member:{member.id}", actor_id=member.id)
 

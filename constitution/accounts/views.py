@@ -66,7 +66,7 @@ def totp_login(ctx: Ctx) -> Response:
         return ctx.redirect("/login")
     target = _safe_next(ctx.form.get("next"))
     try:
-        sessions.check_totp(ctx.db, ctx.member, ctx.form.get("otp"))
+        sessions.check_totp(ctx.db, ctx.settings, ctx.member, ctx.form.get("otp"))
     except DomainError as error:
         return render(
             ctx,
@@ -183,7 +183,7 @@ def totp_start(ctx: Ctx) -> Response:
 def totp_confirm(ctx: Ctx) -> Response:
     assert ctx.member is not None
     try:
-        sessions.totp_confirm(ctx.db, ctx.member, ctx.form.get("otp"))
+        sessions.totp_confirm(ctx.db, ctx.settings, ctx.member, ctx.form.get("otp"))
     except DomainError as error:
         return render(
             ctx,

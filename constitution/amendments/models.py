@@ -25,8 +25,14 @@ class Status(enum.StrEnum):
 
 
 OPEN_STATUSES = frozenset(
-    {Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED, Status.SCHEDULED,
-     Status.NEEDS_UPDATE}
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.IN_COMMITTEE,
+        Status.RECOMMENDED,
+        Status.SCHEDULED,
+        Status.NEEDS_UPDATE,
+    }
 )
 
 

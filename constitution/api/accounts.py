@@ -68,7 +68,7 @@ def token_create(ctx: Ctx) -> Response:
                 field="otp",
                 code="otp_required",
             )
-        sessions.check_totp(ctx.db, member, body.get("otp"))
+        sessions.check_totp(ctx.db, ctx.settings, member, body.get("otp"))
     token = sessions.issue_token(ctx.db, ctx.settings, member)
     return json_response({"token": token, "member": member_json(member)}, 201)
 
@@ -91,7 +91,7 @@ def totp_create(ctx: Ctx) -> Response:
 
 def totp_confirm(ctx: Ctx) -> Response:
     body = body_object(ctx)
-    sessions.totp_confirm(ctx.db, _me(ctx), body.get("otp"))
+    sessions.totp_confirm(ctx.db, ctx.settings, _me(ctx), body.get("otp"))
     return json_response(member_json(_me(ctx)))
 
 

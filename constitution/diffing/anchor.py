@@ -5,7 +5,8 @@ Web Annotation text-quote selector). :func:`find_anchor` looks for it in a new t
 
 1. **Exactly**: every occurrence of the quote is scored by how much of the stored context
    surrounds it, and the best one wins (ties go to the one nearest ``position`` when given,
-   else to the first).
+   else to the first). A quote of whole tokens counts only where it is whole tokens again
+   (``statute`` does not occur in ``statutes``, nor ``က`` in ``ကား``).
 2. **Fuzzily**, when the quote no longer occurs: diff-match-patch's ``match_main`` (a bitap
    search, limited to 32 characters) finds the first 32 characters of the quote near where
    the context puts it (and the last 32 of a longer quote). The quote with its context is
@@ -65,20 +66,33 @@ def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) ->
 
 
 def _exact(
-    text: str, exact: str, prefix: str, suffix: str, position: int | None
+    text: str,
+    exact: str,
+    prefix: str,
+    suffix: str,
+    position: int | None,
+    boundaries: list[int],
 ) -> tuple[int, int] | None:
+    # A quote that began and ended on token boundaries (whole syllables, whole words) is only
+    # found where it does so again: "statute" is not in "statutes", nor "က" in "ကား".
+    whole = set(accumulate(map(len, tokenize(prefix + exact + suffix)), initial=0))
+    aligned = len(prefix) in whole and len(prefix) + len(exact) in whole
+    at_boundary = set(boundaries) if aligned else None
     best: tuple[int, int, int] | None = None  # (score, -distance, -start)
     start = text.find(exact)
     while start != -1:
-        score = _context_score(text, start, start + len(exact), prefix, suffix)
-        distance = abs(start - position) if position is not None else 0
-        key = (score, -distance, -start)
-        if best is None or key > best:
-            best = key
+        end = start + len(exact)
+        if at_boundary is None or (start in at_boundary and end in at_boundary):
+            score = _context_score(text, start, end, prefix, suffix)
+            distance = abs(start - position) if position is not None else 0
+            key = (score, -distance, -start)
+            if best is None or key > best:
+                best = key
         start = text.find(exact, start + 1)
     if best is None:
         return None
-    return -best[2], -best[2] + len(exact)
+    start = -best[2]
+    return _snap_down(boundaries, start), _snap_up(boundaries, start + len(exact))
 
 
 def _expected_start(text: str, exact: str, prefix: str, suffix: str) -> int | None:
@@ -97,7 +111,12 @@ def _expected_start(text: str, exact: str, prefix: str, suffix: str) -> int | No
 
 
 def _fuzzy(
-    text: str, exact: str, prefix: str, suffix: str, position: int | None
+    text: str,
+    exact: str,
+    prefix: str,
+    suffix: str,
+    position: int | None,
+    boundaries: list[int],
 ) -> tuple[int, int] | None:
     dmp = diff_match_patch()
     dmp.Match_Threshold = MATCH_THRESHOLD
@@ -126,7 +145,6 @@ def _fuzzy(
     before = prefix[-_CONTEXT:]
     after = suffix[:_CONTEXT]
     slack = max(8, len(exact) // 4)
-    boundaries = [0, *accumulate(len(token) for token in tokenize(text))]
     window_start = _snap_down(boundaries, found - len(before) - slack)
     window_end = _snap_up(boundaries, expected_end + len(after) + slack)
     window = text[window_start:window_end]
@@ -134,8 +152,10 @@ def _fuzzy(
     blocks = _blocks(pairs)
     quote_start = len(before)
     quote_end = quote_start + len(exact)
-    first = _map_start(blocks, quote_start)
-    last = _map_end(blocks, quote_end)
+    # A replaced first or last word is taken in, but no further than where the bitap search
+    # put the quote's start and end.
+    first = _map_start(blocks, quote_start, _snap_down(boundaries, found) - window_start)
+    last = _map_end(blocks, quote_end, _snap_up(boundaries, expected_end) - window_start)
     # Whitespace at the edges belongs to the passage only if the quote had it there.
     if not exact[0].isspace():
         while first < last and window[first].isspace():
@@ -187,29 +207,33 @@ def _blocks(pairs: list[tuple[int, str]]) -> list[_Block]:
     return blocks
 
 
-def _map_start(blocks: list[_Block], offset: int) -> int:
+def _map_start(blocks: list[_Block], offset: int, floor: int) -> int:
     """Where the old ``offset`` starts a passage in the new text.
 
     Inside text in common, the same place; inside (or at the start of) a change, the start of
-    the change, so that a replaced first word is part of the passage. Text inserted right
-    before the passage is not part of it.
+    the change, so that a replaced first word is part of the passage, but not before
+    ``floor``. Text inserted right before the passage is not part of it.
     """
-    for equal, old_start, old_end, new_start, _ in blocks:
+    for equal, old_start, old_end, new_start, new_end in blocks:
         if old_start <= offset < old_end:
-            return new_start + offset - old_start if equal else new_start
+            if equal:
+                return new_start + offset - old_start
+            return max(new_start, min(new_end, floor))
     return blocks[-1][4] if blocks else 0
 
 
-def _map_end(blocks: list[_Block], offset: int) -> int:
+def _map_end(blocks: list[_Block], offset: int, ceiling: int) -> int:
     """Where the old ``offset`` ends a passage in the new text.
 
     Inside text in common, the same place; inside (or at the end of) a change, the end of
-    the change, so that a replaced last word is part of the passage. Text inserted right
-    after the passage is not part of it.
+    the change, so that a replaced last word is part of the passage, but not after
+    ``ceiling``. Text inserted right after the passage is not part of it.
     """
     for equal, old_start, old_end, new_start, new_end in blocks:
         if old_start < offset <= old_end:
-            return new_start + offset - old_start if equal else new_end
+            if equal:
+                return new_start + offset - old_start
+            return min(new_end, max(new_start, ceiling))
     return 0
 
 
@@ -218,13 +242,15 @@ def find_anchor(
 ) -> tuple[int, int] | None:
     """Find the quote ``exact`` (with the context ``prefix`` and ``suffix``) in ``text``.
 
-    Returns the passage's ``(start, end)`` code-point offsets in ``text``, or ``None`` when
-    it changed too much. ``position``, when known (for example the quote's offset in the
-    revision it was made on), says where to prefer a match.
+    Returns the passage's ``(start, end)`` code-point offsets in ``text``, always on token
+    boundaries (a quote selected from inside a syllable is widened to whole syllables), or
+    ``None`` when it changed too much. ``position``, when known (for example the quote's
+    offset in the revision it was made on), says where to prefer a match.
     """
     if not exact:
         return None
-    found = _exact(text, exact, prefix, suffix, position)
+    boundaries = list(accumulate(map(len, tokenize(text)), initial=0))
+    found = _exact(text, exact, prefix, suffix, position, boundaries)
     if found is not None:
         return found
-    return _fuzzy(text, exact, prefix, suffix, position)
+    return _fuzzy(text, exact, prefix, suffix, position, boundaries)

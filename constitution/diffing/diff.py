@@ -8,6 +8,11 @@ word, and no piece starts with a combining mark (except at the very start of a t
 itself starts with one). The mapping goes from tokens to characters, never the other way, so
 texts that contain private-use characters themselves are diffed correctly too.
 
+Only the stretch between the unchanged start and end of the two texts is tokenized (cut at
+whitespace, a phrase further out, so that the result is the same as for the whole texts);
+one pseudo-token stands for each unchanged end. A one-word amendment to a long article
+costs little more than the word.
+
 The result is a list of ``(op, text)`` pairs as diff-match-patch writes them: ``-1`` delete,
 ``0`` equal, ``1`` insert. Adjacent pairs never share an op, no text is empty, and within a
 run of changes the deletion comes before the insertion.
@@ -18,13 +23,12 @@ here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 
-from constitution.diffing.tokens import tokenize
+from constitution.diffing.tokens import cut_after, cut_before, tokenize
 
 __all__ = [
     "DELETE",
@@ -297,25 +301,6 @@ def diff_token_lists(old: Sequence[str], new: Sequence[str], *, cleanup: bool = 
     return _diff(old_text, old, new_text, new, cleanup=cleanup)
 
 
-# The start of a run of whitespace. Tokens never take in whitespace and no token looks past
-# whitespace, so a text can be cut there and its two parts tokenized on their own.
-_RUN_START = re.compile(r"(?<!\s)\s")
-
-
-def _cut_before(text: str, end: int) -> int:
-    """The last start of a whitespace run before ``end`` (0 when there is none)."""
-    cut = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end))
-    while cut > 0 and text[cut - 1].isspace():
-        cut -= 1
-    return max(cut, 0)
-
-
-def _cut_after(text: str, start: int) -> int:
-    """The first start of a whitespace run after ``start`` (``len(text)`` when none)."""
-    found = _RUN_START.search(text, start + 1)
-    return found.start() if found else len(text)
-
-
 def diff_tokens(old: str, new: str) -> list[Pair]:
     """Diff two texts on tokens: Myanmar syllables, words, numbers, spaces, punctuation.
 
@@ -329,8 +314,10 @@ def diff_tokens(old: str, new: str) -> list[Pair]:
     # each unchanged end.
     same_start = _DMP.diff_commonPrefix(old, new)
     same_end = _DMP.diff_commonSuffix(old[same_start:], new[same_start:])
-    head = _cut_before(old, same_start)
-    tail = _cut_after(old, len(old) - same_end) if same_end else len(old)
+    # One more phrase of context on each side lets the cleanup slide an edit past a word
+    # it repeats, as it would on the whole texts.
+    head = cut_before(old, cut_before(old, same_start))
+    tail = cut_after(old, cut_after(old, len(old) - same_end)) if same_end else len(old)
     new_tail = len(new) - (len(old) - tail)
     old_tokens = tokenize(old[head:tail])
     new_tokens = tokenize(new[head:new_tail])
@@ -343,10 +330,10 @@ def diff_tokens(old: str, new: str) -> list[Pair]:
         new_tokens.append(new[new_tail:])
 
     def head_kind() -> int:
-        return _kind(tokenize(old[_cut_before(old, head) : head])[-1])
+        return _kind(tokenize(old[cut_before(old, head) : head])[-1])
 
     def tail_kind() -> int:
-        return _kind(tokenize(old[tail : _cut_after(old, tail)])[0])
+        return _kind(tokenize(old[tail : cut_after(old, tail)])[0])
 
     return _diff(
         old,

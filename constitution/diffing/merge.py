@@ -31,7 +31,7 @@ from itertools import accumulate
 from typing import Any
 
 from constitution.diffing.diff import DELETE, EQUAL, diff_tokens
-from constitution.diffing.tokens import tokenize
+from constitution.diffing.tokens import cut_after, cut_before, tokenize
 
 __all__ = ["Conflict", "Edit", "MergeResult", "changed_ranges", "edits", "merge3", "overlaps"]
 
@@ -146,14 +146,20 @@ class _Span:
 
 
 class _Words:
-    """Widens edits of ``base`` to whole words, ending on token boundaries of ``base``."""
+    """Widens edits of ``base`` to whole words, ending on token boundaries of ``base``.
+
+    Words never span whitespace, so only the stretch between the runs of whitespace around
+    an edit is segmented.
+    """
 
     def __init__(self, base: str) -> None:
-        self.words = _word_boundaries(base)
-        self.tokens = [0, *accumulate(len(token) for token in tokenize(base))]
+        self.base = base
 
     def widen(self, edit: Edit) -> tuple[int, int]:
-        words = self.words
+        low = cut_before(self.base, edit.start)
+        high = cut_after(self.base, edit.end - 1)
+        stretch = self.base[low:high]
+        words = [low + offset for offset in _word_boundaries(stretch)]
         floor = words[bisect_right(words, edit.start) - 1]
         if edit.start == edit.end and floor == edit.start:
             return edit.start, edit.end  # an insertion between two words stays a point
@@ -162,7 +168,7 @@ class _Words:
         start = min(edit.start, floor)
         end = max(edit.end, ceiling)
         # ICU may break where the tokenizer does not: keep whole tokens.
-        tokens = self.tokens
+        tokens = list(accumulate(map(len, tokenize(stretch)), initial=low))
         start = tokens[bisect_right(tokens, start) - 1]
         end = tokens[bisect_left(tokens, end)]
         return start, end

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MARK_RANGES", "tokenize"]
+__all__ = ["MARK_RANGES", "cut_after", "cut_before", "tokenize"]
 
 # Code points of Unicode general category M (Mn, Mc, Me) in Unicode 14.0, the version of
 # Python 3.11's unicodedata. A test checks this list against unicodedata, so a Python with a
@@ -140,3 +140,26 @@ _TOKEN = re.compile(
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into tokens; ``"".join(tokenize(text)) == text`` always holds."""
     return _TOKEN.findall(text)
+
+
+# The start of a run of whitespace. No token takes in whitespace that starts a run and no
+# token looks past whitespace, so a text can be cut there and its two parts tokenized on
+# their own: the tokens are the same.
+_RUN_START = re.compile(r"(?<!\s)\s")
+
+
+def cut_before(text: str, end: int) -> int:
+    """The last start of a run of spaces or line breaks before ``end`` (0 when none).
+
+    ``tokenize(text) == tokenize(text[:cut]) + tokenize(text[cut:])`` at such a cut.
+    """
+    cut = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end))
+    while cut > 0 and text[cut - 1].isspace():
+        cut -= 1
+    return max(cut, 0)
+
+
+def cut_after(text: str, start: int) -> int:
+    """The first start of a run of whitespace after ``start`` (``len(text)`` when none)."""
+    found = _RUN_START.search(text, start + 1)
+    return found.start() if found else len(text)

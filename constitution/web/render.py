@@ -6,6 +6,7 @@ import functools
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -84,8 +85,10 @@ def render_page_error(ctx: Ctx, error: DomainError) -> Response:
         return RedirectResponse("/login/totp", status_code=303)
     if isinstance(error, Unauthenticated):
         target = ctx.request.url.path
+        if ctx.request.url.query:
+            target += "?" + ctx.request.url.query
         if ctx.request.method == "GET" and target.startswith("/") and not target.startswith("//"):
-            return RedirectResponse(f"/login?next={target}", status_code=303)
+            return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
         return RedirectResponse("/login", status_code=303)
     if error.code == "totp_required":
         return RedirectResponse("/account/totp", status_code=303)

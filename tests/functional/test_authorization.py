@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pyotp
 import pytest
@@ -576,7 +577,7 @@ def check_page(
     location = response.headers.get("location", "")
     if expected.location is not None and not location.startswith(expected.location):
         problems.append(f"location {location!r}, expected {expected.location!r}")
-    if expected.location == "/login?next=" and location != f"/login?next={url.split('?')[0]}":
+    if expected.location == "/login?next=" and location != f"/login?next={quote(url, safe='/')}":
         problems.append(f"location {location!r} does not lead back to {url!r}")
     if expected.refused and audit_count(db) != before:
         problems.append("a refused request wrote to the audit log")

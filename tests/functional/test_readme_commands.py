@@ -21,8 +21,15 @@ import httpx2 as httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRUB = ("DATABASE_URL", "TEST_DATABASE_URL", "VAR_DIR", "SECRET_KEY", "CONSTITUTION_ENV",
-         "VIRTUAL_ENV", "PYTHONPATH")
+SCRUB = (
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "VAR_DIR",
+    "SECRET_KEY",
+    "CONSTITUTION_ENV",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+)
 
 
 def free_port() -> int:
@@ -68,8 +75,13 @@ def test_make_run_serves_the_sample_from_a_fresh_clone(clone: Path, tmp_path: Pa
     log = tmp_path / "run.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            ["make", "run", f"PORT={port}"], cwd=clone, env=clean_env(), stdout=out,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            ["make", "run", f"PORT={port}"],
+            cwd=clone,
+            env=clean_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
     try:
         wait_for(f"http://127.0.0.1:{port}/login", process, seconds=480)
@@ -81,10 +93,15 @@ def test_make_run_serves_the_sample_from_a_fresh_clone(clone: Path, tmp_path: Pa
             page = browser.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token
-            response = browser.post("/login", data={
-                "username": "nandar", "password": match.group(1),
-                "csrf_token": token.group(1), "next": "/",
-            })
+            response = browser.post(
+                "/login",
+                data={
+                    "username": "nandar",
+                    "password": match.group(1),
+                    "csrf_token": token.group(1),
+                    "next": "/",
+                },
+            )
             assert response.status_code == 303, response.text
             home = browser.get("/")
             assert "နန္ဒာ" in home.text
@@ -97,7 +114,11 @@ def test_make_run_serves_the_sample_from_a_fresh_clone(clone: Path, tmp_path: Pa
 def test_make_test_runs_the_suite_from_a_fresh_clone(clone: Path) -> None:
     result = subprocess.run(
         ["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider tests/unit/test_docs.py"],
-        cwd=clone, env=clean_env(), capture_output=True, text=True, timeout=900,
+        cwd=clone,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert re.search(r"\b1 passed\b", result.stdout), result.stdout[-2000:]

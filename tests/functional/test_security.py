@@ -37,7 +37,15 @@ from constitution.models import metadata
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.security import make_csrf_token
 from constitution.settings import Settings
-from tests.factories import PASSWORD, bearer, csrf_token, login, make_member, post_form
+from tests.factories import (
+    PASSWORD,
+    bearer,
+    csrf_token,
+    current_code,
+    login,
+    make_member,
+    post_form,
+)
 from tests.functional.test_authorization import World, build_world, path_for
 
 
@@ -51,6 +59,13 @@ LIMIT_PATHS = ("/login", "/api/v1/tokens")
 
 
 # ---- helpers ----------------------------------------------------------------------------
+
+
+def tamper(signed: str) -> str:
+    """The value with one signature character changed (not the last: in base64 its low
+    bits are padding, so changing it may decode to the same signature)."""
+    i = len(signed) - 6
+    return signed[:i] + ("A" if signed[i] != "A" else "B") + signed[i + 1 :]
 
 
 def new_client(app: Starlette) -> Iterator[TestClient]:
@@ -345,7 +360,7 @@ def forged_tokens(settings: Settings, binding: str, good: str) -> dict[str, str]
         "random": secrets.token_urlsafe(40),
         "empty": "",
         "truncated": good[:-3],
-        "flipped": good[:-1] + ("A" if good[-1] != "A" else "B"),
+        "flipped": tamper(good),
         "other key": make_csrf_token("another-secret-key-" * 3, binding),
         "other salt": URLSafeTimedSerializer(settings.secret_key, salt="session").dumps(
             [binding, "0" * 24]
@@ -562,7 +577,7 @@ def test_forged_or_random_session_cookie_is_logged_out(
     signer = URLSafeSerializer(settings.secret_key, salt="session")
     cookies = {
         "random": secrets.token_urlsafe(32),
-        "bad signature": good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
+        "bad signature": tamper(good),
         "other key": URLSafeSerializer("another-key-" * 4, salt="session").dumps("x"),
         "signed unknown id": signer.dumps(secrets.token_urlsafe(32)),
         "signed non-string": signer.dumps({"id": 1}),
@@ -850,6 +865,19 @@ def test_api_failures_count_towards_the_lock(
     response = client.post("/api/v1/tokens", json={"username": "aye", "password": PASSWORD})
     assert response.status_code in (401, 429)
     assert "token" not in response.json()
+
+
+def test_guessing_the_second_factor_is_throttled(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    member = make_member(db, settings, "chair", ["member", "chair"])
+    response = page_login(client, "chair", PASSWORD)
+    assert response.headers["location"].startswith("/login/totp")
+    for guess in range(settings.login_max_failures + 1):
+        post_form(client, "/login/totp", "/login/totp", {"otp": f"{guess:06d}"})
+    right = post_form(client, "/login/totp", "/login/totp", {"otp": current_code(member)})
+    assert right.status_code != 303
+    assert client.get("/account").status_code == 303
 
 
 def normalise(html: str, *names: str) -> str:

@@ -281,7 +281,7 @@ def test_account_services_record_each_event(db: Session, settings) -> None:
     assert token is not None
     sessions.revoke_token(db, token)
     secret, _uri = sessions.totp_begin(db, thida)
-    sessions.totp_confirm(db, thida, pyotp.TOTP(secret).now())
+    sessions.totp_confirm(db, settings, thida, pyotp.TOTP(secret).now())
     services.update_member(db, admin, thida, roles=["member", "chair"])
     services.update_member(db, admin, thida, roles=["member", "chair"])  # no change: no event
     committee = committees.save_committee(

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+# Settings of the property tests: no deadline and no complaint about slow generation, which a
+# loaded test machine would turn into failures.
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CONSONANTS = [chr(c) for c in range(0x1000, 0x1022)]  # က … အ
 # Medials in the order Unicode stores them: ya or ra, then wa, then ha.
@@ -148,7 +155,7 @@ any_text = st.one_of(
 )
 
 
-def variant(draw: st.DrawFn, text: str) -> str:
+def variant(draw: Callable[..., Any], text: str) -> str:
     """An edit of ``text``: some tokens replaced, removed or added."""
     from constitution.diffing.tokens import tokenize
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from constitution.diffing.anchor import find_anchor
 from constitution.diffing.tokens import tokenize
 
-from .strategies import ENGLISH, WORDS, syllables
+from .strategies import ENGLISH, PROPERTY, WORDS, syllables
 
 TEXT = "The President shall be elected by the Assembly. The term of office is five years."
 MY = "ပြည်ထောင်စုသမ္မတမြန်မာနိုင်ငံတော် ဖွဲ့စည်းပုံအခြေခံဥပဒေ"
@@ -117,6 +117,31 @@ def test_a_rewritten_passage_is_not_found() -> None:
     assert find_anchor(MY.replace(exact, "ဒီမိုကရေစီ"), exact, prefix, suffix) is None
 
 
+def test_a_replaced_word_next_to_long_tokens_without_context() -> None:
+    text = "x" * 5000 + " the quote here " + "y" * 5000
+    assert found(text, "the quote hare", "", "") == "the quote here"
+    text = "x" * 5000 + " hello quote here " + "y" * 5000
+    assert found(text, "the quote here", "", "") == "hello quote here"
+
+
+def test_the_position_guides_a_fuzzy_match() -> None:
+    text = "the rights of women. " * 3
+    assert find_anchor(text, "the rights of woman", "", "", position=21) == (21, 40)
+    assert find_anchor(text, "the rights of woman", "", "", position=42) == (42, 61)
+
+
+def test_a_single_changed_word_is_a_changed_passage() -> None:
+    assert find_anchor("the statutes apply", "statute", "the ", " apply") is None
+    assert find_anchor("ပြည်သူများ ကား စီး", "က", " ", "ား") is not None  # part of a syllable
+    assert find_anchor("ပြည်သူများ ကိုး စီး", "ကား", "များ ", " စီး") is None
+
+
+def test_a_quote_from_inside_a_syllable_is_widened_to_whole_syllables() -> None:
+    text = "ပြည်သူများ ကား စီး"
+    start = text.index("ကား")
+    assert find_anchor(text, "က", "များ ", "ား စီး") == (start, start + len("ကား"))
+
+
 def test_empty() -> None:
     assert find_anchor(TEXT, "", "", "") is None
     assert find_anchor("", "quote", "", "") is None
@@ -148,7 +173,7 @@ def context(items: list[str], start: int, end: int) -> tuple[str, str, str]:
     return quote(text, offset, offset + length)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(PROPERTY, max_examples=150)
 @given(quoted(), st.data())
 def test_an_unchanged_quote_is_found_after_edits_elsewhere(
     case: tuple[list[str], int, int], data: st.DataObject
@@ -170,7 +195,7 @@ def test_an_unchanged_quote_is_found_after_edits_elsewhere(
     assert span[0] == len(" ".join(new_items[: start + shift])) + 1
 
 
-@settings(max_examples=150, deadline=None)
+@settings(PROPERTY, max_examples=150)
 @given(quoted(), st.data())
 def test_a_rewritten_quote_is_not_found(
     case: tuple[list[str], int, int], data: st.DataObject

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import unicodedata
 
 import pytest
@@ -18,7 +19,7 @@ from constitution.diffing.diff import (
 )
 from constitution.diffing.tokens import tokenize
 
-from .strategies import is_mark, text_pairs
+from .strategies import ENGLISH, PROPERTY, WORDS, is_mark, text_pairs
 
 
 def test_one_vowel_change_gives_whole_syllables() -> None:
@@ -142,10 +143,14 @@ def test_private_use_characters_in_the_input() -> None:
 def test_more_distinct_tokens_than_the_bmp_private_use_area() -> None:
     old = " ".join(f"w{i}" for i in range(7000))
     new = " ".join(f"w{i}" for i in range(7000) if i != 6800)
-    pairs = diff_tokens(old, new)
-    assert old_text(pairs) == old
-    assert new_text(pairs) == new
-    assert pairs[1] in ((DELETE, "w6800 "), (DELETE, " w6800"))
+    for pairs in (
+        diff_tokens(old, new),
+        # The whole sequences, not only what lies between the unchanged start and end.
+        diff_token_lists(tokenize(old), tokenize(new)),
+    ):
+        assert old_text(pairs) == old
+        assert new_text(pairs) == new
+        assert pairs[1] in ((DELETE, "w6800 "), (DELETE, " w6800"))
 
 
 def test_code_points_are_handed_out_in_order() -> None:
@@ -187,7 +192,7 @@ def token_boundaries(text: str) -> set[int]:
     return positions
 
 
-@settings(max_examples=300, deadline=None)
+@settings(PROPERTY, max_examples=200)
 @given(text_pairs())
 def test_pieces_rebuild_both_texts(pair: tuple[str, str]) -> None:
     old, new = pair
@@ -200,7 +205,7 @@ def test_pieces_rebuild_both_texts(pair: tuple[str, str]) -> None:
         assert op1 != op2
 
 
-@settings(max_examples=300, deadline=None)
+@settings(PROPERTY, max_examples=200)
 @given(text_pairs())
 def test_pieces_start_and_end_on_token_boundaries(pair: tuple[str, str]) -> None:
     old, new = pair
@@ -217,3 +222,21 @@ def test_pieces_start_and_end_on_token_boundaries(pair: tuple[str, str]) -> None
             assert in_new in new_boundaries and in_new + len(text) in new_boundaries
             assert in_new == 0 or not is_mark(text[0])
             in_new += len(text)
+
+
+def test_cutting_off_the_unchanged_ends_changes_nothing() -> None:
+    # diff_tokens tokenizes only what lies between the unchanged start and end of the two
+    # texts; on ordinary texts that gives the very diff of the whole token sequences.
+    rng = random.Random(2020)
+    vocabulary = [*WORDS, *ENGLISH, "၊", "။", "\n", "\n\n", "."]
+    for _ in range(300):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(1, 40))]
+        old = " ".join(words)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(words) + 1)
+            if rng.random() < 0.3 and at < len(words):
+                del words[at]
+            else:
+                words.insert(at, rng.choice(vocabulary))
+        new = " ".join(words)
+        assert diff_tokens(old, new) == diff_token_lists(tokenize(old), tokenize(new))

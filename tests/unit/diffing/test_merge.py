@@ -15,7 +15,7 @@ from constitution.diffing.merge import (
     overlaps,
 )
 
-from .strategies import ENGLISH, WORDS, any_text, syllables, variant
+from .strategies import ENGLISH, PROPERTY, WORDS, any_text, syllables, variant
 
 BASE = "The President shall be elected by the Assembly. The term of office is five years."
 
@@ -240,7 +240,7 @@ def disjoint_edits(draw: st.DrawFn) -> tuple[str, str, str, str]:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(PROPERTY, max_examples=200)
 @given(disjoint_edits())
 def test_disjoint_edits_apply_both(case: tuple[str, str, str, str]) -> None:
     base, ours, theirs, both = case
@@ -275,7 +275,7 @@ def overlapping_edits(draw: st.DrawFn) -> tuple[str, str, str]:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(PROPERTY, max_examples=200)
 @given(overlapping_edits())
 def test_overlapping_edits_conflict_property(case: tuple[str, str, str]) -> None:
     base, ours, theirs = case
@@ -288,7 +288,7 @@ def test_overlapping_edits_conflict_property(case: tuple[str, str, str]) -> None
     assert overlaps(base, ours, theirs)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(PROPERTY, max_examples=200)
 @given(any_text, st.data())
 def test_an_unchanged_side_gives_the_other(base: str, data: st.DataObject) -> None:
     x = variant(data.draw, base)
@@ -297,7 +297,7 @@ def test_an_unchanged_side_gives_the_other(base: str, data: st.DataObject) -> No
     assert merge3(base, x, x) == MergeResult(x)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(PROPERTY, max_examples=200)
 @given(any_text, st.data())
 def test_merge_of_any_edits_is_symmetric_and_sound(base: str, data: st.DataObject) -> None:
     ours = variant(data.draw, base)

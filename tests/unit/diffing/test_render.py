@@ -7,7 +7,7 @@ from markupsafe import Markup
 from constitution.diffing.diff import DELETE, EQUAL, INSERT, diff_tokens
 from constitution.diffing.render import SynopsisCell, inline_html, side_by_side, synopsis
 
-from .strategies import text_pairs
+from .strategies import PROPERTY, text_pairs
 
 
 def test_inline() -> None:
@@ -84,7 +84,7 @@ def test_synopsis_of_nothing() -> None:
     assert (cell.old, cell.new, cell.inline, cell.changed) == ("", "", "", False)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(PROPERTY, max_examples=100)
 @given(text_pairs())
 def test_rendered_text_is_the_escaped_text(pair: tuple[str, str]) -> None:
     old, new = pair

@@ -7,9 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constitution.diffing.tokens import MARK_RANGES, tokenize
+from constitution.diffing.tokens import MARK_RANGES, cut_after, cut_before, tokenize
 
-from .strategies import any_text, burmese, burmese_raw, is_mark, myanmar_chars
+from .strategies import (
+    PROPERTY,
+    any_text,
+    burmese,
+    burmese_raw,
+    english,
+    is_mark,
+    mixed,
+    myanmar_chars,
+)
 
 
 def split(text: str) -> str:
@@ -119,7 +128,7 @@ MY_LETTER = {c for c in MYANMAR if unicodedata.category(c) in ("Lo", "Lm")}
 MY_STARTER = {c for c in MYANMAR if not is_mark(c)} - {"\u104a", "\u104b"}
 
 
-@settings(max_examples=300)
+@settings(PROPERTY, max_examples=200)
 @given(any_text)
 def test_tokenize_round_trips(text: str) -> None:
     tokens = tokenize(text)
@@ -127,7 +136,7 @@ def test_tokenize_round_trips(text: str) -> None:
     assert all(tokens)
 
 
-@settings(max_examples=300)
+@settings(PROPERTY, max_examples=200)
 @given(st.one_of(burmese(), burmese_raw(), myanmar_chars, st.text()))
 def test_no_boundary_inside_a_syllable(text: str) -> None:
     tokens = tokenize(text)
@@ -140,7 +149,34 @@ def test_no_boundary_inside_a_syllable(text: str) -> None:
             assert token[1:].lstrip("\u1037")[:1] not in ("\u103a", "\u1039"), tokens
 
 
+@settings(PROPERTY)
 @given(burmese())
 def test_burmese_syllables_start_with_a_letter_digit_or_symbol(text: str) -> None:
     for token in tokenize(text):
         assert not is_mark(token[0])
+
+
+@settings(PROPERTY, max_examples=200)
+@given(
+    st.one_of(burmese(), english(), mixed(), st.text(alphabet=" \n\tab\u0301က်္"), st.text()),
+    st.data(),
+)
+def test_a_text_cut_at_whitespace_tokenizes_in_two_parts(text: str, data: st.DataObject) -> None:
+    position = data.draw(st.integers(0, len(text)))
+    for cut in (cut_before(text, position), cut_after(text, position)):
+        assert 0 <= cut <= len(text)
+        assert tokenize(text) == tokenize(text[:cut]) + tokenize(text[cut:])
+    assert cut_before(text, position) <= max(position - 1, 0)
+    assert cut_after(text, position) > position or cut_after(text, position) == len(text)
+
+
+def test_cuts() -> None:
+    text = "ab  cd\nef"
+    assert cut_before(text, 9) == 6
+    assert cut_before(text, 6) == 2
+    assert cut_before(text, 2) == 0
+    assert cut_after(text, 0) == 2
+    assert cut_after(text, 2) == 6
+    assert cut_after(text, 6) == 9
+    assert cut_before("ကျင့်သုံးသည်", 5) == 0
+    assert cut_after("ကျင့်သုံးသည်", 5) == len("ကျင့်သုံးသည်")
