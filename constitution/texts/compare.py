@@ -1,17 +1,19 @@
 """Comparing two revisions: provisions added, removed, moved and modified, with their diffs.
 
-Provisions whose version did not change between the revisions are not diffed at all; those
-whose content hash is equal are only checked for a move.
+Only the versions that differ between the two revisions are loaded (a provision that did not
+change has the same version row at both); of those, ones whose content hash is equal are
+only checked for a move, the others are diffed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from constitution.texts.models import Document, ProvisionVersion
-from constitution.texts.services import check_rev, versions_at
+from constitution.texts.services import check_rev, reading_order
 
 Pairs = list[tuple[int, str]]
 
@@ -97,9 +99,52 @@ def compare_versions(
     return changes
 
 
+def _valid_at(rev: int) -> ColumnElement[bool]:
+    return and_(
+        ProvisionVersion.rev_from <= rev,
+        or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+    )
+
+
+def differing_versions(
+    db: Session, document: Document, a: int, b: int
+) -> tuple[list[ProvisionVersion], list[ProvisionVersion]]:
+    """The versions valid at ``a`` but not ``b``, and at ``b`` but not ``a``.
+
+    A version valid at both is the same row at both, so unchanged provisions are never
+    loaded. Each list comes in the reading order of its own revision.
+    """
+    rows = db.scalars(
+        select(ProvisionVersion).where(
+            ProvisionVersion.document_id == document.id,
+            or_(
+                and_(_valid_at(a), not_(_valid_at(b))),
+                and_(_valid_at(b), not_(_valid_at(a))),
+            ),
+        )
+    ).all()
+    before = [r for r in rows if r.rev_from <= a and (r.rev_to is None or r.rev_to > a)]
+    after = [r for r in rows if r.rev_from <= b and (r.rev_to is None or r.rev_to > b)]
+    return _in_order(db, document, a, before), _in_order(db, document, b, after)
+
+
+def _in_order(
+    db: Session, document: Document, rev: int, rows: list[ProvisionVersion]
+) -> list[ProvisionVersion]:
+    if len(rows) < 2:
+        return rows
+    skeleton = db.execute(
+        select(ProvisionVersion.key, ProvisionVersion.parent_key, ProvisionVersion.position)
+        .where(ProvisionVersion.document_id == document.id, _valid_at(rev))
+    ).all()
+    rank = {row.key: index for index, row in enumerate(reading_order(skeleton))}
+    return sorted(rows, key=lambda r: rank.get(r.key, 0))
+
+
 def compare(db: Session, document: Document, rev_from: int, rev_to: int) -> list[Change]:
     a = check_rev(document, rev_from)
     b = check_rev(document, rev_to)
-    return compare_versions(
-        document.languages, versions_at(db, document, a), versions_at(db, document, b)
-    )
+    if a == b:
+        return []
+    before, after = differing_versions(db, document, a, b)
+    return compare_versions(document.languages, before, after)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -79,13 +79,27 @@ def versions_at(db: Session, document: Document, rev: int) -> list[ProvisionVers
     return reading_order(rows)
 
 
-def reading_order(rows: Iterable[ProvisionVersion]) -> list[ProvisionVersion]:
-    children: dict[str | None, list[ProvisionVersion]] = {}
+class Placed(Protocol):
+    """Whatever has a key, a parent and a position among its siblings."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def parent_key(self) -> str | None: ...
+    @property
+    def position(self) -> str: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def reading_order(rows: Iterable[P]) -> list[P]:
+    children: dict[str | None, list[P]] = {}
     for row in rows:
         children.setdefault(row.parent_key, []).append(row)
     for siblings in children.values():
         siblings.sort(key=lambda v: v.position)
-    ordered: list[ProvisionVersion] = []
+    ordered: list[P] = []
     stack = list(reversed(children.get(None, [])))
     while stack:
         row = stack.pop()
