@@ -11,6 +11,14 @@ from constitution.accounts.models import (
     Member,
     UsedFormToken,
 )
+from constitution.amendments.models import (
+    Amendment,
+    AmendmentChange,
+    Comment,
+    Conflict,
+    Notification,
+    Sponsor,
+)
 from constitution.audit.models import AuditEvent, AuditHead
 from constitution.db import Base
 from constitution.texts.models import (
@@ -24,6 +32,12 @@ from constitution.texts.models import (
 metadata = Base.metadata
 
 __all__ = [
+    "Amendment",
+    "AmendmentChange",
+    "Comment",
+    "Conflict",
+    "Notification",
+    "Sponsor",
     "ApiToken",
     "AuditEvent",
     "AuditHead",

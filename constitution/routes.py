@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 from constitution.accounts import admin_views, views
 from constitution.api import accounts as api_accounts
 from constitution.api import openapi
+from constitution.api import amendments as api_amendments
 from constitution.api import texts as api_texts
 from constitution.texts import views as text_views
 from constitution.web.framework import Access, ViewFn, api_error, make_endpoint
@@ -160,6 +161,82 @@ API_ROUTES: list[Route] = [
     ),
     api("/documents/{slug}/compare", api_texts.compare_view, "api.documents.compare", A.MEMBER),
     api("/documents/{slug}/search", api_texts.search_view, "api.documents.search", A.MEMBER),
+    api(
+        "/documents/{slug}/amendments",
+        api_amendments.amendment_list,
+        "api.amendments.list",
+        A.MEMBER,
+    ),
+    api(
+        "/documents/{slug}/amendments",
+        api_amendments.amendment_create,
+        "api.amendments.create",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/amendments/{amendment_id:int}",
+        api_amendments.amendment_detail,
+        "api.amendments.detail",
+        A.MEMBER,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/changes",
+        api_amendments.amendment_update,
+        "api.amendments.update",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/sponsor",
+        api_amendments.sponsor,
+        "api.amendments.sponsor",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/submit",
+        api_amendments.submit,
+        "api.amendments.submit",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/withdraw",
+        api_amendments.withdraw,
+        "api.amendments.withdraw",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/recommendation",
+        api_amendments.recommendation,
+        "api.amendments.recommendation",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/comments",
+        api_amendments.comment_list,
+        "api.comments.list",
+        A.MEMBER,
+    ),
+    api(
+        "/amendments/{amendment_id:int}/comments",
+        api_amendments.comment_create,
+        "api.comments.create",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/comments/{comment_id:int}/hide",
+        api_amendments.comment_hide,
+        "api.comments.hide",
+        A.MEMBER,
+        POST,
+    ),
+    api("/inbox", api_amendments.inbox, "api.inbox", A.MEMBER),
+    api("/inbox/read", api_amendments.inbox_read, "api.inbox.read", A.MEMBER, POST),
 ]
 
 

@@ -45,7 +45,7 @@ class Amendment(Base):
     number: Mapped[int] = mapped_column(Integer)
     # An amendment to an amendment names the amendment it amends.
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
-    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    title: Mapped[str] = mapped_column(String(300))
     rationale: Mapped[dict[str, str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
     base_rev: Mapped[int] = mapped_column(Integer)

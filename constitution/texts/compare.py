@@ -134,8 +134,9 @@ def _in_order(
     if len(rows) < 2:
         return rows
     skeleton = db.execute(
-        select(ProvisionVersion.key, ProvisionVersion.parent_key, ProvisionVersion.position)
-        .where(ProvisionVersion.document_id == document.id, _valid_at(rev))
+        select(ProvisionVersion.key, ProvisionVersion.parent_key, ProvisionVersion.position).where(
+            ProvisionVersion.document_id == document.id, _valid_at(rev)
+        )
     ).all()
     rank = {row.key: index for index, row in enumerate(reading_order(skeleton))}
     return sorted(rows, key=lambda r: rank.get(r.key, 0))

@@ -7,7 +7,7 @@ supersedes are closed (``rev_to``), never rewritten.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -445,6 +445,12 @@ def apply_changes(tree: Tree, changes: Any, notices: Notices, name: str = "chang
         apply_change(tree, change, f"{name}[{index}]", notices)
 
 
+# Called after every new revision with the keys it changed: the amendments part registers
+# the re-check of open amendments here (texts does not depend on amendments).
+RevisionHook = Callable[[Session, Document, Revision, set[str]], None]
+AFTER_REVISION: list[RevisionHook] = []
+
+
 def write_revision(
     db: Session,
     tree: Tree,
@@ -520,6 +526,8 @@ def write_revision(
             "keys": sorted(d.key for d in changed),
         },
     )
+    for hook in AFTER_REVISION:
+        hook(db, document, revision, {d.key for d in changed})
     return revision
 
 

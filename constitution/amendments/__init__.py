@@ -1,0 +1,1 @@
+"""Amendments, committees review, conflicts and merging; comments; the inbox."""

@@ -1,0 +1,225 @@
+"""Threaded comments on amendments, provisions and quoted passages; moderation.
+
+A passage is anchored like a W3C text-quote selector (exact text plus some context before
+and after) with the revision it was made on; on later revisions it is found again by
+``constitution.diffing.anchor.find_anchor``, or shown as changed with the old quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from constitution.accounts.models import Member, Role
+from constitution.amendments.models import Amendment, Comment
+from constitution.amendments.services import notify
+from constitution.audit.services import record
+from constitution.db import utcnow
+from constitution.diffing.anchor import find_anchor
+from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from constitution.texts import services as texts
+from constitution.texts.models import Document
+from constitution.texts.validation import Notices, clean_string
+
+MAX_BODY = 10_000
+MAX_QUOTE = 1_000
+MAX_CONTEXT = 64
+
+
+@dataclass(frozen=True)
+class ResolvedAnchor:
+    key: str
+    language: str
+    exact: str
+    prefix: str
+    suffix: str
+    rev: int  # the revision it was resolved against (the current one)
+    made_on: int  # the revision the comment was made on
+    found: bool
+    start: int | None
+    end: int | None
+
+
+def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise Invalid(N_("The anchor must be an object."), field="anchor")
+    key = value.get("key")
+    language = value.get("language")
+    if language not in document.languages:
+        raise Invalid(N_("Unknown language."), field="anchor.language")
+    rows = {r.key: r for r in texts.versions_at(db, document, document.current_rev)}
+    if not isinstance(key, str) or key not in rows:
+        raise Invalid(N_("This document has no such provision."), field="anchor.key")
+    exact = clean_string(value.get("exact"), "anchor.exact", notices, max_length=MAX_QUOTE)
+    prefix = clean_string(
+        value.get("prefix"), "anchor.prefix", notices, max_length=MAX_CONTEXT, required=False
+    )
+    suffix = clean_string(
+        value.get("suffix"), "anchor.suffix", notices, max_length=MAX_CONTEXT, required=False
+    )
+    text = rows[key].text.get(str(language), "")
+    if find_anchor(text, exact, prefix, suffix) is None:
+        raise Invalid(
+            N_("The quoted passage is not in the current text."),
+            field="anchor.exact",
+            code="passage_not_found",
+        )
+    return {
+        "key": key,
+        "language": language,
+        "exact": exact,
+        "prefix": prefix,
+        "suffix": suffix,
+        "rev": document.current_rev,
+    }
+
+
+def add_comment(
+    db: Session,
+    actor: Member,
+    document: Document,
+    *,
+    body: Any,
+    amendment: Amendment | None = None,
+    provision_key: str | None = None,
+    parent: Any = None,
+    anchor: Any = None,
+    notices: Notices,
+) -> Comment:
+    text = clean_string(body, "body", notices, max_length=MAX_BODY)
+    parent_comment: Comment | None = None
+    if parent is not None:
+        if not isinstance(parent, int) or isinstance(parent, bool):
+            raise Invalid(N_("This must be the id of a comment."), field="parent")
+        parent_comment = db.get(Comment, parent)
+        if (
+            parent_comment is None
+            or parent_comment.amendment_id != (amendment.id if amendment else None)
+            or parent_comment.provision_key != provision_key
+        ):
+            raise Invalid(N_("There is no such comment here."), field="parent")
+        if parent_comment.hidden_at is not None:
+            raise Conflict(
+                N_("A hidden comment cannot be answered."), field="parent", code="comment_hidden"
+            )
+    anchor_data = _clean_anchor(db, document, anchor, notices) if anchor is not None else None
+    comment = Comment(
+        document_id=document.id,
+        amendment_id=amendment.id if amendment else None,
+        provision_key=provision_key,
+        parent_id=parent_comment.id if parent_comment else None,
+        author_id=actor.id,
+        body=text,
+        anchor=anchor_data,
+    )
+    db.add(comment)
+    db.flush()
+    record(
+        db,
+        "comment.created",
+        f"comment:{comment.id}",
+        actor_id=actor.id,
+        payload={
+            "amendment": comment.amendment_id,
+            "provision": provision_key,
+            "parent": comment.parent_id,
+        },
+    )
+    if amendment is not None:
+        notify(db, amendment.proposer_id, "comment", amendment, actor=actor, comment_id=comment.id)
+    if parent_comment is not None and (
+        amendment is None or parent_comment.author_id != amendment.proposer_id
+    ):
+        notify(db, parent_comment.author_id, "reply", amendment, actor=actor, comment_id=comment.id)
+    return comment
+
+
+def comments_on(
+    db: Session,
+    *,
+    amendment: Amendment | None = None,
+    document: Document | None = None,
+    provision_key: str | None = None,
+) -> list[Comment]:
+    query = select(Comment)
+    if amendment is not None:
+        query = query.where(Comment.amendment_id == amendment.id)
+    else:
+        assert document is not None
+        query = query.where(
+            Comment.document_id == document.id,
+            Comment.provision_key == provision_key,
+            Comment.amendment_id.is_(None),
+        )
+    return list(db.scalars(query.order_by(Comment.id)))
+
+
+def resolve_anchors(
+    db: Session, document: Document, comments: list[Comment]
+) -> dict[int, ResolvedAnchor]:
+    """Find every anchored passage again in the current text."""
+    if not any(c.anchor for c in comments):
+        return {}
+    rows = {r.key: r for r in texts.versions_at(db, document, document.current_rev)}
+    result = {}
+    for comment in comments:
+        anchor = comment.anchor
+        if not anchor:
+            continue
+        row = rows.get(anchor["key"])
+        text = row.text.get(anchor["language"], "") if row is not None else ""
+        span = (
+            find_anchor(text, anchor["exact"], anchor.get("prefix", ""), anchor.get("suffix", ""))
+            if row is not None
+            else None
+        )
+        result[comment.id] = ResolvedAnchor(
+            anchor["key"],
+            anchor["language"],
+            anchor["exact"],
+            anchor.get("prefix", ""),
+            anchor.get("suffix", ""),
+            document.current_rev,
+            anchor["rev"],
+            span is not None,
+            span[0] if span else None,
+            span[1] if span else None,
+        )
+    return result
+
+
+def may_moderate(member: Member) -> bool:
+    return any(member.has_role(r) for r in (Role.CHAIR, Role.SECRETARIAT, Role.ADMIN))
+
+
+def hide_comment(
+    db: Session, actor: Member, comment_id: int, reason: Any, notices: Notices
+) -> Comment:
+    if not may_moderate(actor):
+        raise Forbidden(N_("Only a chair, the secretariat or an admin may hide comments."))
+    comment = db.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(N_("There is no such comment."))
+    if comment.hidden_at is not None:
+        raise Conflict(N_("This comment is already hidden."), code="comment_hidden")
+    why = clean_string(reason, "reason", notices, max_length=2_000)
+    comment.hidden_at = utcnow()
+    comment.hidden_by_id = actor.id
+    comment.hidden_reason = why
+    record(
+        db, "comment.hidden", f"comment:{comment.id}", actor_id=actor.id, payload={"reason": why}
+    )
+    notify(
+        db,
+        comment.author_id,
+        "comment_hidden",
+        None,
+        actor=actor,
+        comment_id=comment.id,
+        payload={"reason": why},
+    )
+    return comment

@@ -1,0 +1,230 @@
+"""API v1: amendments, their workflow actions, comments, and the inbox (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from constitution.accounts.models import Committee, Member
+from constitution.amendments import comments as comment_service
+from constitution.amendments import services
+from constitution.amendments.models import Amendment, Comment, Notification
+from constitution.api.accounts import body_object
+from constitution.audit.services import format_time
+from constitution.errors import N_, Invalid
+from constitution.texts import services as texts
+from constitution.texts.models import Document
+from constitution.texts.validation import Notices
+from constitution.web.framework import Ctx, json_response
+
+
+def _me(ctx: Ctx) -> Member:
+    assert ctx.member is not None
+    return ctx.member
+
+
+def amendment_json(
+    db: Session, amendment: Amendment, document: Document | None = None
+) -> dict[str, Any]:
+    document = document or db.get_one(Document, amendment.document_id)
+    recommendation = None
+    if amendment.recommendation is not None:
+        committee = db.get(Committee, amendment.committee_id) if amendment.committee_id else None
+        recommendation = {
+            "committee": amendment.committee_id,
+            "committee_name": committee.name if committee else None,
+            "recommendation": amendment.recommendation,
+            "note": amendment.recommendation_note or "",
+            "text": amendment.substitute,
+        }
+    return {
+        "id": amendment.id,
+        "number": amendment.number,
+        "document": document.slug,
+        "amends": amendment.amends_id,
+        "title": amendment.title,
+        "rationale": amendment.rationale,
+        "status": amendment.status,
+        "base_rev": amendment.base_rev,
+        "proposer": amendment.proposer_id,
+        "sponsors": [s.member_id for s in amendment.sponsors],
+        "changes": [
+            {
+                "op": c.op,
+                "key": c.key,
+                "label": c.label,
+                "kind": c.kind,
+                "parent": c.parent,
+                "after": c.after,
+                "diff": {
+                    lang: [[op, text] for op, text in pairs]
+                    for lang, pairs in services.change_diff(document, c).items()
+                },
+            }
+            for c in amendment.changes
+        ],
+        "conflicts": services.conflicts_of(db, amendment),
+        "recommendation": recommendation,
+        "problem": amendment.problem,
+        "adopted_rev": amendment.adopted_rev,
+        "created_at": format_time(amendment.created_at),
+        "updated_at": format_time(amendment.updated_at),
+    }
+
+
+def _amendment(ctx: Ctx) -> Amendment:
+    return services.get_amendment(ctx.db, ctx.request.path_params["amendment_id"])
+
+
+def _with_notices(body: dict[str, Any], notices: Notices) -> dict[str, Any]:
+    body["notices"] = notices.items
+    return body
+
+
+def amendment_create(ctx: Ctx) -> Response:
+    document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
+    notices = Notices()
+    amendment = services.propose(
+        ctx.db, ctx.settings, _me(ctx), document, body_object(ctx), notices
+    )
+    return json_response(_with_notices(amendment_json(ctx.db, amendment, document), notices), 201)
+
+
+def amendment_list(ctx: Ctx) -> Response:
+    document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
+    status = ctx.request.query_params.get("status")
+    rows = services.list_amendments(ctx.db, document)
+    if status:
+        rows = [a for a in rows if a.status == status]
+    return json_response([amendment_json(ctx.db, a, document) for a in rows])
+
+
+def amendment_detail(ctx: Ctx) -> Response:
+    return json_response(amendment_json(ctx.db, _amendment(ctx)))
+
+
+def amendment_update(ctx: Ctx) -> Response:
+    notices = Notices()
+    amendment = services.update_changes(
+        ctx.db, _me(ctx), _amendment(ctx), body_object(ctx), notices
+    )
+    return json_response(_with_notices(amendment_json(ctx.db, amendment), notices))
+
+
+def sponsor(ctx: Ctx) -> Response:
+    return json_response(
+        amendment_json(ctx.db, services.sponsor(ctx.db, _me(ctx), _amendment(ctx)))
+    )
+
+
+def submit(ctx: Ctx) -> Response:
+    amendment = services.submit(ctx.db, ctx.settings, _me(ctx), _amendment(ctx))
+    return json_response(amendment_json(ctx.db, amendment))
+
+
+def withdraw(ctx: Ctx) -> Response:
+    return json_response(
+        amendment_json(ctx.db, services.withdraw(ctx.db, _me(ctx), _amendment(ctx)))
+    )
+
+
+def recommendation(ctx: Ctx) -> Response:
+    notices = Notices()
+    amendment = services.recommend(ctx.db, _me(ctx), _amendment(ctx), body_object(ctx), notices)
+    return json_response(_with_notices(amendment_json(ctx.db, amendment), notices))
+
+
+def comment_json(comment: Comment, anchor: comment_service.ResolvedAnchor | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": comment.id,
+        "author": comment.author_id,
+        "body": None if comment.hidden_at else comment.body,
+        "parent": comment.parent_id,
+        "created_at": format_time(comment.created_at),
+        "hidden": comment.hidden_at is not None,
+    }
+    if comment.hidden_at is not None:
+        body["hidden_reason"] = comment.hidden_reason
+    if anchor is not None:
+        body["anchor"] = {
+            "key": anchor.key,
+            "language": anchor.language,
+            "exact": anchor.exact,
+            "prefix": anchor.prefix,
+            "suffix": anchor.suffix,
+            "rev": anchor.rev,
+            "made_on": anchor.made_on,
+            "found": anchor.found,
+            "start": anchor.start,
+            "end": anchor.end,
+        }
+    return body
+
+
+def comment_create(ctx: Ctx) -> Response:
+    amendment = _amendment(ctx)
+    document = ctx.db.get_one(Document, amendment.document_id)
+    body = body_object(ctx)
+    notices = Notices()
+    comment = comment_service.add_comment(
+        ctx.db,
+        _me(ctx),
+        document,
+        body=body.get("body"),
+        amendment=amendment,
+        parent=body.get("parent"),
+        anchor=body.get("anchor"),
+        notices=notices,
+    )
+    anchors = comment_service.resolve_anchors(ctx.db, document, [comment])
+    return json_response(
+        _with_notices(comment_json(comment, anchors.get(comment.id)), notices), 201
+    )
+
+
+def comment_list(ctx: Ctx) -> Response:
+    amendment = _amendment(ctx)
+    document = ctx.db.get_one(Document, amendment.document_id)
+    rows = comment_service.comments_on(ctx.db, amendment=amendment)
+    anchors = comment_service.resolve_anchors(ctx.db, document, rows)
+    return json_response([comment_json(c, anchors.get(c.id)) for c in rows])
+
+
+def comment_hide(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    comment = comment_service.hide_comment(
+        ctx.db, _me(ctx), ctx.request.path_params["comment_id"], body.get("reason"), Notices()
+    )
+    return json_response(comment_json(comment, None))
+
+
+def notification_json(row: Notification) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "amendment": row.amendment_id,
+        "comment": row.comment_id,
+        "payload": row.payload,
+        "created_at": format_time(row.created_at),
+        "read": row.read_at is not None,
+    }
+
+
+def inbox(ctx: Ctx) -> Response:
+    return json_response([notification_json(n) for n in services.inbox(ctx.db, _me(ctx))])
+
+
+def inbox_read(ctx: Ctx) -> Response:
+    body = ctx.body if ctx.body is not None else {}
+    if not isinstance(body, dict):
+        raise Invalid(N_("The request body must be a JSON object."), field="body")
+    ids = body.get("ids")
+    if ids is not None and (
+        not isinstance(ids, list)
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        raise Invalid(N_("This must be a list of ids."), field="ids")
+    count = services.mark_read(ctx.db, _me(ctx), ids)
+    return json_response({"read": count})
