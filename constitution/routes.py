@@ -8,8 +8,8 @@ from starlette.staticfiles import StaticFiles
 
 from constitution.accounts import admin_views, views
 from constitution.api import accounts as api_accounts
-from constitution.api import openapi
 from constitution.api import amendments as api_amendments
+from constitution.api import openapi
 from constitution.api import texts as api_texts
 from constitution.texts import views as text_views
 from constitution.web.framework import Access, ViewFn, api_error, make_endpoint
