@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import bench_accounts, bench_texts
+from bench import bench_accounts, bench_amendments, bench_texts
 from bench.common import machine
 
 
@@ -14,6 +14,7 @@ def main() -> None:
     print("Figures are medians of repeated runs.")
     bench_accounts.run()
     bench_texts.run()
+    bench_amendments.run()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from constitution.accounts import admin_views, views
+from constitution.amendments import views as amendment_views
 from constitution.api import accounts as api_accounts
 from constitution.api import amendments as api_amendments
 from constitution.api import openapi
@@ -81,6 +82,92 @@ PAGE_ROUTES: list[Route] = [
     page("/documents/{slug}/revisions", text_views.revision_list, "texts.revisions", A.MEMBER),
     page("/documents/{slug}/compare", text_views.compare_page, "texts.compare", A.MEMBER),
     page("/documents/{slug}/search", text_views.search_page, "texts.search", A.MEMBER),
+    page("/amendments", amendment_views.index, "amendments.index", A.MEMBER),
+    page(
+        "/documents/{slug}/amendments",
+        amendment_views.amendment_list,
+        "amendments.list",
+        A.MEMBER,
+    ),
+    page(
+        "/documents/{slug}/p/{key}/amend",
+        amendment_views.propose_form,
+        "amendments.propose_form",
+        A.MEMBER,
+    ),
+    page(
+        "/documents/{slug}/p/{key}/amend",
+        amendment_views.propose,
+        "amendments.propose",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/documents/{slug}/p/{key}/comments",
+        amendment_views.provision_comment,
+        "amendments.provision_comment",
+        A.MEMBER,
+        POST,
+    ),
+    page("/amendments/{amendment_id:int}", amendment_views.detail, "amendments.detail", A.MEMBER),
+    page(
+        "/amendments/{amendment_id:int}/update",
+        amendment_views.update,
+        "amendments.update",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/amendments/{amendment_id:int}/sponsor",
+        amendment_views.sponsor,
+        "amendments.sponsor",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/amendments/{amendment_id:int}/submit",
+        amendment_views.submit,
+        "amendments.submit",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/amendments/{amendment_id:int}/withdraw",
+        amendment_views.withdraw,
+        "amendments.withdraw",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/amendments/{amendment_id:int}/recommendation",
+        amendment_views.recommend,
+        "amendments.recommend",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/amendments/{amendment_id:int}/comments",
+        amendment_views.comment,
+        "amendments.comment",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/comments/{comment_id:int}/hide",
+        amendment_views.hide_comment,
+        "amendments.hide_comment",
+        A.MEMBER,
+        POST,
+    ),
+    page("/committees", amendment_views.committee_list, "amendments.committees", A.MEMBER),
+    page(
+        "/committees/{committee_id:int}",
+        amendment_views.committee_page,
+        "amendments.committee",
+        A.MEMBER,
+    ),
+    page("/inbox", amendment_views.inbox, "amendments.inbox", A.MEMBER),
+    page("/inbox/read", amendment_views.inbox_read, "amendments.inbox_read", A.MEMBER, POST),
     page("/admin/members", admin_views.members, "admin.members", A.ADMIN),
     page("/admin/members/{member_id:int}", admin_views.member_form, "admin.member", A.ADMIN),
     page(

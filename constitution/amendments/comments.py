@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from constitution import myanmar
 from constitution.accounts.models import Member, Role
 from constitution.amendments.models import Amendment, Comment
 from constitution.amendments.services import notify
@@ -44,6 +45,24 @@ class ResolvedAnchor:
     end: int | None
 
 
+def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -> str:
+    """Quoted text or its context, cleaned like any text (NFC, Zawgyi converted, no control
+    characters) but with its whitespace kept: the context must abut the quote."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(N_("This field must be text."), field=name)
+    cleaned = myanmar.clean(value)
+    if cleaned.converted_from_zawgyi:
+        notices.converted(name)
+    text = cleaned.text.replace("\r\n", "\n").replace("\r", "\n")
+    if myanmar.has_control_characters(text):
+        raise Invalid(N_("This field contains control characters."), field=name)
+    if len(text) > max_length:
+        raise Invalid(N_("This text is longer than the limit."), field=name)
+    return text
+
+
 def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise Invalid(N_("The anchor must be an object."), field="anchor")
@@ -54,13 +73,17 @@ def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices)
     rows = {r.key: r for r in texts.versions_at(db, document, document.current_rev)}
     if not isinstance(key, str) or key not in rows:
         raise Invalid(N_("This document has no such provision."), field="anchor.key")
-    exact = clean_string(value.get("exact"), "anchor.exact", notices, max_length=MAX_QUOTE)
-    prefix = clean_string(
-        value.get("prefix"), "anchor.prefix", notices, max_length=MAX_CONTEXT, required=False
-    )
-    suffix = clean_string(
-        value.get("suffix"), "anchor.suffix", notices, max_length=MAX_CONTEXT, required=False
-    )
+    raw = _clean_quoted(value.get("exact"), "anchor.exact", notices, max_length=MAX_QUOTE)
+    exact = raw.strip()
+    if not exact:
+        raise Invalid(N_("This field is required."), field="anchor.exact")
+    # The context must join the quote exactly: whitespace at the quote's ends moves into it.
+    lead = raw[: len(raw) - len(raw.lstrip())]
+    trail = raw[len(raw.rstrip()) :]
+    prefix = _clean_quoted(value.get("prefix"), "anchor.prefix", notices, max_length=MAX_CONTEXT)
+    suffix = _clean_quoted(value.get("suffix"), "anchor.suffix", notices, max_length=MAX_CONTEXT)
+    prefix = (prefix + lead)[-MAX_CONTEXT:]
+    suffix = (trail + suffix)[:MAX_CONTEXT]
     text = rows[key].text.get(str(language), "")
     if find_anchor(text, exact, prefix, suffix) is None:
         raise Invalid(

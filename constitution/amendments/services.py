@@ -25,6 +25,7 @@ from constitution.amendments.models import (
     Status,
 )
 from constitution.amendments.models import Conflict as ConflictRow
+from constitution.audit.models import AuditEvent
 from constitution.audit.services import record
 from constitution.db import utcnow
 from constitution.diffing.merge import merge3, overlaps
@@ -74,6 +75,8 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     ),
     "obsolete": (frozenset(OPEN_STATUSES), Status.OBSOLETE),
     "updated": (frozenset({Status.NEEDS_UPDATE}), Status.SUBMITTED),
+    # Updated, an amendment that was still a draft when it needed an update is a draft again.
+    "redrafted": (frozenset({Status.NEEDS_UPDATE}), Status.DRAFT),
 }
 SPONSORABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE})
 AMENDABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED})
@@ -275,6 +278,8 @@ def propose(
     )
     if amends is not None:
         notify(db, amends.proposer_id, "amended", amendment, actor=actor)
+    # A draft is an open amendment: its conflicts show from the start.
+    refresh_conflicts(db, amendment)
     return amendment
 
 
@@ -320,6 +325,9 @@ def update_changes(
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     changes = _validated_changes(db, document, body.get("changes"), notices)
+    # Delete the old rows first: the new ones reuse their (amendment_id, seq).
+    amendment.changes = []
+    db.flush()
     amendment.changes = changes
     amendment.base_rev = document.current_rev
     amendment.problem = None
@@ -337,9 +345,25 @@ def update_changes(
         payload={"base_rev": amendment.base_rev, "keys": [c.key for c in changes]},
     )
     if status is Status.NEEDS_UPDATE:
-        transition(db, amendment, "updated", actor)
+        was = _status_before_update(db, amendment)
+        transition(db, amendment, "redrafted" if was is Status.DRAFT else "updated", actor)
     refresh_conflicts(db, amendment)
     return amendment
+
+
+def _status_before_update(db: Session, amendment: Amendment) -> Status:
+    """The status the amendment had when a new revision left it needing an update (the
+    audit event of that transition records it)."""
+    payload = db.scalar(
+        select(AuditEvent.payload)
+        .where(
+            AuditEvent.object == f"amendment:{amendment.id}",
+            AuditEvent.action == "amendment.needs_update",
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    return Status((payload or {}).get("from", Status.SUBMITTED.value))
 
 
 # ---- workflow ---------------------------------------------------------------------------
@@ -489,10 +513,7 @@ def recommend(
     substitute = None
     if choice == "modify":
         substitute = _clean_substitute(document, amendment, body.get("text"), notices)
-    amendment.committee_id = committees[0].id
-    amendment.recommendation = choice
-    amendment.recommendation_note = note
-    amendment.substitute = substitute
+    # The transition first: refused, it leaves the amendment as it was.
     transition(
         db,
         amendment,
@@ -500,6 +521,10 @@ def recommend(
         actor,
         payload={"committee": committees[0].id, "recommendation": choice},
     )
+    amendment.committee_id = committees[0].id
+    amendment.recommendation = choice
+    amendment.recommendation_note = note
+    amendment.substitute = substitute
     return amendment
 
 
@@ -548,9 +573,28 @@ def _pair_conflicts(
     )
 
 
-def refresh_conflicts(db: Session, amendment: Amendment) -> None:
+def _needs(change: AmendmentChange) -> set[str]:
+    """The provisions a change needs to find in the text: the one it changes, and where an
+    inserted or moved provision goes."""
+    needed = set() if change.op == "insert" else {change.key}
+    if change.op in ("insert", "move"):
+        needed |= {k for k in (change.parent, change.after) if k}
+    return needed
+
+
+def _removed(tree: texts.Tree, amendment: Amendment) -> set[str]:
+    """The provisions the amendment deletes, with everything under them."""
+    gone: set[str] = set()
+    for change in amendment.changes:
+        if change.op == "delete" and change.key not in gone:
+            gone.add(change.key)
+            gone.update(d.key for d in tree.descendants(change.key))
+    return gone
+
+
+def refresh_conflicts(db: Session, amendment: Amendment, tree: texts.Tree | None = None) -> None:
     """Recompute the amendment's conflicts with every other open amendment; both proposers
-    hear of a new one."""
+    hear of a new one. ``tree`` is the current text when the caller has it loaded."""
     known = set(conflicts_of(db, amendment))
     db.execute(
         delete(ConflictRow).where(
@@ -560,25 +604,33 @@ def refresh_conflicts(db: Session, amendment: Amendment) -> None:
     if Status(amendment.status) not in OPEN_STATUSES:
         return
     document = db.get_one(Document, amendment.document_id)
-    keys = {c.key for c in amendment.changes}
-    parents = {c.parent for c in amendment.changes if c.op == "insert" and c.parent}
+    if tree is None:
+        tree = texts.load_tree(db, document)
+    mine: set[str] = set()
+    for change in amendment.changes:
+        mine |= _needs(change) | {change.key}
+    # Whatever touches these provisions, or deletes one above them, or is under one this
+    # amendment deletes.
+    reach = {a for key in mine for a in _ancestors(tree, key)} | _removed(tree, amendment)
     others = db.scalars(
         select(Amendment).where(
             Amendment.document_id == document.id,
             Amendment.id != amendment.id,
             Amendment.status.in_([s.value for s in OPEN_STATUSES]),
             Amendment.id.in_(
-                select(AmendmentChange.amendment_id).where(AmendmentChange.key.in_(keys | parents))
+                select(AmendmentChange.amendment_id).where(
+                    or_(
+                        AmendmentChange.key.in_(reach),
+                        AmendmentChange.parent.in_(reach),
+                        AmendmentChange.after.in_(reach),
+                    )
+                )
             ),
         )
     ).all()
-    current = {
-        r.key: r.text
-        for r in texts.versions_at(db, document, document.current_rev)
-        if r.key in keys
-    }
+    current = {key: tree.items[key].text for key in mine if key in tree.items}
     for other in others:
-        clash = _first_clash(document, current, amendment, other)
+        clash = _first_clash(document, tree, current, amendment, other)
         if clash is not None:
             low, high = sorted((amendment.id, other.id))
             db.add(ConflictRow(a_id=low, b_id=high, key=clash))
@@ -591,18 +643,23 @@ def refresh_conflicts(db: Session, amendment: Amendment) -> None:
 
 
 def _first_clash(
-    document: Document, current: Mapping[str, dict[str, str]], one: Amendment, two: Amendment
+    document: Document,
+    tree: texts.Tree,
+    current: Mapping[str, dict[str, str]],
+    one: Amendment,
+    two: Amendment,
 ) -> str | None:
     theirs = {c.key: c for c in two.changes}
+    gone_one, gone_two = _removed(tree, one), _removed(tree, two)
     for change in one.changes:
         other = theirs.get(change.key)
         if other is not None and _pair_conflicts(document, current, change, other):
             return change.key
-        for o in two.changes:
-            if (o.op == "delete" and change.op == "insert" and change.parent == o.key) or (
-                change.op == "delete" and o.op == "insert" and o.parent == change.key
-            ):
-                return change.key
+        if _needs(change) & gone_two:
+            return change.key
+    for change in two.changes:
+        if _needs(change) & gone_one:
+            return change.key
     return None
 
 
@@ -613,56 +670,88 @@ def _first_clash(
 class Rebase:
     status: str  # unchanged, rebased, needs_update, obsolete
     problems: list[dict[str, Any]]
+    # Replaced provisions whose text already reads as the amendment would make it.
+    applied: frozenset[int] = frozenset()
+
+
+def _merge_problem(change: AmendmentChange, lang: str, ours: str, theirs: str) -> dict[str, Any]:
+    return {
+        "key": change.key,
+        "language": lang,
+        "base": change.base_text.get(lang, ""),
+        "ours": ours,
+        "theirs": theirs,
+    }
 
 
 def _rebase(document: Document, tree: texts.Tree, amendment: Amendment) -> Rebase:
-    """Bring the amendment's changes onto the current text (a three-way merge per replaced
-    provision); nothing is written when any change fails."""
+    """Bring the amendment's changes, and a committee substitute, onto the current text (a
+    three-way merge per replaced provision and language); nothing is written when any
+    change fails. An amendment whose every change is already in the text is obsolete."""
     problems: list[dict[str, Any]] = []
     new_texts: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    substitute = dict(amendment.substitute or {})
+    applied: set[int] = set()
     for change in amendment.changes:
-        target = change.parent if change.op == "insert" else change.key
-        if change.op == "insert" and change.key in tree.items:
+        if change.op == "insert" and (change.key in tree.items or change.key in tree.retired_keys):
             return Rebase("obsolete", [{"key": change.key, "reason": "key_taken"}])
-        draft = tree.items.get(target) if target else None
-        if target is not None and (draft is None or draft.deleted):
-            return Rebase("obsolete", [{"key": target, "reason": "removed"}])
-        if change.op != "replace" or draft is None:
+        for key in sorted(_needs(change) - {change.after}, key=lambda k: k != change.key):
+            draft = tree.items.get(key)
+            if draft is None or draft.deleted:
+                return Rebase("obsolete", [{"key": key, "reason": "removed"}])
+        after = tree.items.get(change.after) if change.after else None
+        if change.after and (after is None or after.deleted or after.parent != change.parent):
+            # Where it should go is gone: its proposer has to say where.
+            problems.append({"key": change.key, "reason": "after_removed", "after": change.after})
+        if change.op != "replace":
             continue
-        if draft.text == change.base_text:
-            continue
-        merged: dict[str, str] = {}
-        for lang in document.languages:
-            result = merge3(
-                change.base_text.get(lang, ""), change.text.get(lang, ""), draft.text.get(lang, "")
-            )
-            if result.text is None:
-                problems.append(
-                    {
-                        "key": change.key,
-                        "language": lang,
-                        "base": change.base_text.get(lang, ""),
-                        "ours": change.text.get(lang, ""),
-                        "theirs": draft.text.get(lang, ""),
-                    }
-                )
-            else:
-                merged[lang] = result.text
-        new_texts[change.seq] = (merged, dict(draft.text))
+        draft = tree.items[change.key]
+        text = dict(change.text)
+        wanted = substitute.get(change.key)
+        if draft.text != change.base_text:
+            merged: dict[str, str] = {}
+            for lang in document.languages:
+                ours = change.text.get(lang, "")
+                theirs = draft.text.get(lang, "")
+                result = merge3(change.base_text.get(lang, ""), ours, theirs)
+                if result.text is None:
+                    problems.append(_merge_problem(change, lang, ours, theirs))
+                else:
+                    merged[lang] = result.text
+                if wanted is not None and lang in wanted:
+                    result = merge3(change.base_text.get(lang, ""), wanted[lang], theirs)
+                    if result.text is None:
+                        problem = _merge_problem(change, lang, wanted[lang], theirs)
+                        problems.append(problem | {"substitute": True})
+                    else:
+                        wanted = {**wanted, lang: result.text}
+            new_texts[change.seq] = (merged, dict(draft.text))
+            text = merged
+            if wanted is not None:
+                substitute[change.key] = wanted
+        final = {**draft.text, **(wanted if wanted is not None else text)}
+        if final == draft.text and change.label in (None, draft.label):
+            applied.add(change.seq)
     if problems:
         return Rebase("needs_update", problems)
+    if applied and len(applied) == len(amendment.changes):
+        return Rebase(
+            "obsolete", [{"key": c.key, "reason": "already_applied"} for c in amendment.changes]
+        )
     if not new_texts:
-        return Rebase("unchanged", [])
+        return Rebase("unchanged", [], frozenset(applied))
     for change in amendment.changes:
         if change.seq in new_texts:
             change.text, change.base_text = new_texts[change.seq]
-    return Rebase("rebased", [])
+    if amendment.substitute:
+        amendment.substitute = substitute
+    return Rebase("rebased", [], frozenset(applied))
 
 
 def recheck(db: Session, document: Document, revision: Revision, keys: set[str]) -> None:
     """After a new revision: rebase every open amendment that touches a changed provision;
     mark those that cannot be rebased as needing an update, and those whose provision is
-    gone as obsolete."""
+    gone (or whose changes are all in the text already) as obsolete."""
     affected = db.scalars(
         select(Amendment)
         .where(
@@ -671,7 +760,11 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
             Amendment.id != (revision.amendment_id or 0),
             Amendment.id.in_(
                 select(AmendmentChange.amendment_id).where(
-                    or_(AmendmentChange.key.in_(keys), AmendmentChange.parent.in_(keys))
+                    or_(
+                        AmendmentChange.key.in_(keys),
+                        AmendmentChange.parent.in_(keys),
+                        AmendmentChange.after.in_(keys),
+                    )
                 )
             ),
         )
@@ -683,8 +776,9 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
     for amendment in affected:
         outcome = _rebase(document, tree, amendment)
         if outcome.status == "obsolete":
+            amendment.problem = outcome.problems
             transition(db, amendment, "obsolete", None, payload={"rev": revision.rev})
-            refresh_conflicts(db, amendment)
+            refresh_conflicts(db, amendment, tree)
         elif outcome.status == "needs_update":
             amendment.problem = outcome.problems
             if Status(amendment.status) is not Status.NEEDS_UPDATE:
@@ -699,7 +793,7 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
                     actor_id=None,
                     payload={"rev": revision.rev},
                 )
-            refresh_conflicts(db, amendment)
+            refresh_conflicts(db, amendment, tree)
 
 
 texts.AFTER_REVISION.append(recheck)
@@ -707,6 +801,14 @@ texts.AFTER_REVISION.append(recheck)
 
 def adopt(db: Session, actor: Member | None, amendment: Amendment) -> Revision:
     """Merge an adopted amendment into the text as a new revision (called by the vote)."""
+    if Status(amendment.status) is Status.NEEDS_UPDATE:
+        raise Conflict(
+            N_("The amendment no longer applies cleanly to the text; it needs an update."),
+            code="rebase_conflict",
+        )
+    if Status(amendment.status) not in TRANSITIONS["adopt"][0]:
+        # Checked before the rebase, which would change a closed amendment's changes.
+        raise Conflict(N_("The amendment is not in a state that allows this."), code="wrong_status")
     document = db.get_one(Document, amendment.document_id)
     tree = texts.load_tree(db, document)
     outcome = _rebase(document, tree, amendment)
@@ -720,7 +822,7 @@ def adopt(db: Session, actor: Member | None, amendment: Amendment) -> Revision:
             code="rebase_conflict",
             keep_changes=True,
         )
-    changes = _as_text_changes(amendment)
+    changes = _as_text_changes(amendment, skip=outcome.applied)
     texts.apply_changes(tree, changes, Notices())
     transition(db, amendment, "adopt", actor)
     revision = texts.write_revision(
@@ -736,13 +838,23 @@ def adopt(db: Session, actor: Member | None, amendment: Amendment) -> Revision:
     return revision
 
 
-def _as_text_changes(amendment: Amendment) -> list[dict[str, Any]]:
+def _as_text_changes(
+    amendment: Amendment, skip: frozenset[int] = frozenset()
+) -> list[dict[str, Any]]:
+    """The amendment as changes of the text, leaving out those in ``skip`` (already there)."""
     changes: list[dict[str, Any]] = []
     substitute = amendment.substitute or {}
     for c in amendment.changes:
+        if c.seq in skip:
+            continue
         text = substitute.get(c.key, c.text)
         if c.op == "replace":
-            changes.append({"op": "replace", "key": c.key, "text": text, "label": c.label})
+            # Only the languages the amendment changes: the others are then marked out of
+            # date when the authoritative text changes, as for any replace.
+            changed = {lang: t for lang, t in text.items() if t != c.base_text.get(lang)}
+            changes.append(
+                {"op": "replace", "key": c.key, "text": changed or text, "label": c.label}
+            )
         elif c.op == "insert":
             changes.append(
                 {

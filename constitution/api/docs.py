@@ -13,10 +13,11 @@ def _schema_text(schema: dict[str, Any]) -> str:
         return "`" + str(schema["$ref"]).rsplit("/", 1)[1] + "`"
     if schema.get("type") == "array":
         return "array of " + _schema_text(schema.get("items", {}))
-    if schema.get("type") == "object" and "properties" in schema:
+    kinds = schema.get("type")
+    if kinds in ("object", ["object", "null"]) and "properties" in schema:
         required = set(schema.get("required", []))
         fields = [f"`{name}`{'' if name in required else '?'}" for name in schema["properties"]]
-        return "object {" + ", ".join(fields) + "}"
+        return "object {" + ", ".join(fields) + "}" + (" or null" if kinds != "object" else "")
     return "`" + json.dumps(schema.get("type", "any")) + "`"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.api import openapi_texts
+from constitution.api import openapi_amendments, openapi_texts
 from constitution.web.framework import Ctx, json_response
 
 ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
@@ -305,11 +305,15 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": {**SCHEMAS, **openapi_texts.SCHEMAS},
+            "schemas": {**SCHEMAS, **openapi_texts.SCHEMAS, **openapi_amendments.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
-        "paths": {**_paths(), **openapi_texts.paths(_op, _ok, _obj)},
+        "paths": {
+            **_paths(),
+            **openapi_texts.paths(_op, _ok, _obj),
+            **openapi_amendments.paths(_op, _ok, _obj),
+        },
     }
 
 

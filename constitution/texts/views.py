@@ -8,6 +8,9 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution.accounts.models import Member, Role
+from constitution.amendments import display
+from constitution.amendments import services as amendment_services
+from constitution.amendments.views import comments_context
 from constitution.errors import N_, DomainError, NotFound
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
@@ -66,10 +69,18 @@ def contents(ctx: Ctx) -> Response:
 
 
 def read(ctx: Ctx) -> Response:
+    """The whole text; ``?with=amendments`` shows every open amendment's proposed change
+    under the provision it changes (current revision only)."""
     document = _document(ctx)
     rev = _rev(ctx, document)
     rows = services.versions_at(ctx.db, document, rev)
     languages = _languages(ctx, document)
+    with_amendments = (
+        ctx.request.query_params.get("with") == "amendments" and rev == document.current_rev
+    )
+    proposals = (
+        display.proposals_by_key(ctx.db, document, rows, languages) if with_amendments else {}
+    )
     return render(
         ctx,
         "texts/read.html",
@@ -80,13 +91,26 @@ def read(ctx: Ctx) -> Response:
             "depth": services.depth_map(rows),
             "languages": languages,
             "lang_param": "both" if len(languages) > 1 else languages[0],
+            "with_amendments": with_amendments,
+            "proposals": proposals,
         },
     )
 
 
 def provision(ctx: Ctx) -> Response:
-    document = _document(ctx)
-    key = ctx.request.path_params["key"]
+    return provision_response(ctx, _document(ctx), ctx.request.path_params["key"])
+
+
+def provision_response(
+    ctx: Ctx,
+    document: Document,
+    key: str,
+    *,
+    comment_state: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """A provision's text, history, open amendments and comments (also shown again, with
+    the member's text and the error, when her comment was refused)."""
     from constitution.diffing.diff import diff_tokens
     from constitution.diffing.render import inline_html
 
@@ -100,6 +124,20 @@ def provision(ctx: Ctx) -> Response:
             for lang in document.languages
         }
         steps.append({"change": change, "diffs": diffs, "rev": newer.rev_from})
+    latest = history[-1]
+    amendments = [
+        {
+            "amendment": amendment,
+            "cells": {
+                lang: inline_html(pairs)
+                for change in amendment.changes
+                if change.key == key
+                for lang, pairs in amendment_services.change_diff(document, change).items()
+            },
+        }
+        for amendment in amendment_services.open_amendments_for(ctx.db, document, key)
+    ]
+    keys = [(key, latest.label)] if current is not None else []
     return render(
         ctx,
         "texts/provision.html",
@@ -108,9 +146,19 @@ def provision(ctx: Ctx) -> Response:
             "history": history,
             "current": current,
             "steps": steps,
-            "latest": history[-1],
+            "latest": latest,
             "can_edit": _can_edit(ctx),
+            "amendments": amendments,
+            **comments_context(
+                ctx,
+                document,
+                key=key,
+                keys=keys,
+                action=f"/documents/{document.slug}/p/{key}/comments",
+                state=comment_state,
+            ),
         },
+        status,
     )
 
 

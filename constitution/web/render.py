@@ -65,6 +65,17 @@ def _take_flash(ctx: Ctx) -> str | None:
     return i18n.gettext(message) if isinstance(message, str) else None
 
 
+def _nav(ctx: Ctx) -> dict[str, int]:
+    """What the navigation counts for a member who is fully logged in (unread notices, her
+    committees), loaded here so that no template queries the database."""
+    member, session = ctx.member, ctx.session
+    if member is None or session is None or not session.second_factor_ok or member.needs_totp:
+        return {}
+    from constitution.amendments.display import nav_info
+
+    return nav_info(ctx.db, member)
+
+
 def render(
     ctx: Ctx, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> Response:
@@ -75,6 +86,7 @@ def render(
         "lang": ctx.lang,
         "csrf_token": ctx.csrf_token,
         "flash": _take_flash(ctx),
+        "nav": _nav(ctx),
         **(context or {}),
     }
     return templates.TemplateResponse(ctx.request, name, full, status_code=status)

@@ -34,6 +34,8 @@ from starlette.testclient import TestClient
 
 from constitution.accounts import committees, services, sessions
 from constitution.accounts.models import Member
+from constitution.amendments import comments as amendment_comments
+from constitution.amendments import services as amendment_services
 from constitution.audit.models import AuditEvent
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
@@ -71,6 +73,23 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "texts.revisions": (GET, "/documents/{slug}/revisions", A.MEMBER),
     "texts.compare": (GET, "/documents/{slug}/compare", A.MEMBER),
     "texts.search": (GET, "/documents/{slug}/search", A.MEMBER),
+    "amendments.index": (GET, "/amendments", A.MEMBER),
+    "amendments.list": (GET, "/documents/{slug}/amendments", A.MEMBER),
+    "amendments.propose_form": (GET, "/documents/{slug}/p/{key}/amend", A.MEMBER),
+    "amendments.propose": (POST, "/documents/{slug}/p/{key}/amend", A.MEMBER),
+    "amendments.provision_comment": (POST, "/documents/{slug}/p/{key}/comments", A.MEMBER),
+    "amendments.detail": (GET, "/amendments/{amendment_id:int}", A.MEMBER),
+    "amendments.update": (POST, "/amendments/{amendment_id:int}/update", A.MEMBER),
+    "amendments.sponsor": (POST, "/amendments/{amendment_id:int}/sponsor", A.MEMBER),
+    "amendments.submit": (POST, "/amendments/{amendment_id:int}/submit", A.MEMBER),
+    "amendments.withdraw": (POST, "/amendments/{amendment_id:int}/withdraw", A.MEMBER),
+    "amendments.recommend": (POST, "/amendments/{amendment_id:int}/recommendation", A.MEMBER),
+    "amendments.comment": (POST, "/amendments/{amendment_id:int}/comments", A.MEMBER),
+    "amendments.hide_comment": (POST, "/comments/{comment_id:int}/hide", A.MEMBER),
+    "amendments.committees": (GET, "/committees", A.MEMBER),
+    "amendments.committee": (GET, "/committees/{committee_id:int}", A.MEMBER),
+    "amendments.inbox": (GET, "/inbox", A.MEMBER),
+    "amendments.inbox_read": (POST, "/inbox/read", A.MEMBER),
     "admin.members": (GET, "/admin/members", A.ADMIN),
     "admin.member": (GET, "/admin/members/{member_id:int}", A.ADMIN),
     "admin.member_update": (POST, "/admin/members/{member_id:int}", A.ADMIN),
@@ -102,6 +121,23 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "api.revisions.create": (POST, "/api/v1/documents/{slug}/revisions", A.EDITOR),
     "api.documents.compare": (GET, "/api/v1/documents/{slug}/compare", A.MEMBER),
     "api.documents.search": (GET, "/api/v1/documents/{slug}/search", A.MEMBER),
+    "api.amendments.list": (GET, "/api/v1/documents/{slug}/amendments", A.MEMBER),
+    "api.amendments.create": (POST, "/api/v1/documents/{slug}/amendments", A.MEMBER),
+    "api.amendments.detail": (GET, "/api/v1/amendments/{amendment_id:int}", A.MEMBER),
+    "api.amendments.update": (POST, "/api/v1/amendments/{amendment_id:int}/changes", A.MEMBER),
+    "api.amendments.sponsor": (POST, "/api/v1/amendments/{amendment_id:int}/sponsor", A.MEMBER),
+    "api.amendments.submit": (POST, "/api/v1/amendments/{amendment_id:int}/submit", A.MEMBER),
+    "api.amendments.withdraw": (POST, "/api/v1/amendments/{amendment_id:int}/withdraw", A.MEMBER),
+    "api.amendments.recommendation": (
+        POST,
+        "/api/v1/amendments/{amendment_id:int}/recommendation",
+        A.MEMBER,
+    ),
+    "api.comments.list": (GET, "/api/v1/amendments/{amendment_id:int}/comments", A.MEMBER),
+    "api.comments.create": (POST, "/api/v1/amendments/{amendment_id:int}/comments", A.MEMBER),
+    "api.comments.hide": (POST, "/api/v1/comments/{comment_id:int}/hide", A.MEMBER),
+    "api.inbox": (GET, "/api/v1/inbox", A.MEMBER),
+    "api.inbox.read": (POST, "/api/v1/inbox/read", A.MEMBER),
 }
 
 PAGE_NAMES = [r.name for r in PAGE_ROUTES]
@@ -181,6 +217,24 @@ OK: dict[str, int | dict[str, int]] = {
     "texts.revisions": 200,
     "texts.compare": 200,
     "texts.search": 200,
+    "amendments.index": 200,
+    "amendments.list": 200,
+    "amendments.propose_form": 200,
+    "amendments.propose": 303,
+    "amendments.provision_comment": 303,
+    "amendments.detail": 200,
+    # The visitor is not the world's amendment's proposer, nor on its committee.
+    "amendments.update": 403,
+    "amendments.sponsor": 303,
+    "amendments.submit": 403,
+    "amendments.withdraw": 403,
+    "amendments.recommend": 403,
+    "amendments.comment": 303,
+    "amendments.hide_comment": {"member": 403, "*": 303},  # chairs, secretariat, admins
+    "amendments.committees": 200,
+    "amendments.committee": {"admin": 200, "*": 403},
+    "amendments.inbox": 200,
+    "amendments.inbox_read": 303,
     "admin.members": 200,
     "admin.member": 200,
     "admin.member_update": 303,
@@ -211,6 +265,20 @@ OK: dict[str, int | dict[str, int]] = {
     "api.revisions.create": 201,
     "api.documents.compare": 200,
     "api.documents.search": 200,
+    "api.amendments.list": 200,
+    "api.amendments.create": 201,
+    "api.amendments.detail": 200,
+    # As for the pages: the visitor is not the proposer, nor on the committee.
+    "api.amendments.update": 403,
+    "api.amendments.sponsor": 200,
+    "api.amendments.submit": 403,
+    "api.amendments.withdraw": 403,
+    "api.amendments.recommendation": 403,
+    "api.comments.list": 200,
+    "api.comments.create": 201,
+    "api.comments.hide": {"member": 403, "*": 200},
+    "api.inbox": 200,
+    "api.inbox.read": 200,
 }
 # With the session cookie there is no bearer token to delete.
 OK_WITH_COOKIE = {"api.tokens.delete": 422}
@@ -314,6 +382,8 @@ class World:
     invitation_token: str
     revocable_id: int
     committee_id: int
+    amendment_id: int
+    comment_id: int
 
 
 @pytest.fixture
@@ -335,7 +405,18 @@ def build_world(db: Session, settings: Settings) -> World:
     committee = committees.save_committee(
         db, root, name="Drafting A", members=[subject.id], provisions=["art-1"]
     )
-    create_document(db, root, clean_document(document_body(SLUG), Notices()))
+    document = create_document(db, root, clean_document(document_body(SLUG), Notices()))
+    amendment = amendment_services.propose(
+        db,
+        settings,
+        subject,
+        document,
+        {"title": "Union", "changes": [{"op": "replace", "key": "art-1", "text": {"en": "Union"}}]},
+        Notices(),
+    )
+    comment = amendment_comments.add_comment(
+        db, subject, document, body="Why?", amendment=amendment, notices=Notices()
+    )
     root_token = sessions.issue_token(db, settings, root)
     db.commit()
     return World(
@@ -346,6 +427,8 @@ def build_world(db: Session, settings: Settings) -> World:
         invitation_token=invitation.token,
         revocable_id=revocable.invitation.id,
         committee_id=committee.id,
+        amendment_id=amendment.id,
+        comment_id=comment.id,
     )
 
 
@@ -404,6 +487,8 @@ def path_for(app: Starlette, name: str, world: World) -> str:
         "member_id": world.subject.id,
         "invitation_id": world.revocable_id,
         "committee_id": world.committee_id,
+        "amendment_id": world.amendment_id,
+        "comment_id": world.comment_id,
         "slug": SLUG,
         "key": "art-1",
     }
@@ -440,6 +525,18 @@ def page_form(name: str, world: World, member: Member | None) -> dict[str, Any]:
             "text_en": "The Federal Union",
             "reason": "Spelling",
         },
+        "amendments.propose": {
+            "title": "The Federal Union",
+            "op": "replace",
+            "text_my": "ပြည်ထောင်စု",
+            "text_en": "The Federal Union",
+            "action": "save",
+        },
+        "amendments.provision_comment": {"body": "A comment"},
+        "amendments.comment": {"body": "A comment"},
+        "amendments.update": {"title": "Union", "c0_text_en": "The Union", "action": "save"},
+        "amendments.recommend": {"recommendation": "adopt", "committee": str(world.committee_id)},
+        "amendments.hide_comment": {"reason": "Off topic"},
         "admin.invitation_create": {
             "username": "newbie",
             "display_name": "Newbie",
@@ -482,6 +579,17 @@ def api_body(name: str, world: World, member: Member | None) -> Any:
             "reason": "Spelling",
             "changes": [{"op": "replace", "key": "art-1", "text": {"en": "The Federal Union"}}],
         },
+        "api.amendments.create": {
+            "title": "The Federal Union",
+            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "The Federal Union"}}],
+        },
+        "api.amendments.update": {
+            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "The Union"}}]
+        },
+        "api.amendments.recommendation": {"recommendation": "adopt", "note": ""},
+        "api.comments.create": {"body": "A comment"},
+        "api.comments.hide": {"reason": "Off topic"},
+        "api.inbox.read": {},
     }
     return bodies.get(name)
 
@@ -581,7 +689,11 @@ def check_page(
         problems.append(f"location {location!r} does not lead back to {url!r}")
     if expected.refused and audit_count(db) != before:
         problems.append("a refused request wrote to the audit log")
-    if response.status_code == 403 and "not allowed" not in response.text:
+    # A refusal by role says so; one by the object (not her amendment) gives its reason.
+    says_why = "not allowed" in response.text or (
+        not expected.refused and 'role="alert"' in response.text
+    )
+    if response.status_code == 403 and not says_why:
         problems.append("the 403 page does not say why")
     return f"{persona_name}: {'; '.join(problems)}" if problems else None
 

@@ -15,9 +15,13 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from constitution.accounts.models import Member
+from constitution.amendments import services
+from constitution.amendments.models import Amendment
 from constitution.api.openapi import spec
 from constitution.routes import API_ROUTES, routes
 from tests.factories import PASSWORD, api_token, bearer, current_code, make_member
+from tests.unit.texts.documents import small_body
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 PATH_ITEM_KEYS = METHODS | {"summary", "description", "servers", "parameters", "$ref"}
@@ -48,6 +52,7 @@ KEYWORDS = {
 }
 SCHEMA_MAPS = {"properties"}  # keywords whose value maps names to schemas
 SCHEMA_VALUES = {"items", "additionalProperties"}  # keywords whose value is a schema
+JSON = {"Content-Type": "application/json"}
 SCHEMA_LISTS = {"prefixItems"}  # keywords whose value is a list of schemas
 # The operations of the Accounts part, each exercised below.
 ACCOUNTS = {
@@ -442,3 +447,149 @@ def test_real_responses_match_the_documented_schemas(
     succeeded = {(m, p) for m, p, status in call.seen if status < 300}
     assert succeeded == ACCOUNTS
     assert {(m, p) for p, m, _op in operations(document)} >= ACCOUNTS
+
+
+# The operations of the Amendments part, each exercised below.
+AMENDMENTS = {
+    ("get", "/api/v1/documents/{slug}/amendments"),
+    ("post", "/api/v1/documents/{slug}/amendments"),
+    ("get", "/api/v1/amendments/{amendment_id}"),
+    ("post", "/api/v1/amendments/{amendment_id}/changes"),
+    ("post", "/api/v1/amendments/{amendment_id}/sponsor"),
+    ("post", "/api/v1/amendments/{amendment_id}/submit"),
+    ("post", "/api/v1/amendments/{amendment_id}/withdraw"),
+    ("post", "/api/v1/amendments/{amendment_id}/recommendation"),
+    ("get", "/api/v1/amendments/{amendment_id}/comments"),
+    ("post", "/api/v1/amendments/{amendment_id}/comments"),
+    ("post", "/api/v1/comments/{comment_id}/hide"),
+    ("get", "/api/v1/inbox"),
+    ("post", "/api/v1/inbox/read"),
+}
+
+
+def test_amendment_responses_match_the_documented_schemas(
+    client: TestClient, db, settings, document: dict[str, Any]
+) -> None:
+    call = Checked(client, document)
+    admin = make_member(db, settings, "admin", ["member", "admin"])
+    people = {n: make_member(db, settings, n) for n in ("aye", "su", "mya", "reviewer")}
+    chair = make_member(db, settings, "chair", ["member", "chair"])
+    editor = api_token(client, make_member(db, settings, "editor", ["member", "secretariat"]))
+    aye, su, mya, reviewer = (
+        api_token(client, people[n]) for n in ("aye", "su", "mya", "reviewer")
+    )
+    chair_token = api_token(client, chair)
+    call("POST", "/api/v1/documents", 201, token=editor, json=small_body("draft"))
+    committee = {"name": "Part 1", "members": [people["reviewer"].id], "provisions": ["part-1"]}
+    call("POST", "/api/v1/committees", 201, token=api_token(client, admin), json=committee)
+
+    # Proposing and reading.
+    listing = "/api/v1/documents/{slug}/amendments"
+    at = "/api/v1/documents/draft/amendments"
+    change = {"op": "replace", "key": "art-1", "text": {"en": "The Union is a federal state."}}
+    proposal = {"title": "Federal", "rationale": {"en": "Why", "my": "အကြောင်း"}}
+    proposal["changes"] = [change]
+    first = call("POST", listing, 201, url=at, token=aye, json=proposal).json()
+    call("POST", listing, 422, url=at, token=aye, json={**proposal, "changes": []})
+    call("POST", listing, 400, url=at, token=aye, content=b"[", headers=JSON)
+    call("POST", listing, 404, url="/api/v1/documents/nope/amendments", token=aye, json=proposal)
+    call("POST", listing, 401, url=at, json=proposal)
+    insert = {"op": "insert", "key": "art-1-c", "after": "art-1-b", "parent": "art-1"}
+    insert |= {"label": "(c)", "kind": "clause", "text": {"my": "ဘာသာ", "en": "Religion."}}
+    moves = [{"op": "move", "key": "art-2", "parent": "part-2", "after": None}]
+    second = {"title": "More", "changes": [insert, {"op": "delete", "key": "art-3"}, *moves]}
+    second_id = call("POST", listing, 201, url=at, token=su, json=second).json()["id"]
+    call("GET", listing, 200, url=at, token=mya)
+    call("GET", listing, 200, url=at + "?status=draft", token=mya)
+    one = "/api/v1/amendments/{amendment_id}"
+    here = f"/api/v1/amendments/{first['id']}"
+    call("GET", one, 200, url=here, token=mya)
+    call("GET", one, 404, url="/api/v1/amendments/999999", token=mya)
+    changes = {"changes": [{**change, "text": {"en": "The Union is federal."}}]}
+    call("POST", one + "/changes", 200, url=here + "/changes", token=aye, json=changes)
+    call("POST", one + "/changes", 403, url=here + "/changes", token=su, json=changes)
+    call("POST", one + "/changes", 422, url=here + "/changes", token=aye, json={"changes": 1})
+
+    # Sponsors, submitting, withdrawing.
+    call("POST", one + "/submit", 409, url=here + "/submit", token=aye)
+    call("POST", one + "/sponsor", 200, url=here + "/sponsor", token=su)
+    call("POST", one + "/sponsor", 409, url=here + "/sponsor", token=su)
+    call("POST", one + "/sponsor", 200, url=here + "/sponsor", token=mya)
+    call("POST", one + "/submit", 403, url=here + "/submit", token=su)
+    call("POST", one + "/submit", 200, url=here + "/submit", token=aye)
+    there = f"/api/v1/amendments/{second_id}"
+    call("POST", one + "/withdraw", 403, url=there + "/withdraw", token=aye)
+    call("POST", one + "/withdraw", 200, url=there + "/withdraw", token=su)
+    call("POST", one + "/withdraw", 409, url=there + "/withdraw", token=su)
+    call("POST", one + "/sponsor", 409, url=there + "/sponsor", token=aye)
+
+    # The committee's recommendation, with a substitute text.
+    recommend = one + "/recommendation"
+    modify = {"recommendation": "modify", "note": "Shorter", "text": {"en": "A federal Union."}}
+    modify["text"]["my"] = "ပြည်ထောင်စု"
+    call("POST", recommend, 403, url=here + "/recommendation", token=mya, json=modify)
+    call("POST", recommend, 422, url=here + "/recommendation", token=reviewer, json={})
+    call("POST", recommend, 200, url=here + "/recommendation", token=reviewer, json=modify)
+    call("POST", recommend, 409, url=here + "/recommendation", token=reviewer, json=modify)
+
+    # Comments: anchored, answered, hidden.
+    comments = one + "/comments"
+    anchor = {"key": "art-1", "language": "en", "exact": "federal", "prefix": "a ", "suffix": ""}
+    said = call(
+        "POST",
+        comments,
+        201,
+        url=here + "/comments",
+        token=su,
+        json={"body": "Yes", "anchor": anchor},
+    ).json()
+    reply = {"body": "Thanks", "parent": said["id"]}
+    call("POST", comments, 201, url=here + "/comments", token=aye, json=reply)
+    call("POST", comments, 422, url=here + "/comments", token=aye, json={"body": ""})
+    hide = "/api/v1/comments/{comment_id}/hide"
+    hidden = f"/api/v1/comments/{said['id']}/hide"
+    call("POST", hide, 403, url=hidden, token=mya, json={"reason": "Rude"})
+    call("POST", hide, 200, url=hidden, token=chair_token, json={"reason": "Rude"})
+    call("POST", hide, 409, url=hidden, token=chair_token, json={"reason": "Rude"})
+    call("POST", hide, 404, url="/api/v1/comments/999999/hide", token=chair_token, json={})
+    call("POST", comments, 409, url=here + "/comments", token=aye, json=reply)
+    call("GET", comments, 200, url=here + "/comments", token=mya)
+
+    # A conflicting amendment, and one that an editorial revision leaves needing an update.
+    clash = {"title": "Clash", "changes": [{**change, "text": {"en": "The Union is one."}}]}
+    clashed = call("POST", listing, 201, url=at, token=mya, json=clash).json()
+    assert clashed["conflicts"] == [first["id"]]
+    call("GET", listing, 200, url=at, token=mya)
+    edit = {"reason": "Style", "changes": [{**change, "text": {"en": "Our Union is federal."}}]}
+    revisions = "/api/v1/documents/{slug}/revisions"
+    call("POST", revisions, 201, url="/api/v1/documents/draft/revisions", token=editor, json=edit)
+    stale = call("GET", one, 200, url=here, token=mya).json()
+    assert stale["status"] == "needs_update" and stale["problem"] and stale["recommendation"]
+
+    # The inbox.
+    call("GET", "/api/v1/inbox", 200, token=aye)
+    first_entry = client.get("/api/v1/inbox", headers=bearer(aye)).json()[-1]["id"]
+    call("POST", "/api/v1/inbox/read", 200, token=aye, json={"ids": [first_entry]})
+    call("POST", "/api/v1/inbox/read", 200, token=aye)
+    call("POST", "/api/v1/inbox/read", 422, token=aye, json={"ids": "all"})
+    call("GET", "/api/v1/inbox", 401)
+
+    # An adopted amendment (through the service the vote will call).
+    art_2 = {"op": "replace", "key": "art-2", "text": {"en": "Members are elected."}}
+    third = call("POST", listing, 201, url=at, token=aye, json={**proposal, "changes": [art_2]})
+    url = f"/api/v1/amendments/{third.json()['id']}"
+    call("POST", one + "/sponsor", 200, url=url + "/sponsor", token=su)
+    call("POST", one + "/sponsor", 200, url=url + "/sponsor", token=mya)
+    call("POST", one + "/submit", 200, url=url + "/submit", token=aye)
+    db.expire_all()
+    row = db.get_one(Amendment, third.json()["id"])
+    services.transition(db, row, "schedule", db.get_one(Member, chair.id))
+    services.adopt(db, db.get_one(Member, chair.id), row)
+    db.commit()
+    adopted = call("GET", one, 200, url=url, token=mya).json()
+    assert adopted["adopted_rev"] == 3
+
+    # Every operation of the Amendments part answered at least once with success.
+    succeeded = {(m, p) for m, p, status in call.seen if status < 300}
+    assert succeeded >= AMENDMENTS
+    assert {(m, p) for p, m, _op in operations(document)} >= AMENDMENTS
