@@ -155,7 +155,9 @@ def run() -> None:
     def list_service() -> None:
         with database.transaction(write=False) as db:
             doc = texts.get_document(db, "bench")
-            rows = [amendment_json(db, a, doc) for a in services.list_amendments(db, doc)]
+            listed = services.list_amendments(db, doc)
+            conflicts = services.conflict_map(db, listed)
+            rows = [amendment_json(db, a, doc, conflicts[a.id]) for a in listed]
             assert len(rows) == AMENDMENTS
 
     def provision_service() -> None:
@@ -234,6 +236,7 @@ def _recheck(database: Database, adopted_id: int) -> None:
             services.transition(db, amendment, "schedule", None)
             services.adopt(db, None, amendment)
             document = texts.get_document(db, "bench")
+            outcome.clear()
             for a in services.open_amendments_for(db, document, BUSY):
                 outcome[a.status] = outcome.get(a.status, 0) + 1
 

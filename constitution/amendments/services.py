@@ -7,9 +7,8 @@ whom it concerns. Refusals are ``Conflict`` (409, wrong state) or ``Forbidden`` 
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -124,6 +123,24 @@ def conflicts_of(db: Session, amendment: Amendment) -> list[int]:
     return sorted({b if a == amendment.id else a for a, b in rows})
 
 
+def conflict_map(db: Session, amendments: Iterable[Amendment]) -> dict[int, list[int]]:
+    """``conflicts_of`` for many amendments in one query (for lists)."""
+    found: dict[int, set[int]] = {a.id: set() for a in amendments}
+    if not found:
+        return {}
+    rows = db.execute(
+        select(ConflictRow.a_id, ConflictRow.b_id).where(
+            or_(ConflictRow.a_id.in_(found), ConflictRow.b_id.in_(found))
+        )
+    ).all()
+    for a, b in rows:
+        if a in found:
+            found[a].add(b)
+        if b in found:
+            found[b].add(a)
+    return {i: sorted(ids) for i, ids in found.items()}
+
+
 def change_diff(document: Document, change: AmendmentChange) -> dict[str, list[tuple[int, str]]]:
     """What the change does to the text it was made against, per language."""
     from constitution.diffing.diff import diff_tokens
@@ -224,7 +241,15 @@ def _validated_changes(
     """Apply the changes to a copy of the current text: every check of an editorial change
     holds (unknown provision, empty or identical change, label clash, cycle...)."""
     before = texts.load_tree(db, document)
-    tree = copy.deepcopy(before)
+    # Copy what the changes may alter (a deep copy would copy the rows and the session too).
+    tree = texts.Tree(
+        document,
+        {
+            key: dataclasses.replace(draft, text=dict(draft.text), outdated=set(draft.outdated))
+            for key, draft in before.items.items()
+        },
+        set(before.retired_keys),
+    )
     texts.apply_changes(tree, raw, notices)
     assert isinstance(raw, list)
     keys = [c.get("key") for c in raw]
@@ -595,46 +620,73 @@ def _removed(tree: texts.Tree, amendment: Amendment) -> set[str]:
 def refresh_conflicts(db: Session, amendment: Amendment, tree: texts.Tree | None = None) -> None:
     """Recompute the amendment's conflicts with every other open amendment; both proposers
     hear of a new one. ``tree`` is the current text when the caller has it loaded."""
-    known = set(conflicts_of(db, amendment))
-    db.execute(
-        delete(ConflictRow).where(
-            or_(ConflictRow.a_id == amendment.id, ConflictRow.b_id == amendment.id)
-        )
-    )
-    if Status(amendment.status) not in OPEN_STATUSES:
-        return
     document = db.get_one(Document, amendment.document_id)
-    if tree is None:
-        tree = texts.load_tree(db, document)
+    _refresh_conflicts(db, document, [amendment], tree)
+
+
+def _reach(tree: texts.Tree, amendment: Amendment) -> set[str]:
+    """The provisions whose amendments may conflict with this one: those it touches and
+    everything above them (one may delete them), and everything under what it deletes."""
     mine: set[str] = set()
     for change in amendment.changes:
         mine |= _needs(change) | {change.key}
-    # Whatever touches these provisions, or deletes one above them, or is under one this
-    # amendment deletes.
-    reach = {a for key in mine for a in _ancestors(tree, key)} | _removed(tree, amendment)
+    return {a for key in mine for a in _ancestors(tree, key)} | _removed(tree, amendment)
+
+
+def _refresh_conflicts(
+    db: Session, document: Document, amendments: list[Amendment], tree: texts.Tree | None = None
+) -> None:
+    """Recompute the conflicts of ``amendments`` with every open amendment of the document,
+    each pair once and in a few queries; both proposers hear of a new conflict."""
+    ids = [a.id for a in amendments]
+    if not ids:
+        return
+    involving = or_(ConflictRow.a_id.in_(ids), ConflictRow.b_id.in_(ids))
+    known = {
+        (a, b) for a, b in db.execute(select(ConflictRow.a_id, ConflictRow.b_id).where(involving))
+    }
+    db.execute(delete(ConflictRow).where(involving))
+    mine = [a for a in amendments if Status(a.status) in OPEN_STATUSES]
+    if not mine:
+        return
+    if tree is None:
+        tree = texts.load_tree(db, document)
+    reach = {a.id: _reach(tree, a) for a in mine}
+    keys = set().union(*reach.values())
     others = db.scalars(
         select(Amendment).where(
             Amendment.document_id == document.id,
-            Amendment.id != amendment.id,
             Amendment.status.in_([s.value for s in OPEN_STATUSES]),
             Amendment.id.in_(
                 select(AmendmentChange.amendment_id).where(
                     or_(
-                        AmendmentChange.key.in_(reach),
-                        AmendmentChange.parent.in_(reach),
-                        AmendmentChange.after.in_(reach),
+                        AmendmentChange.key.in_(keys),
+                        AmendmentChange.parent.in_(keys),
+                        AmendmentChange.after.in_(keys),
                     )
                 )
             ),
         )
     ).all()
-    current = {key: tree.items[key].text for key in mine if key in tree.items}
+    touching: dict[str, dict[int, Amendment]] = {}
     for other in others:
-        clash = _first_clash(document, tree, current, amendment, other)
-        if clash is not None:
+        for change in other.changes:
+            for key in {change.key, change.parent, change.after} - {None}:
+                touching.setdefault(str(key), {})[other.id] = other
+    current = {key: draft.text for key, draft in tree.items.items() if not draft.deleted}
+    seen: set[tuple[int, int]] = set()
+    for amendment in mine:
+        candidates = {i: o for key in reach[amendment.id] for i, o in touching.get(key, {}).items()}
+        for other in candidates.values():
             low, high = sorted((amendment.id, other.id))
+            if low == high or (low, high) in seen:
+                continue
+            seen.add((low, high))
+            clash = _first_clash(document, tree, current, amendment, other)
+            if clash is None:
+                continue
             db.add(ConflictRow(a_id=low, b_id=high, key=clash))
-            if other.id not in known:
+            if (low, high) not in known:
                 notify(
                     db, amendment.proposer_id, "conflict", amendment, payload={"with": other.number}
                 )
@@ -666,7 +718,7 @@ def _first_clash(
 # ---- merging ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclasses.dataclass
 class Rebase:
     status: str  # unchanged, rebased, needs_update, obsolete
     problems: list[dict[str, Any]]
@@ -773,12 +825,14 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
     if not affected:
         return
     tree = texts.load_tree(db, document)
-    for amendment in affected:
-        outcome = _rebase(document, tree, amendment)
+    # Every merge first, in memory; then the writes, flushed together.
+    outcomes = [(amendment, _rebase(document, tree, amendment)) for amendment in affected]
+    refresh: list[Amendment] = []
+    for amendment, outcome in outcomes:
         if outcome.status == "obsolete":
             amendment.problem = outcome.problems
             transition(db, amendment, "obsolete", None, payload={"rev": revision.rev})
-            refresh_conflicts(db, amendment, tree)
+            refresh.append(amendment)
         elif outcome.status == "needs_update":
             amendment.problem = outcome.problems
             if Status(amendment.status) is not Status.NEEDS_UPDATE:
@@ -793,7 +847,9 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
                     actor_id=None,
                     payload={"rev": revision.rev},
                 )
-            refresh_conflicts(db, amendment, tree)
+            refresh.append(amendment)
+    # Once every amendment is on the new text, so that each pair is compared as it stands.
+    _refresh_conflicts(db, document, refresh, tree)
 
 
 texts.AFTER_REVISION.append(recheck)

@@ -26,7 +26,10 @@ def _me(ctx: Ctx) -> Member:
 
 
 def amendment_json(
-    db: Session, amendment: Amendment, document: Document | None = None
+    db: Session,
+    amendment: Amendment,
+    document: Document | None = None,
+    conflicts: list[int] | None = None,
 ) -> dict[str, Any]:
     document = document or db.get_one(Document, amendment.document_id)
     recommendation = None
@@ -65,7 +68,7 @@ def amendment_json(
             }
             for c in amendment.changes
         ],
-        "conflicts": services.conflicts_of(db, amendment),
+        "conflicts": (services.conflicts_of(db, amendment) if conflicts is None else conflicts),
         "recommendation": recommendation,
         "problem": amendment.problem,
         "adopted_rev": amendment.adopted_rev,
@@ -98,7 +101,8 @@ def amendment_list(ctx: Ctx) -> Response:
     rows = services.list_amendments(ctx.db, document)
     if status:
         rows = [a for a in rows if a.status == status]
-    return json_response([amendment_json(ctx.db, a, document) for a in rows])
+    conflicts = services.conflict_map(ctx.db, rows)
+    return json_response([amendment_json(ctx.db, a, document, conflicts[a.id]) for a in rows])
 
 
 def amendment_detail(ctx: Ctx) -> Response:

@@ -238,12 +238,13 @@ def test_an_amendment_whose_provision_is_deleted_becomes_obsolete(people: People
     # Nothing more can be done with it.
     before = counts(people.db)
     url = f"/api/v1/amendments/{submitted['id']}"
-    for api, action, body in [
+    actions: list[tuple[Any, str, Any]] = [
         (people.mya, "sponsor", None),
         (people.aye, "submit", None),
         (people.aye, "withdraw", None),
         (people.aye, "changes", {"changes": [replace_en(key="art-2")]}),
-    ]:
+    ]
+    for api, action, body in actions:
         refused(people, api.post(f"{url}/{action}", body), 409, code="wrong_status", before=before)
     response = people.outsider.post(f"{url}/recommendation", {"recommendation": "adopt"})
     assert response.status_code in (403, 409), response.text
@@ -385,9 +386,10 @@ def test_malformed_json_is_400_everywhere(people: People, raw: bytes) -> None:
 def test_a_body_that_is_not_an_object_is_422_naming_the_body(people: People) -> None:
     urls = [u for u in write_urls(people) if not u.endswith(("/sponsor", "/submit", "/withdraw"))]
     before = counts(people.db)
+    not_objects: list[Any] = [[], "text", 3, True]
     for url in urls:
-        for body in ([], "text", 3, True):
-            response = people.reviewer.post(url, json=body)
+        for not_an_object in not_objects:
+            response = people.reviewer.post(url, json=not_an_object)
             refused(people, response, 422, "body", before=before)
 
 

@@ -86,6 +86,25 @@ FORM_FIELDS = [
     "text_my",
     "text_en",
     "reason",
+    # amendments and comments
+    "title",
+    "op",
+    "action",
+    "amends",
+    "new_key",
+    "new_kind",
+    "c0_text_en",
+    "rationale_my",
+    "recommendation",
+    "note",
+    "committee",
+    "sub_0_my",
+    "body",
+    "parent",
+    "key",
+    "exact",
+    "prefix",
+    "suffix",
 ]
 
 JSON_KEYS = [
@@ -249,6 +268,10 @@ def path_params(draw: st.DrawFn, route: Route, world: World) -> dict[str, Any]:
         | st.integers(min_value=0, max_value=10**9 - 1),
         "committee_id": st.sampled_from([world.committee_id])
         | st.integers(min_value=0, max_value=10**9 - 1),
+        "amendment_id": st.sampled_from([world.amendment_id])
+        | st.integers(min_value=0, max_value=10**9 - 1),
+        "comment_id": st.sampled_from([world.comment_id])
+        | st.integers(min_value=0, max_value=10**9 - 1),
         "token": st.sampled_from([world.invitation_token]) | st.text(min_size=1, max_size=60),
         "slug": st.sampled_from([SLUG]) | st.text(min_size=1, max_size=30),
         "key": st.sampled_from(["art-1"]) | st.text(min_size=1, max_size=30),
@@ -286,7 +309,10 @@ def form_bodies(draw: st.DrawFn) -> tuple[bytes, str | None]:
 PAGE_POSTS = [r.name for r in PAGE_ROUTES if "POST" in (r.methods or ())]
 API_WRITES = [r.name for r in API_ROUTES if {"POST", "PATCH"} & set(r.methods or ())]
 GET_ROUTES = [r.name for r in [*PAGE_ROUTES, *API_ROUTES] if "GET" in (r.methods or ())]
-QUERY_NAMES = ["rev", "from", "to", "q", "after", "limit", "next", "lang", "view", "username"]
+QUERY_NAMES = [
+    *("rev", "from", "to", "q", "after", "limit", "next", "lang", "view", "username"),
+    *("status", "with", "amends"),
+]
 
 
 def admin_browser(client: TestClient, db: Session, settings: Settings, world: World) -> str:

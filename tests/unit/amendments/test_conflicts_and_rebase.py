@@ -36,7 +36,7 @@ MY = "လူတိုင်းသည် ဥပဒေရှေ့မှောက�
 TEXT = {"my": MY, "en": EN}
 OTHER = {"my": "en", "en": "my"}
 
-# A (lang, old, new) edit of art-1: `old` occurs once in TEXT[lang].
+# An (old, new) edit of one language of art-1: `old` occurs once in that text.
 EditSpec = tuple[str, str]
 
 
@@ -568,6 +568,30 @@ def test_a_move_into_a_deleted_provision_is_obsolete(world: World) -> None:
     assert status(a) is Status.OBSOLETE
     with pytest.raises(Conflict):
         world.adopt(a)
+
+
+def test_an_insert_after_a_deleted_provision_needs_an_update(world: World) -> None:
+    a = world.propose(
+        0,
+        {
+            "op": "insert",
+            "key": "art-1-c",
+            "parent": "art-1",
+            "after": "art-1-b",
+            "label": "(c)",
+            "kind": "clause",
+            "text": {"my": "မသန်စွမ်းသူများ တန်းတူဖြစ်သည်။", "en": "Disabled persons are equal."},
+        },
+    )
+    world.land("editorial", _delete("art-1-b"))
+    # Its parent is still there, but where it goes is not: the proposer has to say where.
+    assert status(a) is Status.NEEDS_UPDATE
+    assert a.problem == [{"key": "art-1-c", "reason": "after_removed", "after": "art-1-b"}]
+    revisions = world.revisions()
+    with pytest.raises(Conflict) as refused:
+        services.adopt(world.db, None, a)
+    assert refused.value.code == "rebase_conflict"
+    assert world.revisions() == revisions
 
 
 def test_an_insert_with_a_key_taken_meanwhile_is_obsolete(world: World) -> None:
