@@ -195,7 +195,8 @@ def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[
                     key=key,
                     text=dict(draft.text),
                     base_text=base_text,
-                    label=draft.label,
+                    # Only a new label is kept: a renumbering meanwhile must not be undone.
+                    label=draft.label if old is None or draft.label != old.label else None,
                 )
             )
         elif op == "insert":
@@ -908,9 +909,10 @@ def _as_text_changes(
             # Only the languages the amendment changes: the others are then marked out of
             # date when the authoritative text changes, as for any replace.
             changed = {lang: t for lang, t in text.items() if t != c.base_text.get(lang)}
-            changes.append(
-                {"op": "replace", "key": c.key, "text": changed or text, "label": c.label}
-            )
+            replace: dict[str, Any] = {"op": "replace", "key": c.key, "text": changed or text}
+            if c.label is not None:
+                replace["label"] = c.label
+            changes.append(replace)
         elif c.op == "insert":
             changes.append(
                 {
