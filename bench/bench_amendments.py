@@ -287,7 +287,7 @@ def _recheck(database: Database, adopted_id: int) -> None:
     report(
         f"revision changing all {ARTICLES_AMENDED} amended articles, with re-check",
         timed(lambda: revise_all(hooks=True), runs=3, warmup=1),
-        note=GOAL_RECHECK,
+        note="(writing the revision + the re-check below)",
     )
     samples = [revise_all(hooks=False) for _ in range(4)]
     report(

@@ -683,6 +683,8 @@ def _refresh_conflicts(
             if low == high or (low, high) in seen:
                 continue
             seen.add((low, high))
+            if amendment.amends_id == other.id or other.amends_id == amendment.id:
+                continue  # an amendment to an amendment overlaps it by design
             clash = _first_clash(document, tree, current, amendment, other)
             if clash is None:
                 continue
@@ -856,8 +858,45 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
 texts.AFTER_REVISION.append(recheck)
 
 
+def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment) -> Amendment:
+    """Adopt an amendment to an amendment: its texts replace the amended amendment's texts
+    for the same provisions (no new revision of the document: that comes when, and if, the
+    amended amendment is adopted). Called by the vote, before the amended one is voted on."""
+    if Status(amendment.status) not in TRANSITIONS["adopt"][0]:
+        raise Conflict(N_("The amendment is not in a state that allows this."), code="wrong_status")
+    parent = get_amendment(db, amendment.amends_id or 0)
+    if Status(parent.status) not in AMENDABLE:
+        raise Conflict(
+            N_("This amendment can no longer be amended: it has gone to a vote or is closed."),
+            code="not_amendable",
+        )
+    ours = {c.key: c for c in amendment.changes}
+    for change in parent.changes:
+        replacement = ours.get(change.key)
+        if replacement is not None and replacement.op in ("replace", "insert"):
+            change.text = {**change.text, **replacement.text}
+    transition(db, amendment, "adopt", actor)
+    record(
+        db,
+        "amendment.amended",
+        f"amendment:{parent.id}",
+        actor_id=actor.id if actor else None,
+        payload={"by": amendment.id},
+    )
+    notify(db, parent.proposer_id, "amended", parent, actor=actor)
+    refresh_conflicts(db, parent)
+    return parent
+
+
 def adopt(db: Session, actor: Member | None, amendment: Amendment) -> Revision:
-    """Merge an adopted amendment into the text as a new revision (called by the vote)."""
+    """Merge an adopted amendment into the text as a new revision (called by the vote).
+
+    An amendment to an amendment goes through ``adopt_into_amendment`` instead."""
+    if amendment.amends_id is not None:
+        raise Conflict(
+            N_("An amendment to an amendment is adopted into that amendment, not the text."),
+            code="amends_amendment",
+        )
     if Status(amendment.status) is Status.NEEDS_UPDATE:
         raise Conflict(
             N_("The amendment no longer applies cleanly to the text; it needs an update."),

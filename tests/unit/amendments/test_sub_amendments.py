@@ -1,0 +1,158 @@
+"""Amendments to an amendment: proposed while the amendment is open, adopted into it (its
+text changes, the document's does not), and then the amended amendment merges as amended."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from constitution.amendments import services
+from constitution.amendments.models import Status
+from constitution.errors import Conflict, Invalid
+from constitution.settings import Settings
+from constitution.texts.validation import Notices
+from tests.factories import make_member
+from tests.unit.texts.documents import create, current, provision
+
+EN = "Every person is equal before the law."
+MY = "လူတိုင်းသည် ဥပဒေရှေ့မှောက်တွင် တန်းတူဖြစ်သည်။"
+BODY = {
+    "slug": "sub-amendments",
+    "title": {"my": "စမ်းသပ်", "en": "Test"},
+    "languages": ["my", "en"],
+    "authoritative": "my",
+    "provisions": [
+        provision("part-1", "Part 1", "part", None, "အခြေခံ", "Basics"),
+        provision("art-1", "Article 1", "article", "part-1", MY, EN),
+        provision("art-2", "Article 2", "article", "part-1", "ဒုတိယ", "Second"),
+    ],
+}
+
+
+def test_an_adopted_amendment_to_an_amendment_changes_it_and_then_the_text(
+    db: Session, settings: Settings
+) -> None:
+    document = create(db, BODY)
+    aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
+    parent = services.propose(
+        db,
+        settings,
+        aye,
+        document,
+        {
+            "title": "Equal",
+            "changes": [
+                {
+                    "op": "replace",
+                    "key": "art-1",
+                    "text": {"en": EN.replace("Every person", "Everyone")},
+                }
+            ],
+        },
+        Notices(),
+    )
+    child = services.propose(
+        db,
+        settings,
+        bo,
+        document,
+        {
+            "title": "All people",
+            "amends": parent.id,
+            "changes": [
+                {
+                    "op": "replace",
+                    "key": "art-1",
+                    "text": {
+                        "en": EN.replace("Every person", "All people are").replace(
+                            "is equal", "equal"
+                        )
+                    },
+                }
+            ],
+        },
+        Notices(),
+    )
+    assert child.amends_id == parent.id
+    assert services.conflicts_of(db, child) == []  # it overlaps its amendment by design
+
+    services.transition(db, child, "submit", bo)
+    services.transition(db, child, "schedule", chair)
+    with pytest.raises(Conflict):
+        services.adopt(db, chair, child)  # not into the text
+    services.adopt_into_amendment(db, chair, child)
+    assert child.status == Status.ADOPTED
+    assert parent.changes[0].text["en"] == "All people are equal before the law."
+    assert current(db, document, "art-1").text["en"] == EN  # the text is untouched
+
+    services.transition(db, parent, "submit", aye)
+    services.transition(db, parent, "schedule", chair)
+    revision = services.adopt(db, chair, parent)
+    assert current(db, document, "art-1").text["en"] == "All people are equal before the law."
+    assert parent.adopted_rev == revision.rev
+
+
+def test_an_amendment_to_an_amendment_changes_only_what_it_changes(
+    db: Session, settings: Settings
+) -> None:
+    document = create(db, BODY)
+    aye, bo = make_member(db, settings, "aye"), make_member(db, settings, "bo")
+    parent = services.propose(
+        db,
+        settings,
+        aye,
+        document,
+        {
+            "title": "One",
+            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "New."}}],
+        },
+        Notices(),
+    )
+    with pytest.raises(Invalid) as refused:
+        services.propose(
+            db,
+            settings,
+            bo,
+            document,
+            {
+                "title": "Other",
+                "amends": parent.id,
+                "changes": [{"op": "replace", "key": "art-2", "text": {"en": "Other."}}],
+            },
+            Notices(),
+        )
+    assert refused.value.field == "changes[0].key"
+
+
+def test_once_the_amendment_goes_to_a_vote_it_can_no_longer_be_amended(
+    db: Session, settings: Settings
+) -> None:
+    document = create(db, BODY)
+    aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
+    parent = services.propose(
+        db,
+        settings,
+        aye,
+        document,
+        {
+            "title": "One",
+            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "New."}}],
+        },
+        Notices(),
+    )
+    services.transition(db, parent, "submit", aye)
+    services.transition(db, parent, "schedule", chair)
+    with pytest.raises(Conflict) as refused:
+        services.propose(
+            db,
+            settings,
+            bo,
+            document,
+            {
+                "title": "Late",
+                "amends": parent.id,
+                "changes": [{"op": "replace", "key": "art-1", "text": {"en": "Newer."}}],
+            },
+            Notices(),
+        )
+    assert refused.value.code == "not_amendable"
