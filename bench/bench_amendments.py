@@ -211,6 +211,13 @@ def run() -> None:
             )
         else:
             print(f"  (the provision page does not list open amendments yet: {page.status_code})")
+        listing = client.get("/documents/bench/amendments")
+        assert listing.status_code == 200
+        report(
+            f"GET /documents/bench/amendments, the list page ({len(listing.content) // 1024} KB)",
+            timed(lambda: client.get("/documents/bench/amendments"), runs=9),
+            note=GOAL_PAGE,
+        )
 
     _recheck(database, busy_ids[0])
     database.close()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from constitution.accounts.models import Committee, CommitteeMember, Member, Role
 from constitution.amendments.models import (
@@ -91,12 +91,14 @@ def get_amendment(db: Session, amendment_id: int) -> Amendment:
     return amendment
 
 
-def list_amendments(db: Session, document: Document) -> list[Amendment]:
-    return list(
-        db.scalars(
-            select(Amendment).where(Amendment.document_id == document.id).order_by(Amendment.number)
-        )
-    )
+def list_amendments(
+    db: Session, document: Document, *, with_changes: bool = True
+) -> list[Amendment]:
+    """A document's amendments; ``with_changes=False`` leaves their texts unloaded (lists)."""
+    query = select(Amendment).where(Amendment.document_id == document.id)
+    if not with_changes:
+        query = query.options(noload(Amendment.changes))
+    return list(db.scalars(query.order_by(Amendment.number)))
 
 
 def open_amendments_for(db: Session, document: Document, key: str) -> list[Amendment]:

@@ -123,7 +123,7 @@ def index(ctx: Ctx) -> Response:
 def amendment_list(ctx: Ctx) -> Response:
     document = _document(ctx)
     status = ctx.request.query_params.get("status", "")
-    rows = services.list_amendments(ctx.db, document)
+    rows = services.list_amendments(ctx.db, document, with_changes=False)
     if status in STATUSES:
         rows = [a for a in rows if a.status == status]
     else:
