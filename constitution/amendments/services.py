@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from constitution.accounts.models import Committee, CommitteeMember, Member, Role
 from constitution.amendments.models import (
@@ -97,7 +97,7 @@ def list_amendments(
     """A document's amendments; ``with_changes=False`` leaves their texts unloaded (lists)."""
     query = select(Amendment).where(Amendment.document_id == document.id)
     if not with_changes:
-        query = query.options(noload(Amendment.changes))
+        query = query.options(lazyload(Amendment.changes))
     return list(db.scalars(query.order_by(Amendment.number)))
 
 
