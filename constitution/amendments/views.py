@@ -636,10 +636,11 @@ def _comment_state(values: dict[str, str], error: str) -> dict[str, Any]:
     return {"target": target, "error": error, "values": values}
 
 
-def comment(ctx: Ctx) -> Response:
-    """A comment, a reply or a comment on a passage, on an amendment."""
-    amendment = _amendment(ctx)
-    document = _document_of(ctx, amendment)
+def _post_comment(
+    ctx: Ctx, document: Document, *, amendment: Amendment | None = None, key: str | None = None
+) -> tuple[Comment | None, dict[str, Any] | None, int, Notices]:
+    """Post a comment, a reply or a comment on a passage; on refusal, undo and return the
+    form's state and status to show it again."""
     values, parent, anchor = _posted_comment(ctx)
     notices = Notices()
     try:
@@ -649,14 +650,24 @@ def comment(ctx: Ctx) -> Response:
             document,
             body=values["body"],
             amendment=amendment,
+            provision_key=key,
             parent=parent,
             anchor=anchor,
             notices=notices,
         )
     except DomainError as error:
         _start_over(ctx)
-        state = _comment_state(values, ctx._(error.message))
-        return _detail_page(ctx, amendment, comment_state=state, status=error.status)
+        return None, _comment_state(values, ctx._(error.message)), error.status, notices
+    return made, None, 200, notices
+
+
+def comment(ctx: Ctx) -> Response:
+    """A comment, a reply or a comment on a passage, on an amendment."""
+    amendment = _amendment(ctx)
+    document = _document_of(ctx, amendment)
+    made, state, status, notices = _post_comment(ctx, document, amendment=amendment)
+    if made is None:
+        return _detail_page(ctx, amendment, comment_state=state, status=status)
     url = f"/amendments/{amendment.id}#c-{made.id}"
     return _saved(ctx, url, N_("Your comment was posted."), notices)
 
@@ -666,23 +677,10 @@ def provision_comment(ctx: Ctx) -> Response:
     document = _document(ctx)
     key = ctx.request.path_params["key"]
     texts.provision_history(ctx.db, document, key)  # 404 for a provision that never was
-    values, parent, anchor = _posted_comment(ctx)
-    notices = Notices()
-    try:
-        made = comment_service.add_comment(
-            ctx.db,
-            _me(ctx),
-            document,
-            body=values["body"],
-            provision_key=key,
-            parent=parent,
-            anchor=anchor,
-            notices=notices,
-        )
-    except DomainError as error:
-        _start_over(ctx)
-        state = _comment_state(values, ctx._(error.message))
-        return _provision_page(ctx, document, key, state, error.status)
+    made, state, status, notices = _post_comment(ctx, document, key=key)
+    if made is None:
+        assert state is not None
+        return _provision_page(ctx, document, key, state, status)
     url = f"/documents/{document.slug}/p/{key}#c-{made.id}"
     return _saved(ctx, url, N_("Your comment was posted."), notices)
 

@@ -101,14 +101,9 @@ def document_detail(ctx: Ctx) -> Response:
 
 
 def revision_list(ctx: Ctx) -> Response:
-    from constitution.accounts.services import members_by_ids
-
     document = _document(ctx)
     rows = services.revisions(ctx.db, document)
-    names = {
-        m.id: m.display_name
-        for m in members_by_ids(ctx.db, {r.author_id for r in rows if r.author_id})
-    }
+    names = services.author_names(ctx.db, rows)
     return json_response([revision_json(r, names.get(r.author_id or 0)) for r in rows])
 
 

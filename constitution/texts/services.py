@@ -123,6 +123,14 @@ def revisions(db: Session, document: Document) -> list[Revision]:
     )
 
 
+def author_names(db: Session, rows: Iterable[Revision]) -> dict[int, str]:
+    """Display names of the revisions' authors, in one query."""
+    from constitution.accounts.services import members_by_ids
+
+    ids = {r.author_id for r in rows if r.author_id}
+    return {m.id: m.display_name for m in members_by_ids(db, ids)}
+
+
 def get_revision(db: Session, document: Document, rev: int) -> Revision:
     revision = db.scalar(
         select(Revision).where(Revision.document_id == document.id, Revision.rev == rev)
