@@ -156,7 +156,7 @@ def run() -> None:
         with database.transaction(write=False) as db:
             doc = texts.get_document(db, "bench")
             listed = services.list_amendments(db, doc)
-            conflicts = services.conflict_map(db, listed)
+            conflicts = services.conflict_map(db, [a.id for a in listed])
             rows = [amendment_json(db, a, doc, conflicts[a.id]) for a in listed]
             assert len(rows) == AMENDMENTS
 
@@ -261,7 +261,7 @@ def _recheck(database: Database, adopted_id: int) -> None:
     def revise_all(*, hooks: bool) -> float:
         """A revision that changes every amended article near its start (away from the
         amendments' words); returns the time of the re-check alone, in ms."""
-        saved = list(texts.AFTER_REVISION)
+        saved = dict(texts.AFTER_REVISION)
         if not hooks:
             texts.AFTER_REVISION.clear()
         try:
@@ -289,7 +289,8 @@ def _recheck(database: Database, adopted_id: int) -> None:
                     counts[a.status] = counts.get(a.status, 0) + 1
                 return elapsed
         finally:
-            texts.AFTER_REVISION[:] = saved
+            texts.AFTER_REVISION.clear()
+            texts.AFTER_REVISION.update(saved)
 
     report(
         f"revision changing all {ARTICLES_AMENDED} amended articles, with re-check",

@@ -122,7 +122,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    import constitution.texts.services  # noqa: F401 - registers the revision row check
     from constitution.audit.services import verify
     from constitution.db import Database
 
@@ -300,6 +299,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from constitution.wiring import wire
+
+    wire()  # the hooks between the parts, as the app has them (verify's row checks)
     top, handlers = parser()
     args = top.parse_args(argv)
     try:

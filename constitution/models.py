@@ -11,16 +11,11 @@ from constitution.accounts.models import (
     Member,
     UsedFormToken,
 )
-from constitution.amendments.models import (
-    Amendment,
-    AmendmentChange,
-    Comment,
-    Conflict,
-    Notification,
-    Sponsor,
-)
+from constitution.amendments.models import Amendment, AmendmentChange, AmendmentConflict, Sponsor
 from constitution.audit.models import AuditEvent, AuditHead
+from constitution.comments.models import Comment
 from constitution.db import Base
+from constitution.inbox.models import Notification
 from constitution.texts.models import (
     Document,
     Provision,
@@ -34,6 +29,7 @@ metadata = Base.metadata
 __all__ = [
     "Amendment",
     "AmendmentChange",
+    "AmendmentConflict",
     "ApiToken",
     "AuditEvent",
     "AuditHead",
@@ -42,7 +38,6 @@ __all__ = [
     "Committee",
     "CommitteeMember",
     "CommitteeProvision",
-    "Conflict",
     "Document",
     "Invitation",
     "LoginThrottle",

@@ -7,11 +7,18 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from constitution.accounts import admin_views, views
-from constitution.amendments import views as amendment_views
+from constitution.amendments.views import committees as committee_views
+from constitution.amendments.views import detail as amendment_detail
+from constitution.amendments.views import lists as amendment_lists
+from constitution.amendments.views import propose as amendment_propose
 from constitution.api import accounts as api_accounts
 from constitution.api import amendments as api_amendments
 from constitution.api import openapi
 from constitution.api import texts as api_texts
+from constitution.inbox import views as inbox_views
+from constitution.pages import comments as comment_pages
+from constitution.pages import provision as provision_pages
+from constitution.pages import reading
 from constitution.texts import views as text_views
 from constitution.web.framework import Access, ViewFn, api_error, make_endpoint
 from constitution.web.render import STATIC_DIR, render_page_error
@@ -75,99 +82,99 @@ PAGE_ROUTES: list[Route] = [
     page("/account/totp/confirm", views.totp_confirm, "accounts.totp_confirm", A.PARTIAL, POST),
     page("/documents", text_views.documents, "texts.documents", A.MEMBER),
     page("/documents/{slug}", text_views.contents, "texts.contents", A.MEMBER),
-    page("/documents/{slug}/read", text_views.read, "texts.read", A.MEMBER),
-    page("/documents/{slug}/p/{key}", text_views.provision, "texts.provision", A.MEMBER),
+    page("/documents/{slug}/read", reading.read, "texts.read", A.MEMBER),
+    page("/documents/{slug}/p/{key}", provision_pages.provision, "texts.provision", A.MEMBER),
     page("/documents/{slug}/p/{key}/edit", text_views.edit_form, "texts.edit_form", A.EDITOR),
     page("/documents/{slug}/p/{key}/edit", text_views.edit, "texts.edit", A.EDITOR, POST),
     page("/documents/{slug}/revisions", text_views.revision_list, "texts.revisions", A.MEMBER),
     page("/documents/{slug}/compare", text_views.compare_page, "texts.compare", A.MEMBER),
     page("/documents/{slug}/search", text_views.search_page, "texts.search", A.MEMBER),
-    page("/amendments", amendment_views.index, "amendments.index", A.MEMBER),
+    page("/amendments", amendment_lists.index, "amendments.index", A.MEMBER),
     page(
         "/documents/{slug}/amendments",
-        amendment_views.amendment_list,
+        amendment_lists.amendment_list,
         "amendments.list",
         A.MEMBER,
     ),
     page(
         "/documents/{slug}/p/{key}/amend",
-        amendment_views.propose_form,
+        amendment_propose.propose_form,
         "amendments.propose_form",
         A.MEMBER,
     ),
     page(
         "/documents/{slug}/p/{key}/amend",
-        amendment_views.propose,
+        amendment_propose.propose,
         "amendments.propose",
         A.MEMBER,
         POST,
     ),
     page(
         "/documents/{slug}/p/{key}/comments",
-        amendment_views.provision_comment,
-        "amendments.provision_comment",
+        provision_pages.provision_comment,
+        "comments.provision",
         A.MEMBER,
         POST,
     ),
-    page("/amendments/{amendment_id:int}", amendment_views.detail, "amendments.detail", A.MEMBER),
+    page("/amendments/{amendment_id:int}", amendment_detail.detail, "amendments.detail", A.MEMBER),
     page(
         "/amendments/{amendment_id:int}/update",
-        amendment_views.update,
+        amendment_propose.update,
         "amendments.update",
         A.MEMBER,
         POST,
     ),
     page(
         "/amendments/{amendment_id:int}/sponsor",
-        amendment_views.sponsor,
+        amendment_detail.sponsor,
         "amendments.sponsor",
         A.MEMBER,
         POST,
     ),
     page(
         "/amendments/{amendment_id:int}/submit",
-        amendment_views.submit,
+        amendment_detail.submit,
         "amendments.submit",
         A.MEMBER,
         POST,
     ),
     page(
         "/amendments/{amendment_id:int}/withdraw",
-        amendment_views.withdraw,
+        amendment_detail.withdraw,
         "amendments.withdraw",
         A.MEMBER,
         POST,
     ),
     page(
         "/amendments/{amendment_id:int}/recommendation",
-        amendment_views.recommend,
+        committee_views.recommend,
         "amendments.recommend",
         A.MEMBER,
         POST,
     ),
     page(
         "/amendments/{amendment_id:int}/comments",
-        amendment_views.comment,
+        amendment_detail.comment,
         "amendments.comment",
         A.MEMBER,
         POST,
     ),
     page(
         "/comments/{comment_id:int}/hide",
-        amendment_views.hide_comment,
-        "amendments.hide_comment",
+        comment_pages.hide_comment,
+        "comments.hide",
         A.MEMBER,
         POST,
     ),
-    page("/committees", amendment_views.committee_list, "amendments.committees", A.MEMBER),
+    page("/committees", committee_views.committee_list, "amendments.committees", A.MEMBER),
     page(
         "/committees/{committee_id:int}",
-        amendment_views.committee_page,
+        committee_views.committee_page,
         "amendments.committee",
         A.MEMBER,
     ),
-    page("/inbox", amendment_views.inbox, "amendments.inbox", A.MEMBER),
-    page("/inbox/read", amendment_views.inbox_read, "amendments.inbox_read", A.MEMBER, POST),
+    page("/inbox", inbox_views.inbox, "inbox.index", A.MEMBER),
+    page("/inbox/read", inbox_views.inbox_read, "inbox.read", A.MEMBER, POST),
     page("/admin/members", admin_views.members, "admin.members", A.ADMIN),
     page("/admin/members/{member_id:int}", admin_views.member_form, "admin.member", A.ADMIN),
     page(

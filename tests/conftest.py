@@ -21,6 +21,7 @@ from constitution.app import create_app
 from constitution.cli import migrate
 from constitution.db import Database, make_engine
 from constitution.settings import Settings
+from constitution.wiring import wire
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
 
@@ -60,6 +61,9 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     if url.startswith("postgresql"):
         reset_postgres(url)
     migrate(settings)
+    # The hooks between the parts, as the app factory and the command line register them
+    # (unit tests call the services without building an app).
+    wire()
     return settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import (
@@ -93,3 +93,13 @@ def save_committee(
         payload={"name": title, "members": ids, "provisions": keys},
     )
     return committee
+
+
+def committee_count(db: Session, member: Member) -> int:
+    """How many committees the member sits on (the navigation's count)."""
+    count = db.scalar(
+        select(func.count())
+        .select_from(CommitteeMember)
+        .where(CommitteeMember.member_id == member.id)
+    )
+    return int(count or 0)

@@ -378,3 +378,8 @@ def members_by_ids(db: Session, ids: Iterable[int]) -> list[Member]:
     if not wanted:
         return []
     return list(db.scalars(select(Member).where(Member.id.in_(wanted))))
+
+
+def display_names(db: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Member id -> display name, for the people a page names."""
+    return {m.id: m.display_name for m in members_by_ids(db, {i for i in ids if i})}

@@ -1,97 +1,23 @@
-"""What the amendment and comment pages show, loaded and rendered before the template runs.
+"""What the amendment pages show of amendments, loaded and rendered before the template runs.
 
 Pure reading: these helpers query and build plain values (diffs rendered as escaped
-``Markup``) for the views of ``amendments`` and ``texts``; they never write.
+``Markup``) for the amendment pages and the pages that compose them; they never write.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from constitution.accounts.models import CommitteeMember, Member
-from constitution.accounts.services import members_by_ids
-from constitution.amendments import comments as comment_service
 from constitution.amendments import services
-from constitution.amendments.models import (
-    OPEN_STATUSES,
-    Amendment,
-    AmendmentChange,
-    Comment,
-    Notification,
-)
-from constitution.amendments.models import Conflict as ConflictRow
+from constitution.amendments.models import Amendment, AmendmentChange
 from constitution.diffing.diff import diff_tokens
 from constitution.diffing.render import inline_html, side_by_side, synopsis
 from constitution.texts import services as texts
 from constitution.texts.models import Document, ProvisionVersion
-
-MAX_DEPTH = 4  # replies deeper than this are indented no further
-
-
-def names(db: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    return {m.id: m.display_name for m in members_by_ids(db, {i for i in ids if i})}
-
-
-def form_text(value: str) -> str:
-    """A textarea's value as the services store it: LF line ends, NFC, no outer space."""
-    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
-def changed_languages(values: Mapping[str, str], current: Mapping[str, str]) -> dict[str, str]:
-    """Only the languages whose text differs from the current one (a replace that names a
-    language also confirms its translation)."""
-    return {lang: text for lang, text in values.items() if form_text(text) != current.get(lang, "")}
-
-
-def nav_info(db: Session, member: Member) -> dict[str, int]:
-    """The counts the navigation shows: unread notifications and the member's committees."""
-    unread = db.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
-    )
-    committees = db.scalar(
-        select(func.count())
-        .select_from(CommitteeMember)
-        .where(CommitteeMember.member_id == member.id)
-    )
-    return {"unread": int(unread or 0), "committees": int(committees or 0)}
-
-
-def conflict_counts(db: Session, ids: list[int]) -> dict[int, int]:
-    counts = dict.fromkeys(ids, 0)
-    if not ids:
-        return counts
-    rows = db.execute(
-        select(ConflictRow.a_id, ConflictRow.b_id).where(
-            or_(ConflictRow.a_id.in_(ids), ConflictRow.b_id.in_(ids))
-        )
-    ).all()
-    for a, b in rows:
-        for side in (a, b):
-            if side in counts:
-                counts[side] += 1
-    return counts
-
-
-def amendments_by_ids(db: Session, ids: Iterable[int]) -> list[Amendment]:
-    wanted = list(set(ids))
-    if not wanted:
-        return []
-    return list(
-        db.scalars(select(Amendment).where(Amendment.id.in_(wanted)).order_by(Amendment.number))
-    )
-
-
-def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
-    return {r.key: r for r in texts.versions_at(db, document, document.current_rev)}
-
 
 # ---- changes ----------------------------------------------------------------------------
 
@@ -106,7 +32,7 @@ def change_views(
 ) -> list[dict[str, Any]]:
     """Each change: its diff per language (inline, or old and new side by side) against the
     text it was made on, and a synopsis of the current text beside the amended one."""
-    current = current_rows(db, document) if current is None else current
+    current = texts.current_rows(db, document) if current is None else current
     result = []
     for change in amendment.changes:
         pairs = services.change_diff(document, change)
@@ -204,15 +130,7 @@ def proposals_by_key(
     provision under the one it follows), as an inline diff against the current text."""
     current = {r.key: r for r in rows}
     found: dict[str, list[dict[str, Any]]] = {}
-    amendments = db.scalars(
-        select(Amendment)
-        .where(
-            Amendment.document_id == document.id,
-            Amendment.status.in_([s.value for s in OPEN_STATUSES]),
-        )
-        .order_by(Amendment.number)
-    )
-    for amendment in amendments:
+    for amendment in services.open_amendments(db, document):
         for change in amendment.changes:
             place = (change.after or change.parent) if change.op == "insert" else change.key
             row = current.get(place or "")
@@ -234,56 +152,3 @@ def _proposed(change: AmendmentChange, row: ProvisionVersion, lang: str) -> Mark
     if change.op == "replace":
         return inline_html(diff_tokens(old, change.text.get(lang, old)))
     return inline_html([(0, old)])
-
-
-# ---- comments ---------------------------------------------------------------------------
-
-
-def comment_thread(
-    db: Session, document: Document, comments: list[Comment]
-) -> list[dict[str, Any]]:
-    """The comments in thread order (each reply right after what it answers), with depth,
-    author, moderator and the anchored passage found again in the current text."""
-    anchors = comment_service.resolve_anchors(db, document, comments)
-    people = names(db, [c.author_id for c in comments] + [c.hidden_by_id for c in comments])
-    known = {c.id for c in comments}
-    children: dict[int | None, list[Comment]] = {}
-    for comment in comments:
-        parent = comment.parent_id if comment.parent_id in known else None
-        children.setdefault(parent, []).append(comment)
-    thread: list[dict[str, Any]] = []
-    stack = [(c, 0) for c in reversed(children.get(None, []))]
-    while stack:
-        comment, depth = stack.pop()
-        thread.append(
-            {
-                "comment": comment,
-                "depth": min(depth, MAX_DEPTH),
-                "author": people.get(comment.author_id, "—"),
-                "hidden_by": people.get(comment.hidden_by_id or 0, "—"),
-                "anchor": anchors.get(comment.id),
-            }
-        )
-        stack.extend((c, depth + 1) for c in reversed(children.get(comment.id, [])))
-    return thread
-
-
-def comment_targets(db: Session, comment_ids: Iterable[int]) -> dict[int, str]:
-    """Where each comment is shown: its amendment's page or its provision's page."""
-    ids = list(set(comment_ids))
-    if not ids:
-        return {}
-    rows = db.execute(
-        select(Comment.id, Comment.amendment_id, Comment.provision_key, Document.slug)
-        .join(Document, Document.id == Comment.document_id)
-        .where(Comment.id.in_(ids))
-    ).all()
-    targets = {}
-    for comment_id, amendment_id, key, slug in rows:
-        if amendment_id is not None:
-            targets[comment_id] = f"/amendments/{amendment_id}#c-{comment_id}"
-        elif key is None:
-            targets[comment_id] = f"/documents/{slug}"
-        else:
-            targets[comment_id] = f"/documents/{slug}/p/{key}#c-{comment_id}"
-    return targets

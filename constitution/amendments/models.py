@@ -1,14 +1,14 @@
-"""Amendments, their changes and sponsors, recommendations, conflicts, comments, inbox."""
+"""Amendments, their changes and sponsors, recommendations and conflicts."""
 
 from __future__ import annotations
 
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from constitution.db import Base, OptTimestamp, Timestamp, utcnow
+from constitution.db import Base, StrEnumType, Timestamp, utcnow
 
 
 class Status(enum.StrEnum):
@@ -47,7 +47,7 @@ class Amendment(Base):
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
     title: Mapped[str] = mapped_column(String(300))
     rationale: Mapped[dict[str, str]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[Status] = mapped_column(StrEnumType(Status, 16), index=True)
     base_rev: Mapped[int] = mapped_column(Integer)
     proposer_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
@@ -91,6 +91,36 @@ class AmendmentChange(Base):
     text: Mapped[dict[str, str]] = mapped_column(JSON)
     base_text: Mapped[dict[str, str]] = mapped_column(JSON)
 
+    def as_text_change(
+        self,
+        text: dict[str, str] | None = None,
+        *,
+        label: str | None = None,
+        kind: str | None = None,
+    ) -> dict[str, Any]:
+        """This change as a change of the text (API.md's shape), with ``text``, ``label``
+        and ``kind`` in place of its own where they are given."""
+        text = self.text if text is None else text
+        label = self.label if label is None else label
+        if self.op == "replace":
+            change: dict[str, Any] = {"op": "replace", "key": self.key, "text": text}
+            if label is not None:
+                change["label"] = label
+            return change
+        if self.op == "insert":
+            return {
+                "op": "insert",
+                "key": self.key,
+                "after": self.after,
+                "parent": self.parent,
+                "label": label,
+                "kind": self.kind if kind is None else kind,
+                "text": text,
+            }
+        if self.op == "delete":
+            return {"op": "delete", "key": self.key}
+        return {"op": "move", "key": self.key, "parent": self.parent, "after": self.after}
+
 
 class Sponsor(Base):
     __tablename__ = "amendment_sponsors"
@@ -102,8 +132,9 @@ class Sponsor(Base):
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
 
 
-class Conflict(Base):
-    """Two open amendments whose changes overlap; stored once with a < b."""
+class AmendmentConflict(Base):
+    """Two open amendments whose changes overlap; stored once with a < b (a stored
+    conflict row; not the HTTP 409 ``StateConflict`` nor a merge's ``MergeConflict``)."""
 
     __tablename__ = "amendment_conflicts"
 
@@ -114,41 +145,3 @@ class Conflict(Base):
         ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(100))
-
-
-class Comment(Base):
-    __tablename__ = "comments"
-    __table_args__ = (
-        Index("ix_comments_amendment", "amendment_id", "id"),
-        Index("ix_comments_provision", "document_id", "provision_key", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
-    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
-    provision_key: Mapped[str | None] = mapped_column(String(100))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    body: Mapped[str] = mapped_column(Text)
-    # A quoted passage: {"key", "language", "exact", "prefix", "suffix", "rev"}.
-    anchor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
-    hidden_at: Mapped[OptTimestamp]
-    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    hidden_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class Notification(Base):
-    """An inbox entry: something that concerns a member, shown in the platform only."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_member", "member_id", "read_at", "id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))
-    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id"))
-    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
-    read_at: Mapped[OptTimestamp]

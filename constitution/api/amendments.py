@@ -8,12 +8,15 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from constitution.accounts.models import Committee, Member
-from constitution.amendments import comments as comment_service
 from constitution.amendments import services
-from constitution.amendments.models import Amendment, Comment, Notification
+from constitution.amendments.models import Amendment
 from constitution.api.accounts import body_object
 from constitution.audit.services import format_time
+from constitution.comments import services as comment_service
+from constitution.comments.models import Comment
 from constitution.errors import N_, Invalid
+from constitution.inbox import services as inbox_service
+from constitution.inbox.models import Notification
 from constitution.texts import services as texts
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices
@@ -101,7 +104,7 @@ def amendment_list(ctx: Ctx) -> Response:
     rows = services.list_amendments(ctx.db, document)
     if status:
         rows = [a for a in rows if a.status == status]
-    conflicts = services.conflict_map(ctx.db, rows)
+    conflicts = services.conflict_map(ctx.db, [a.id for a in rows])
     return json_response([amendment_json(ctx.db, a, document, conflicts[a.id]) for a in rows])
 
 
@@ -175,9 +178,8 @@ def comment_create(ctx: Ctx) -> Response:
     comment = comment_service.add_comment(
         ctx.db,
         _me(ctx),
-        document,
+        services.thread_of(amendment, document),
         body=body.get("body"),
-        amendment=amendment,
         parent=body.get("parent"),
         anchor=body.get("anchor"),
         notices=notices,
@@ -191,7 +193,7 @@ def comment_create(ctx: Ctx) -> Response:
 def comment_list(ctx: Ctx) -> Response:
     amendment = _amendment(ctx)
     document = ctx.db.get_one(Document, amendment.document_id)
-    rows = comment_service.comments_on(ctx.db, amendment=amendment)
+    rows = comment_service.comments_on(ctx.db, services.thread_of(amendment, document))
     anchors = comment_service.resolve_anchors(ctx.db, document, rows)
     return json_response([comment_json(c, anchors.get(c.id)) for c in rows])
 
@@ -217,7 +219,7 @@ def notification_json(row: Notification) -> dict[str, Any]:
 
 
 def inbox(ctx: Ctx) -> Response:
-    return json_response([notification_json(n) for n in services.inbox(ctx.db, _me(ctx))])
+    return json_response([notification_json(n) for n in inbox_service.inbox(ctx.db, _me(ctx).id)])
 
 
 def inbox_read(ctx: Ctx) -> Response:
@@ -230,5 +232,5 @@ def inbox_read(ctx: Ctx) -> Response:
         or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
     ):
         raise Invalid(N_("This must be a list of ids."), field="ids")
-    count = services.mark_read(ctx.db, _me(ctx), ids)
+    count = inbox_service.mark_read(ctx.db, _me(ctx).id, ids)
     return json_response({"read": count})

@@ -92,10 +92,16 @@ class VerifyResult:
     reason: str = ""
 
 
-# Other parts register checks that compare a recorded hash with the rows it covers
-# (a revision's content hash, a poll's result). Each returns a reason or None.
+# Checks that compare a recorded hash with the rows it covers (a revision's content hash,
+# a poll's result), by the action of the event that recorded it. Each returns a reason or
+# None. ``constitution.wiring`` registers them; the audit part knows no other part.
 RowCheck = Callable[[Session, AuditEvent], str | None]
 ROW_CHECKS: dict[str, RowCheck] = {}
+
+
+def register_row_check(action: str, check: RowCheck) -> None:
+    """Register (or replace) the row check of events with this action."""
+    ROW_CHECKS[action] = check
 
 
 def _events(db: Session, batch: int = 1000) -> Iterator[AuditEvent]:

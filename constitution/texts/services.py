@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, or_, select
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member, Role
 from constitution.audit.models import AuditEvent
-from constitution.audit.services import ROW_CHECKS, canonical_json, record
+from constitution.audit.services import canonical_json, record
 from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from constitution.texts import positions
 from constitution.texts.models import (
@@ -77,6 +77,11 @@ def versions_at(db: Session, document: Document, rev: int) -> list[ProvisionVers
         )
     ).all()
     return reading_order(rows)
+
+
+def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
+    """The current text's provision versions by key."""
+    return {r.key: r for r in versions_at(db, document, document.current_rev)}
 
 
 class Placed(Protocol):
@@ -172,7 +177,8 @@ def document_hash(document: Document, rows: list[ProvisionVersion]) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
-def _check_revision_row(db: Session, event: AuditEvent) -> str | None:
+def check_revision_row(db: Session, event: AuditEvent) -> str | None:
+    """``constitution verify``'s check of a ``revision.created`` event against the rows."""
     document = db.get(Document, event.payload.get("document_id"))
     if document is None:
         return "the document of this revision is missing"
@@ -187,9 +193,6 @@ def _check_revision_row(db: Session, event: AuditEvent) -> str | None:
     if document_hash(document, versions_at(db, document, rev)) != revision.hash:
         return "the text of the revision does not match its hash"
     return None
-
-
-ROW_CHECKS["revision.created"] = _check_revision_row
 
 
 # ---- writing ----------------------------------------------------------------------------
@@ -247,6 +250,27 @@ class Tree:
 
     def children(self, parent: str | None) -> list[Draft]:
         return sorted((d for d in self.live() if d.parent == parent), key=lambda d: d.position)
+
+    def ancestors(self, key: str) -> list[str]:
+        """The key itself and every key above it, up to the root."""
+        found = []
+        walk: str | None = key
+        while walk is not None:
+            found.append(walk)
+            draft = self.items.get(walk)
+            walk = draft.parent if draft is not None else None
+        return found
+
+    def copy(self) -> Tree:
+        """A copy whose drafts may be changed (texts and marks copied, rows shared)."""
+        return Tree(
+            self.document,
+            {
+                key: replace(draft, text=dict(draft.text), outdated=set(draft.outdated))
+                for key, draft in self.items.items()
+            },
+            set(self.retired_keys),
+        )
 
     def descendants(self, key: str) -> list[Draft]:
         found: list[Draft] = []
@@ -453,10 +477,15 @@ def apply_changes(tree: Tree, changes: Any, notices: Notices, name: str = "chang
         apply_change(tree, change, f"{name}[{index}]", notices)
 
 
-# Called after every new revision with the keys it changed: the amendments part registers
-# the re-check of open amendments here (texts does not depend on amendments).
+# Called after every new revision with the keys it changed; ``constitution.wiring``
+# registers the re-check of open amendments (texts does not depend on amendments).
 RevisionHook = Callable[[Session, Document, Revision, set[str]], None]
-AFTER_REVISION: list[RevisionHook] = []
+AFTER_REVISION: dict[str, RevisionHook] = {}
+
+
+def register_after_revision(name: str, hook: RevisionHook) -> None:
+    """Register (or replace) a hook that runs after every new revision."""
+    AFTER_REVISION[name] = hook
 
 
 def write_revision(
@@ -534,7 +563,7 @@ def write_revision(
             "keys": sorted(d.key for d in changed),
         },
     )
-    for hook in AFTER_REVISION:
+    for hook in AFTER_REVISION.values():
         hook(db, document, revision, {d.key for d in changed})
     return revision
 

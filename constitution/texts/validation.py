@@ -43,7 +43,11 @@ def clean_string(
     max_length: int,
     required: bool = True,
     multiline: bool = True,
+    strip: bool = True,
 ) -> str:
+    """Text as stored: Zawgyi converted (and noted), NFC, LF line ends, no control
+    characters, within the limit; outer whitespace removed unless ``strip`` is False (a
+    quote's context must abut the quote)."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):
@@ -51,7 +55,9 @@ def clean_string(
     cleaned = myanmar.clean(value)
     if cleaned.converted_from_zawgyi:
         notices.converted(name)
-    text = cleaned.text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _line_ends(cleaned.text)
+    if strip:
+        text = text.strip()
     if myanmar.has_control_characters(text) or (not multiline and "\n" in text):
         raise Invalid(N_("This field contains control characters."), field=name)
     if required and not text:
@@ -59,6 +65,22 @@ def clean_string(
     if len(text) > max_length:
         raise Invalid(N_("This text is longer than the limit."), field=name)
     return text
+
+
+def _line_ends(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def form_text(value: str) -> str:
+    """A textarea's value as the services would store it (LF line ends, NFC, no outer
+    space), to tell whether a form changed a text; nothing is converted or checked."""
+    return myanmar.nfc(_line_ends(value)).strip()
+
+
+def changed_languages(values: Mapping[str, str], current: Mapping[str, str]) -> dict[str, str]:
+    """Only the languages whose text a form changed (a replace that names a language also
+    confirms its translation)."""
+    return {lang: text for lang, text in values.items() if form_text(text) != current.get(lang, "")}
 
 
 def clean_key(value: Any, name: str) -> str:

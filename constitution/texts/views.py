@@ -1,4 +1,6 @@
-"""Web pages for the draft: documents, contents, reading view, provision history, compare."""
+"""Web pages for the draft: documents, contents, revisions, compare, search, editorial
+corrections; and the text's share of the reading view and the provision page, which
+``constitution.pages`` composes with amendments and comments."""
 
 from __future__ import annotations
 
@@ -8,9 +10,8 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution.accounts.models import Member, Role
-from constitution.amendments import display
-from constitution.amendments import services as amendment_services
-from constitution.amendments.views import comments_context
+from constitution.diffing.diff import diff_tokens
+from constitution.diffing.render import inline_html, side_by_side
 from constitution.errors import N_, DomainError, NotFound
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
@@ -68,52 +69,26 @@ def contents(ctx: Ctx) -> Response:
     )
 
 
-def read(ctx: Ctx) -> Response:
-    """The whole text; ``?with=amendments`` shows every open amendment's proposed change
-    under the provision it changes (current revision only)."""
+def reading_context(ctx: Ctx) -> dict[str, Any]:
+    """What the reading view shows of the text: one revision in the chosen languages."""
     document = _document(ctx)
     rev = _rev(ctx, document)
     rows = services.versions_at(ctx.db, document, rev)
     languages = _languages(ctx, document)
-    with_amendments = (
-        ctx.request.query_params.get("with") == "amendments" and rev == document.current_rev
-    )
-    proposals = (
-        display.proposals_by_key(ctx.db, document, rows, languages) if with_amendments else {}
-    )
-    return render(
-        ctx,
-        "texts/read.html",
-        {
-            "document": document,
-            "rev": rev,
-            "rows": rows,
-            "depth": services.depth_map(rows),
-            "languages": languages,
-            "lang_param": "both" if len(languages) > 1 else languages[0],
-            "with_amendments": with_amendments,
-            "proposals": proposals,
-        },
-    )
+    return {
+        "document": document,
+        "rev": rev,
+        "rows": rows,
+        "depth": services.depth_map(rows),
+        "languages": languages,
+        "lang_param": "both" if len(languages) > 1 else languages[0],
+        "with_amendments": False,
+        "proposals": {},
+    }
 
 
-def provision(ctx: Ctx) -> Response:
-    return provision_response(ctx, _document(ctx), ctx.request.path_params["key"])
-
-
-def provision_response(
-    ctx: Ctx,
-    document: Document,
-    key: str,
-    *,
-    comment_state: dict[str, Any] | None = None,
-    status: int = 200,
-) -> Response:
-    """A provision's text, history, open amendments and comments (also shown again, with
-    the member's text and the error, when her comment was refused)."""
-    from constitution.diffing.diff import diff_tokens
-    from constitution.diffing.render import inline_html
-
+def provision_context(ctx: Ctx, document: Document, key: str) -> dict[str, Any]:
+    """A provision's text and history: every version, each step as a diff."""
     history = services.provision_history(ctx.db, document, key)
     current = history[-1] if history[-1].rev_to is None else None
     steps: list[dict[str, Any]] = []
@@ -124,42 +99,14 @@ def provision_response(
             for lang in document.languages
         }
         steps.append({"change": change, "diffs": diffs, "rev": newer.rev_from})
-    latest = history[-1]
-    amendments = [
-        {
-            "amendment": amendment,
-            "cells": {
-                lang: inline_html(pairs)
-                for change in amendment.changes
-                if change.key == key
-                for lang, pairs in amendment_services.change_diff(document, change).items()
-            },
-        }
-        for amendment in amendment_services.open_amendments_for(ctx.db, document, key)
-    ]
-    keys = [(key, latest.label)] if current is not None else []
-    return render(
-        ctx,
-        "texts/provision.html",
-        {
-            "document": document,
-            "history": history,
-            "current": current,
-            "steps": steps,
-            "latest": latest,
-            "can_edit": _can_edit(ctx),
-            "amendments": amendments,
-            **comments_context(
-                ctx,
-                document,
-                key=key,
-                keys=keys,
-                action=f"/documents/{document.slug}/p/{key}/comments",
-                state=comment_state,
-            ),
-        },
-        status,
-    )
+    return {
+        "document": document,
+        "history": history,
+        "current": current,
+        "steps": steps,
+        "latest": history[-1],
+        "can_edit": _can_edit(ctx),
+    }
 
 
 def revision_list(ctx: Ctx) -> Response:
@@ -183,8 +130,6 @@ def compare_page(ctx: Ctx) -> Response:
     rev_from = (
         _rev(ctx, document, "from") if ctx.request.query_params.get("from") else max(1, rev_to - 1)
     )
-    from constitution.diffing.render import inline_html, side_by_side
-
     view = ctx.request.query_params.get("view", "inline")
     view = view if view in VIEWS else "inline"
     changes = compare(ctx.db, document, rev_from, rev_to)

@@ -117,6 +117,11 @@ class Ctx:
             self.flash(message)
         return RedirectResponse(url, status_code=303)
 
+    def start_over(self) -> None:
+        """Undo what a refused call wrote; the page is then read in a fresh transaction."""
+        self.db.rollback()
+        self.db.begin()
+
     def url(self, name: str, **params: Any) -> str:
         return str(self.request.url_for(name, **params).path)
 

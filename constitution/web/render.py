@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -65,15 +67,22 @@ def _take_flash(ctx: Ctx) -> str | None:
     return i18n.gettext(message) if isinstance(message, str) else None
 
 
+NavItem = Callable[[Session, Any], int]
+NAV_ITEMS: dict[str, NavItem] = {}
+
+
+def register_nav_item(name: str, count: NavItem) -> None:
+    """Register (or replace) a count the navigation shows (``nav.<name>`` in templates)."""
+    NAV_ITEMS[name] = count
+
+
 def _nav(ctx: Ctx) -> dict[str, int]:
-    """What the navigation counts for a member who is fully logged in (unread notices, her
-    committees), loaded here so that no template queries the database."""
+    """The navigation's counts for a member who is fully logged in, loaded here so that no
+    template queries the database."""
     member, session = ctx.member, ctx.session
     if member is None or session is None or not session.second_factor_ok or member.needs_totp:
         return {}
-    from constitution.amendments.display import nav_info
-
-    return nav_info(ctx.db, member)
+    return {name: count(ctx.db, member) for name, count in NAV_ITEMS.items()}
 
 
 def render(

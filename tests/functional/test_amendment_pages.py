@@ -18,7 +18,9 @@ from starlette.testclient import TestClient
 from constitution.accounts import committees
 from constitution.accounts.models import Member
 from constitution.amendments import services
-from constitution.amendments.models import Amendment, Comment, Notification, Status
+from constitution.amendments.models import Amendment, Status
+from constitution.comments.models import Comment
+from constitution.inbox.models import Notification
 from constitution.settings import Settings
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices

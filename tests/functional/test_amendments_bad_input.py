@@ -13,14 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from constitution.amendments.models import (
-    Amendment,
-    AmendmentChange,
-    Comment,
-    Notification,
-    Sponsor,
-)
+from constitution.amendments.models import Amendment, AmendmentChange, Sponsor
 from constitution.audit.models import AuditEvent
+from constitution.comments.models import Comment
+from constitution.inbox.models import Notification
 from constitution.settings import Settings
 from constitution.texts.models import Revision
 from tests.functional.test_api_amendments import (

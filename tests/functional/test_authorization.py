@@ -34,9 +34,9 @@ from starlette.testclient import TestClient
 
 from constitution.accounts import committees, services, sessions
 from constitution.accounts.models import Member
-from constitution.amendments import comments as amendment_comments
 from constitution.amendments import services as amendment_services
 from constitution.audit.models import AuditEvent
+from constitution.comments import services as amendment_comments
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
 from constitution.texts.services import create_document
@@ -77,7 +77,7 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "amendments.list": (GET, "/documents/{slug}/amendments", A.MEMBER),
     "amendments.propose_form": (GET, "/documents/{slug}/p/{key}/amend", A.MEMBER),
     "amendments.propose": (POST, "/documents/{slug}/p/{key}/amend", A.MEMBER),
-    "amendments.provision_comment": (POST, "/documents/{slug}/p/{key}/comments", A.MEMBER),
+    "comments.provision": (POST, "/documents/{slug}/p/{key}/comments", A.MEMBER),
     "amendments.detail": (GET, "/amendments/{amendment_id:int}", A.MEMBER),
     "amendments.update": (POST, "/amendments/{amendment_id:int}/update", A.MEMBER),
     "amendments.sponsor": (POST, "/amendments/{amendment_id:int}/sponsor", A.MEMBER),
@@ -85,11 +85,11 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "amendments.withdraw": (POST, "/amendments/{amendment_id:int}/withdraw", A.MEMBER),
     "amendments.recommend": (POST, "/amendments/{amendment_id:int}/recommendation", A.MEMBER),
     "amendments.comment": (POST, "/amendments/{amendment_id:int}/comments", A.MEMBER),
-    "amendments.hide_comment": (POST, "/comments/{comment_id:int}/hide", A.MEMBER),
+    "comments.hide": (POST, "/comments/{comment_id:int}/hide", A.MEMBER),
     "amendments.committees": (GET, "/committees", A.MEMBER),
     "amendments.committee": (GET, "/committees/{committee_id:int}", A.MEMBER),
-    "amendments.inbox": (GET, "/inbox", A.MEMBER),
-    "amendments.inbox_read": (POST, "/inbox/read", A.MEMBER),
+    "inbox.index": (GET, "/inbox", A.MEMBER),
+    "inbox.read": (POST, "/inbox/read", A.MEMBER),
     "admin.members": (GET, "/admin/members", A.ADMIN),
     "admin.member": (GET, "/admin/members/{member_id:int}", A.ADMIN),
     "admin.member_update": (POST, "/admin/members/{member_id:int}", A.ADMIN),
@@ -221,7 +221,7 @@ OK: dict[str, int | dict[str, int]] = {
     "amendments.list": 200,
     "amendments.propose_form": 200,
     "amendments.propose": 303,
-    "amendments.provision_comment": 303,
+    "comments.provision": 303,
     "amendments.detail": 200,
     # The visitor is not the world's amendment's proposer, nor on its committee.
     "amendments.update": 403,
@@ -230,11 +230,11 @@ OK: dict[str, int | dict[str, int]] = {
     "amendments.withdraw": 403,
     "amendments.recommend": 403,
     "amendments.comment": 303,
-    "amendments.hide_comment": {"member": 403, "*": 303},  # chairs, secretariat, admins
+    "comments.hide": {"member": 403, "*": 303},  # chairs, secretariat, admins
     "amendments.committees": 200,
     "amendments.committee": {"admin": 200, "*": 403},
-    "amendments.inbox": 200,
-    "amendments.inbox_read": 303,
+    "inbox.index": 200,
+    "inbox.read": 303,
     "admin.members": 200,
     "admin.member": 200,
     "admin.member_update": 303,
@@ -415,7 +415,11 @@ def build_world(db: Session, settings: Settings) -> World:
         Notices(),
     )
     comment = amendment_comments.add_comment(
-        db, subject, document, body="Why?", amendment=amendment, notices=Notices()
+        db,
+        subject,
+        amendment_services.thread_of(amendment, document),
+        body="Why?",
+        notices=Notices(),
     )
     root_token = sessions.issue_token(db, settings, root)
     db.commit()
@@ -532,11 +536,11 @@ def page_form(name: str, world: World, member: Member | None) -> dict[str, Any]:
             "text_en": "The Federal Union",
             "action": "save",
         },
-        "amendments.provision_comment": {"body": "A comment"},
+        "comments.provision": {"body": "A comment"},
         "amendments.comment": {"body": "A comment"},
         "amendments.update": {"title": "Union", "c0_text_en": "The Union", "action": "save"},
         "amendments.recommend": {"recommendation": "adopt", "committee": str(world.committee_id)},
-        "amendments.hide_comment": {"reason": "Off topic"},
+        "comments.hide": {"reason": "Off topic"},
         "admin.invitation_create": {
             "username": "newbie",
             "display_name": "Newbie",

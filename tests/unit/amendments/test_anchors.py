@@ -15,9 +15,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member
-from constitution.amendments import comments, services
-from constitution.amendments.comments import ResolvedAnchor
-from constitution.amendments.models import Amendment, Comment
+from constitution.amendments import services
+from constitution.amendments.models import Amendment
+from constitution.comments import services as comments
+from constitution.comments.models import Comment
+from constitution.comments.services import ResolvedAnchor
 from constitution.errors import Invalid
 from constitution.settings import Settings
 from constitution.texts.models import Document
@@ -119,13 +121,16 @@ class Setup:
             "prefix": quote.prefix,
             "suffix": quote.suffix,
         }
+        thread = (
+            services.thread_of(amendment, self.document)
+            if amendment
+            else comments.Thread(self.document, provision_key=KEY)
+        )
         return comments.add_comment(
             self.db,
             self.author,
-            self.document,
+            thread,
             body="Is this wording strong enough?",
-            amendment=amendment,
-            provision_key=None if amendment else KEY,
             anchor=anchor,
             notices=Notices(),
         )
@@ -293,15 +298,16 @@ def test_anchors_on_an_amendment_resolve_against_the_current_text(setup: Setup, 
     plain = comments.add_comment(
         setup.db,
         setup.author,
-        setup.document,
+        services.thread_of(amendment, setup.document),
         body="No quote.",
-        amendment=amendment,
         notices=Notices(),
     )
     services.transition(setup.db, amendment, "schedule", None)
     services.adopt(setup.db, None, amendment)
     resolved = comments.resolve_anchors(
-        setup.db, setup.document, comments.comments_on(setup.db, amendment=amendment)
+        setup.db,
+        setup.document,
+        comments.comments_on(setup.db, services.thread_of(amendment, setup.document)),
     )
     assert set(resolved) == {kept.id, lost.id}
     assert plain.id not in resolved

@@ -1,5 +1,8 @@
 """Threaded comments on amendments, provisions and quoted passages; moderation.
 
+A comment belongs to a ``Thread``: an amendment's (known here by its id, number and
+proposer only) or a provision's.
+
 A passage is anchored like a W3C text-quote selector (exact text plus some context before
 and after) with the revision it was made on; on later revisions it is found again by
 ``constitution.diffing.anchor.find_anchor``, or shown as changed with the old quote.
@@ -14,14 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from constitution import myanmar
-from constitution.accounts.models import Member, Role
-from constitution.amendments.models import Amendment, Comment
-from constitution.amendments.services import notify
+from constitution.accounts.models import Member
 from constitution.audit.services import record
+from constitution.comments.models import Comment
+from constitution.comments.permissions import may_moderate
 from constitution.db import utcnow
 from constitution.diffing.anchor import find_anchor
 from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from constitution.inbox.services import notify
 from constitution.texts import services as texts
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices, clean_string
@@ -29,6 +32,18 @@ from constitution.texts.validation import Notices, clean_string
 MAX_BODY = 10_000
 MAX_QUOTE = 1_000
 MAX_CONTEXT = 64
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Where a comment is made: an amendment's thread (told to its proposer, ``owner_id``)
+    or a provision's. The comments part knows an amendment only by its id and number."""
+
+    document: Document
+    amendment_id: int | None = None
+    provision_key: str | None = None
+    owner_id: int | None = None
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,21 +61,8 @@ class ResolvedAnchor:
 
 
 def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -> str:
-    """Quoted text or its context, cleaned like any text (NFC, Zawgyi converted, no control
-    characters) but with its whitespace kept: the context must abut the quote."""
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, str):
-        raise Invalid(N_("This field must be text."), field=name)
-    cleaned = myanmar.clean(value)
-    if cleaned.converted_from_zawgyi:
-        notices.converted(name)
-    text = cleaned.text.replace("\r\n", "\n").replace("\r", "\n")
-    if myanmar.has_control_characters(text):
-        raise Invalid(N_("This field contains control characters."), field=name)
-    if len(text) > max_length:
-        raise Invalid(N_("This text is longer than the limit."), field=name)
-    return text
+    """Quoted text or its context, cleaned like any text but with its whitespace kept."""
+    return clean_string(value, name, notices, max_length=max_length, required=False, strip=False)
 
 
 def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices) -> dict[str, Any]:
@@ -104,15 +106,18 @@ def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices)
 def add_comment(
     db: Session,
     actor: Member,
-    document: Document,
+    thread: Thread,
     *,
     body: Any,
-    amendment: Amendment | None = None,
-    provision_key: str | None = None,
     parent: Any = None,
     anchor: Any = None,
     notices: Notices,
 ) -> Comment:
+    document, amendment_id, provision_key = (
+        thread.document,
+        thread.amendment_id,
+        thread.provision_key,
+    )
     text = clean_string(body, "body", notices, max_length=MAX_BODY)
     parent_comment: Comment | None = None
     if parent is not None:
@@ -121,7 +126,7 @@ def add_comment(
         parent_comment = db.get(Comment, parent)
         if (
             parent_comment is None
-            or parent_comment.amendment_id != (amendment.id if amendment else None)
+            or parent_comment.amendment_id != amendment_id
             or parent_comment.provision_key != provision_key
         ):
             raise Invalid(N_("There is no such comment here."), field="parent")
@@ -132,7 +137,7 @@ def add_comment(
     anchor_data = _clean_anchor(db, document, anchor, notices) if anchor is not None else None
     comment = Comment(
         document_id=document.id,
-        amendment_id=amendment.id if amendment else None,
+        amendment_id=amendment_id,
         provision_key=provision_key,
         parent_id=parent_comment.id if parent_comment else None,
         author_id=actor.id,
@@ -152,30 +157,38 @@ def add_comment(
             "parent": comment.parent_id,
         },
     )
-    if amendment is not None:
-        notify(db, amendment.proposer_id, "comment", amendment, actor=actor, comment_id=comment.id)
-    if parent_comment is not None and (
-        amendment is None or parent_comment.author_id != amendment.proposer_id
-    ):
-        notify(db, parent_comment.author_id, "reply", amendment, actor=actor, comment_id=comment.id)
+    told = {"actor": actor.display_name, "number": thread.number}
+    if thread.owner_id is not None:
+        notify(
+            db,
+            thread.owner_id,
+            "comment",
+            actor_id=actor.id,
+            amendment_id=amendment_id,
+            comment_id=comment.id,
+            payload=told,
+        )
+    if parent_comment is not None and parent_comment.author_id != thread.owner_id:
+        notify(
+            db,
+            parent_comment.author_id,
+            "reply",
+            actor_id=actor.id,
+            amendment_id=amendment_id,
+            comment_id=comment.id,
+            payload=told,
+        )
     return comment
 
 
-def comments_on(
-    db: Session,
-    *,
-    amendment: Amendment | None = None,
-    document: Document | None = None,
-    provision_key: str | None = None,
-) -> list[Comment]:
+def comments_on(db: Session, thread: Thread) -> list[Comment]:
     query = select(Comment)
-    if amendment is not None:
-        query = query.where(Comment.amendment_id == amendment.id)
+    if thread.amendment_id is not None:
+        query = query.where(Comment.amendment_id == thread.amendment_id)
     else:
-        assert document is not None
         query = query.where(
-            Comment.document_id == document.id,
-            Comment.provision_key == provision_key,
+            Comment.document_id == thread.document.id,
+            Comment.provision_key == thread.provision_key,
             Comment.amendment_id.is_(None),
         )
     return list(db.scalars(query.order_by(Comment.id)))
@@ -215,10 +228,6 @@ def resolve_anchors(
     return result
 
 
-def may_moderate(member: Member) -> bool:
-    return any(member.has_role(r) for r in (Role.CHAIR, Role.SECRETARIAT, Role.ADMIN))
-
-
 def hide_comment(
     db: Session, actor: Member, comment_id: int, reason: Any, notices: Notices
 ) -> Comment:
@@ -240,9 +249,8 @@ def hide_comment(
         db,
         comment.author_id,
         "comment_hidden",
-        None,
-        actor=actor,
+        actor_id=actor.id,
         comment_id=comment.id,
-        payload={"reason": why},
+        payload={"actor": actor.display_name, "number": None, "reason": why},
     )
     return comment

@@ -1,0 +1,175 @@
+"""The amendments part's rules: which state allows which action, and who may act.
+
+Each rule is a pure function of the member, the amendment (and a setting); it returns
+``None`` when the action is allowed, else the refusal to raise. The services raise it; the
+pages ask ``allowed(...)`` to show or hide a button (see ``abilities``).
+"""
+
+from __future__ import annotations
+
+from constitution.accounts.models import Committee, Member, Role
+from constitution.accounts.permissions import is_admin
+from constitution.amendments.models import OPEN_STATUSES, Amendment, Status
+from constitution.errors import N_, Conflict, DomainError, Forbidden
+
+# action -> (states it is allowed from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
+    "submit": (frozenset({Status.DRAFT}), Status.SUBMITTED),
+    "to_committee": (frozenset({Status.SUBMITTED}), Status.IN_COMMITTEE),
+    "recommend": (frozenset({Status.SUBMITTED, Status.IN_COMMITTEE}), Status.RECOMMENDED),
+    "schedule": (
+        frozenset({Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED}),
+        Status.SCHEDULED,
+    ),
+    # Taken off the agenda: back to the state it was scheduled from (its audit event).
+    "unschedule": (frozenset({Status.SCHEDULED}), Status.SUBMITTED),
+    "adopt": (frozenset({Status.SCHEDULED}), Status.ADOPTED),
+    "reject": (frozenset({Status.SCHEDULED}), Status.REJECTED),
+    "withdraw": (
+        frozenset(
+            {
+                Status.DRAFT,
+                Status.SUBMITTED,
+                Status.IN_COMMITTEE,
+                Status.RECOMMENDED,
+                Status.NEEDS_UPDATE,
+            }
+        ),
+        Status.WITHDRAWN,
+    ),
+    "needs_update": (
+        frozenset(
+            {
+                Status.DRAFT,
+                Status.SUBMITTED,
+                Status.IN_COMMITTEE,
+                Status.RECOMMENDED,
+                Status.SCHEDULED,
+            }
+        ),
+        Status.NEEDS_UPDATE,
+    ),
+    "obsolete": (frozenset(OPEN_STATUSES), Status.OBSOLETE),
+    "updated": (frozenset({Status.NEEDS_UPDATE}), Status.SUBMITTED),
+    # Updated, an amendment that was still a draft when it needed an update is a draft again.
+    "redrafted": (frozenset({Status.NEEDS_UPDATE}), Status.DRAFT),
+}
+SPONSORABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE})
+AMENDABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED})
+EDITABLE = frozenset({Status.DRAFT, Status.NEEDS_UPDATE})
+# What a committee's queue holds.
+IN_REVIEW = frozenset({Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED})
+# States an amendment leaves for the agenda of a sitting.
+SCHEDULABLE = TRANSITIONS["schedule"][0]
+
+
+def wrong_status() -> Conflict:
+    return Conflict(N_("The amendment is not in a state that allows this."), code="wrong_status")
+
+
+def can_move(amendment: Amendment, action: str) -> bool:
+    """The amendment's state allows ``action`` (a key of TRANSITIONS)."""
+    return amendment.status in TRANSITIONS[action][0]
+
+
+def _is_proposer(member: Member, amendment: Amendment) -> bool:
+    return member.id == amendment.proposer_id
+
+
+def _is_sponsor(member: Member, amendment: Amendment) -> bool:
+    return any(s.member_id == member.id for s in amendment.sponsors)
+
+
+def sponsor_refusal(member: Member, amendment: Amendment) -> DomainError | None:
+    if _is_proposer(member, amendment):
+        return Conflict(
+            N_("The proposer cannot co-sponsor her own amendment."), code="own_amendment"
+        )
+    if amendment.status not in SPONSORABLE:
+        return wrong_status()
+    if _is_sponsor(member, amendment):
+        return Conflict(N_("You already co-sponsor this amendment."), code="already_sponsor")
+    return None
+
+
+def submit_refusal(member: Member, amendment: Amendment, threshold: int) -> DomainError | None:
+    if not _is_proposer(member, amendment):
+        return Forbidden(N_("Only the proposer may submit her amendment."))
+    if len(amendment.sponsors) < threshold:
+        return Conflict(
+            N_("The amendment needs more co-sponsors before it can be submitted."),
+            code="needs_sponsors",
+        )
+    if not can_move(amendment, "submit"):
+        return wrong_status()
+    return None
+
+
+def withdraw_refusal(member: Member, amendment: Amendment) -> DomainError | None:
+    if not _is_proposer(member, amendment):
+        return Forbidden(N_("Only the proposer may withdraw her amendment."))
+    if not can_move(amendment, "withdraw"):
+        return wrong_status()
+    return None
+
+
+def update_refusal(member: Member, amendment: Amendment) -> DomainError | None:
+    """The proposer rewrites a draft, or an amendment that needs an update."""
+    if not _is_proposer(member, amendment):
+        return Forbidden(N_("Only the proposer may change her amendment."))
+    if amendment.status not in EDITABLE:
+        return Conflict(
+            N_("Only a draft or an amendment that needs an update can be changed."),
+            code="wrong_status",
+        )
+    return None
+
+
+def amend_refusal(amendment: Amendment) -> DomainError | None:
+    """An amendment to this amendment may be proposed (until it goes to a vote)."""
+    if amendment.status not in AMENDABLE:
+        return Conflict(
+            N_("This amendment can no longer be amended: it has gone to a vote or is closed."),
+            field="amends",
+            code="not_amendable",
+        )
+    return None
+
+
+def may_see_queue(member: Member, committee: Committee) -> bool:
+    """A committee's queue is for its members, and for admins."""
+    return sits_on(member, committee) or is_admin(member)
+
+
+def sits_on(member: Member, committee: Committee) -> bool:
+    return any(m.member_id == member.id for m in committee.members)
+
+
+def may_recommend_now(amendment: Amendment) -> bool:
+    """The amendment's state still takes a committee's recommendation."""
+    return can_move(amendment, "recommend")
+
+
+def agenda_refusal(member: Member | None, amendment: Amendment, action: str) -> DomainError | None:
+    """Putting an amendment on a sitting's agenda, taking it off, and recording the vote's
+    outcome are the chair's (``member`` None: the platform acting on a recorded vote)."""
+    if member is not None and not member.has_role(Role.CHAIR):
+        return Forbidden(N_("Only a chair may do this."))
+    if not can_move(amendment, action):
+        return wrong_status()
+    return None
+
+
+def allowed(refusal: DomainError | None) -> bool:
+    return refusal is None
+
+
+def abilities(member: Member, amendment: Amendment, threshold: int) -> dict[str, bool]:
+    """Which of the amendment page's actions the member may take now."""
+    return {
+        "sponsor": allowed(sponsor_refusal(member, amendment)),
+        "submit": _is_proposer(member, amendment) and amendment.status == Status.DRAFT,
+        "withdraw": allowed(withdraw_refusal(member, amendment)),
+        "update": allowed(update_refusal(member, amendment)),
+        "amend": allowed(amend_refusal(amendment)),
+    }

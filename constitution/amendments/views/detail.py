@@ -1,0 +1,106 @@
+"""The amendment page: its changes as diffs, status, sponsors, conflicts, committee
+substitute, amendments to it, its comments; and its actions (co-sponsor, submit, withdraw,
+comment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.accounts.models import Committee
+from constitution.accounts.services import display_names
+from constitution.accounts.web import current_member
+from constitution.amendments import display, services
+from constitution.amendments import permissions as rules
+from constitution.amendments.models import Amendment, Status
+from constitution.amendments.views.common import amendment_in_path, amendment_url, saved
+from constitution.amendments.views.propose import initial_update
+from constitution.comments.views import comments_context, post_comment
+from constitution.errors import N_
+from constitution.texts import services as texts
+from constitution.texts.models import KINDS
+from constitution.web.framework import Ctx
+from constitution.web.render import render
+
+
+def detail(ctx: Ctx) -> Response:
+    return detail_page(ctx, amendment_in_path(ctx))
+
+
+def detail_page(
+    ctx: Ctx,
+    amendment: Amendment,
+    *,
+    comment_state: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The amendment page (shown again with a refused comment form's state)."""
+    document = services.document_of(ctx.db, amendment)
+    side = ctx.request.query_params.get("view") == "side"
+    current = texts.current_rows(ctx.db, document)
+    sponsor_ids = [s.member_id for s in amendment.sponsors]
+    people = display_names(ctx.db, [amendment.proposer_id, *sponsor_ids])
+    can = rules.abilities(current_member(ctx), amendment, ctx.settings.cosponsor_threshold)
+    # The provisions it changes that are in the text: quoted from, or amended again.
+    keys = [(c.key, current[c.key].label) for c in amendment.changes if c.key in current]
+    context = {
+        "document": document,
+        "amendment": amendment,
+        "status": amendment.status,
+        "view": "side" if side else "inline",
+        "proposer": people.get(amendment.proposer_id, "—"),
+        "sponsors": [people.get(i, "—") for i in sponsor_ids],
+        "changes": display.change_views(ctx.db, document, amendment, side=side, current=current),
+        "conflicts": services.amendments_by_ids(ctx.db, services.conflicts_of(ctx.db, amendment)),
+        "committee": (
+            ctx.db.get(Committee, amendment.committee_id) if amendment.committee_id else None
+        ),
+        "substitute": display.substitute_views(document, amendment),
+        "problems": display.problem_views(amendment)
+        if amendment.status == Status.NEEDS_UPDATE
+        else [],
+        "parent": ctx.db.get(Amendment, amendment.amends_id) if amendment.amends_id else None,
+        "children": services.amendments_to(ctx.db, amendment),
+        "amendable": keys if can["amend"] else [],
+        "can": can,
+        "threshold": ctx.settings.cosponsor_threshold,
+        "update": initial_update(document, amendment) if can["update"] else None,
+        "kinds": KINDS,
+        **comments_context(
+            ctx,
+            services.thread_of(amendment, document),
+            keys=keys,
+            action=ctx.url("amendments.comment", amendment_id=amendment.id),
+            state=comment_state,
+        ),
+    }
+    return render(ctx, "amendments/detail.html", context, status)
+
+
+def sponsor(ctx: Ctx) -> Response:
+    amendment = services.sponsor(ctx.db, current_member(ctx), amendment_in_path(ctx))
+    return ctx.redirect(amendment_url(ctx, amendment), N_("You co-sponsor this amendment."))
+
+
+def submit(ctx: Ctx) -> Response:
+    amendment = amendment_in_path(ctx)
+    services.submit(ctx.db, ctx.settings, current_member(ctx), amendment)
+    return ctx.redirect(amendment_url(ctx, amendment), N_("The amendment was submitted."))
+
+
+def withdraw(ctx: Ctx) -> Response:
+    amendment = services.withdraw(ctx.db, current_member(ctx), amendment_in_path(ctx))
+    return ctx.redirect(amendment_url(ctx, amendment), N_("The amendment was withdrawn."))
+
+
+def comment(ctx: Ctx) -> Response:
+    """A comment, a reply or a comment on a passage, on an amendment."""
+    amendment = amendment_in_path(ctx)
+    posted = post_comment(
+        ctx, services.thread_of(amendment, services.document_of(ctx.db, amendment))
+    )
+    if posted.comment is None:
+        return detail_page(ctx, amendment, comment_state=posted.state, status=posted.status)
+    url = amendment_url(ctx, amendment, f"c-{posted.comment.id}")
+    return saved(ctx, url, N_("Your comment was posted."), posted.notices)

@@ -1,0 +1,47 @@
+"""Lists of amendments: the member's own and every document's, and one document's."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from constitution.accounts.services import display_names
+from constitution.accounts.web import current_member
+from constitution.amendments import services
+from constitution.amendments.models import Status
+from constitution.amendments.views.common import document_in_path
+from constitution.texts import services as texts
+from constitution.web.framework import Ctx
+from constitution.web.render import render
+
+STATUSES = tuple(s.value for s in Status)
+
+
+def index(ctx: Ctx) -> Response:
+    """Every document's amendments, and the member's own and co-sponsored ones."""
+    documents = texts.list_documents(ctx.db)
+    context = {
+        "documents": documents,
+        "open_counts": services.open_counts(ctx.db),
+        "mine": services.of_member(ctx.db, current_member(ctx).id),
+        "slugs": {d.id: d.slug for d in documents},
+    }
+    return render(ctx, "amendments/index.html", context)
+
+
+def amendment_list(ctx: Ctx) -> Response:
+    document = document_in_path(ctx)
+    status = ctx.request.query_params.get("status", "")
+    rows = services.list_amendments(ctx.db, document, with_changes=False)
+    if status in STATUSES:
+        rows = [a for a in rows if a.status == status]
+    else:
+        status = ""
+    context = {
+        "document": document,
+        "rows": rows,
+        "status": status,
+        "statuses": STATUSES,
+        "names": display_names(ctx.db, [a.proposer_id for a in rows]),
+        "conflicts": services.conflict_counts(ctx.db, [a.id for a in rows]),
+    }
+    return render(ctx, "amendments/list.html", context)

@@ -1,0 +1,256 @@
+"""Proposing an amendment to a provision (replace, delete, insert after it), and the
+proposer's update of a draft or of an amendment that needs an update; both with a preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.accounts.web import current_member
+from constitution.amendments import display, services
+from constitution.amendments import permissions as rules
+from constitution.amendments.models import Amendment
+from constitution.amendments.views.common import (
+    amendment_in_path,
+    amendment_url,
+    current_row,
+    document_in_path,
+    given,
+    languages_text,
+    saved,
+)
+from constitution.errors import N_, DomainError, NotFound
+from constitution.texts import services as texts
+from constitution.texts.models import KINDS, Document, ProvisionVersion
+from constitution.texts.validation import Notices, changed_languages
+from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
+from constitution.web.render import render
+
+PROPOSE_OPS = ("replace", "delete", "insert")
+
+
+def _parent(ctx: Ctx, document: Document, raw: str | None) -> Amendment | None:
+    """The amendment an amendment amends (``?amends=`` or the form's hidden field)."""
+    if not raw:
+        return None
+    parent_id = parse_id(raw)
+    parent = services.get_amendment(ctx.db, parent_id) if parent_id is not None else None
+    if parent is None or parent.document_id != document.id:
+        raise NotFound(N_("There is no such amendment."))
+    return parent
+
+
+def _initial_proposal(
+    document: Document, row: ProvisionVersion, parent: Amendment | None
+) -> dict[str, Any]:
+    theirs = next((c for c in parent.changes if c.key == row.key), None) if parent else None
+    text = theirs.text if theirs is not None and theirs.op == "replace" else row.text
+    languages = document.languages
+    return {
+        "op": theirs.op if theirs is not None and theirs.op in PROPOSE_OPS else "replace",
+        "title": "",
+        "rationale": dict.fromkeys(languages, ""),
+        "text": {lang: text.get(lang, "") for lang in languages},
+        "new_key": "",
+        "new_label": "",
+        "new_kind": row.kind,
+        "new_text": dict.fromkeys(languages, ""),
+    }
+
+
+def _posted_proposal(ctx: Ctx, document: Document) -> dict[str, Any]:
+    op = ctx.form.get("op", "replace")
+    return {
+        "op": op if op in PROPOSE_OPS else "replace",
+        "title": ctx.form.get("title", ""),
+        "rationale": languages_text(ctx, document, "rationale_"),
+        "text": languages_text(ctx, document, "text_"),
+        "new_key": ctx.form.get("new_key", "").strip(),
+        "new_label": ctx.form.get("new_label", ""),
+        "new_kind": ctx.form.get("new_kind", ""),
+        "new_text": languages_text(ctx, document, "new_text_"),
+    }
+
+
+def _proposed_change(row: ProvisionVersion, values: dict[str, Any]) -> dict[str, Any]:
+    if values["op"] == "delete":
+        return {"op": "delete", "key": row.key}
+    if values["op"] == "insert":
+        return {
+            "op": "insert",
+            "key": values["new_key"],
+            "after": row.key,
+            "parent": row.parent_key,
+            "label": values["new_label"],
+            "kind": values["new_kind"],
+            "text": given(values["new_text"]),
+        }
+    return {"op": "replace", "key": row.key, "text": changed_languages(values["text"], row.text)}
+
+
+def _propose_page(
+    ctx: Ctx,
+    document: Document,
+    row: ProvisionVersion,
+    parent: Amendment | None,
+    values: dict[str, Any],
+    *,
+    preview: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "document": document,
+        "row": row,
+        "parent": parent,
+        "values": values,
+        "preview": preview,
+        "error": error,
+        "ops": PROPOSE_OPS,
+        "kinds": KINDS,
+    }
+    return render(ctx, "amendments/propose.html", context, status)
+
+
+def propose_form(ctx: Ctx) -> Response:
+    document = document_in_path(ctx)
+    row = current_row(ctx, document, ctx.request.path_params["key"])
+    parent = _parent(ctx, document, ctx.request.query_params.get("amends"))
+    return _propose_page(ctx, document, row, parent, _initial_proposal(document, row, parent))
+
+
+def propose(ctx: Ctx) -> Response:
+    document = document_in_path(ctx)
+    row = current_row(ctx, document, ctx.request.path_params["key"])
+    parent = _parent(ctx, document, ctx.form.get("amends"))
+    values = _posted_proposal(ctx, document)
+    change = _proposed_change(row, values)
+    notices = Notices()
+    try:
+        if ctx.form.get("action") == "preview":
+            shown = display.preview(ctx.db, document, [change], notices)
+            return _propose_page(ctx, document, row, parent, values, preview=shown)
+        body: dict[str, Any] = {
+            "title": values["title"],
+            "rationale": given(values["rationale"]),
+            "changes": [change],
+        }
+        if parent is not None:
+            body["amends"] = parent.id
+        amendment = services.propose(
+            ctx.db, ctx.settings, current_member(ctx), document, body, notices
+        )
+    except DomainError as error:
+        ctx.start_over()
+        message = ctx._(error.message)
+        return _propose_page(ctx, document, row, parent, values, error=message, status=error.status)
+    return saved(
+        ctx,
+        amendment_url(ctx, amendment),
+        N_("Amendment %(number)s was saved as a draft."),
+        notices,
+        number=amendment.number,
+    )
+
+
+# ---- the proposer's update --------------------------------------------------------------
+
+
+def initial_update(document: Document, amendment: Amendment) -> dict[str, Any]:
+    """The update form's values: the amendment as it stands."""
+    languages = document.languages
+    return {
+        "title": amendment.title,
+        "rationale": {lang: amendment.rationale.get(lang, "") for lang in languages},
+        "changes": [
+            {
+                "label": c.label or "",
+                "kind": c.kind or "",
+                "text": {lang: c.text.get(lang, "") for lang in languages},
+            }
+            for c in amendment.changes
+        ],
+    }
+
+
+def _posted_update(ctx: Ctx, document: Document, amendment: Amendment) -> dict[str, Any]:
+    return {
+        "title": ctx.form.get("title", ""),
+        "rationale": languages_text(ctx, document, "rationale_"),
+        "changes": [
+            {
+                "label": ctx.form.get(f"c{i}_label", ""),
+                "kind": ctx.form.get(f"c{i}_kind", ""),
+                "text": languages_text(ctx, document, f"c{i}_text_"),
+            }
+            for i in range(len(amendment.changes))
+        ],
+    }
+
+
+def _update_body(
+    amendment: Amendment, values: dict[str, Any], current: dict[str, ProvisionVersion]
+) -> dict[str, Any]:
+    changes: list[dict[str, Any]] = []
+    for change, value in zip(amendment.changes, values["changes"], strict=True):
+        if change.op == "replace":
+            row = current.get(change.key)
+            text = value["text"] if row is None else changed_languages(value["text"], row.text)
+            changes.append(change.as_text_change(text))
+        elif change.op == "insert":
+            text = given(value["text"])
+            changes.append(change.as_text_change(text, label=value["label"], kind=value["kind"]))
+        else:
+            changes.append(change.as_text_change())
+    return {"title": values["title"], "rationale": given(values["rationale"]), "changes": changes}
+
+
+def update(ctx: Ctx) -> Response:
+    """The proposer rewrites her draft, or an amendment that needs an update."""
+    amendment = amendment_in_path(ctx)
+    me = current_member(ctx)
+    refusal = rules.update_refusal(me, amendment)
+    if refusal is not None and refusal.status == 403:
+        raise refusal
+    document = services.document_of(ctx.db, amendment)
+    values = _posted_update(ctx, document, amendment)
+    body = _update_body(amendment, values, texts.current_rows(ctx.db, document))
+    notices = Notices()
+    preview = None
+    try:
+        if ctx.form.get("action") == "preview":
+            preview = display.preview(ctx.db, document, body["changes"], notices)
+        else:
+            services.update_changes(ctx.db, me, amendment, body, notices)
+            return saved(
+                ctx, amendment_url(ctx, amendment), N_("The amendment was updated."), notices
+            )
+    except DomainError as error:
+        ctx.start_over()
+        return _update_page(
+            ctx, document, amendment, values, error=ctx._(error.message), status=error.status
+        )
+    return _update_page(ctx, document, amendment, values, preview=preview)
+
+
+def _update_page(
+    ctx: Ctx,
+    document: Document,
+    amendment: Amendment,
+    values: dict[str, Any],
+    *,
+    preview: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "document": document,
+        "amendment": amendment,
+        "update": values,
+        "preview": preview,
+        "error": error,
+        "kinds": KINDS,
+    }
+    return render(ctx, "amendments/update.html", context, status)

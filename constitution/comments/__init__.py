@@ -1,0 +1,1 @@
+"""Threaded comments anchored to passages of the text, on amendments and provisions."""

@@ -1,0 +1,76 @@
+"""A provision's page: its text and history (texts), its open amendments (amendments) and
+its comments (comments); and a comment posted from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from constitution.amendments import services as amendments
+from constitution.amendments.views.common import saved
+from constitution.comments.services import Thread
+from constitution.comments.views import comments_context, post_comment
+from constitution.diffing.render import inline_html
+from constitution.errors import N_
+from constitution.texts import services as texts
+from constitution.texts.models import Document
+from constitution.texts.views import provision_context
+from constitution.web.framework import Ctx
+from constitution.web.render import render
+
+
+def provision(ctx: Ctx) -> Response:
+    document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
+    return provision_page(ctx, document, ctx.request.path_params["key"])
+
+
+def _open_amendments(ctx: Ctx, document: Document, key: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "amendment": amendment,
+            "cells": {
+                lang: inline_html(pairs)
+                for change in amendment.changes
+                if change.key == key
+                for lang, pairs in amendments.change_diff(document, change).items()
+            },
+        }
+        for amendment in amendments.open_amendments_for(ctx.db, document, key)
+    ]
+
+
+def provision_page(
+    ctx: Ctx,
+    document: Document,
+    key: str,
+    *,
+    comment_state: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """A provision's text, history, open amendments and comments (also shown again, with
+    the member's text and the error, when her comment was refused)."""
+    context = provision_context(ctx, document, key)
+    keys = [(key, context["latest"].label)] if context["current"] is not None else []
+    context["amendments"] = _open_amendments(ctx, document, key)
+    context |= comments_context(
+        ctx,
+        Thread(document, provision_key=key),
+        keys=keys,
+        action=ctx.url("comments.provision", slug=document.slug, key=key),
+        state=comment_state,
+    )
+    return render(ctx, "pages/provision.html", context, status)
+
+
+def provision_comment(ctx: Ctx) -> Response:
+    """A comment, a reply or a comment on a passage, on a provision."""
+    document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
+    key = ctx.request.path_params["key"]
+    texts.provision_history(ctx.db, document, key)  # 404 for a provision that never was
+    posted = post_comment(ctx, Thread(document, provision_key=key))
+    if posted.comment is None:
+        assert posted.state is not None
+        return provision_page(ctx, document, key, comment_state=posted.state, status=posted.status)
+    url = ctx.url("texts.provision", slug=document.slug, key=key) + f"#c-{posted.comment.id}"
+    return saved(ctx, url, N_("Your comment was posted."), posted.notices)

@@ -1,0 +1,53 @@
+"""Every hook between the parts, registered in one place.
+
+Parts never register anything as a side effect of being imported: an import that did not
+happen would silently drop a hook (``constitution verify`` skipping a row check, say).
+``wire()`` is called by the app factory and by the command line before anything runs; it
+may be called again (each registration replaces itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from constitution.accounts.committees import committee_count
+from constitution.amendments.services import recheck
+from constitution.audit.services import register_row_check
+from constitution.comments.display import UrlFor, comment_targets
+from constitution.inbox.models import Notification
+from constitution.inbox.services import unread_count
+from constitution.inbox.views import register_link_finder
+from constitution.texts.services import check_revision_row, register_after_revision
+from constitution.web.render import register_nav_item
+
+# Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
+ROW_CHECKED_ACTIONS = ("revision.created",)
+
+
+def _comment_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> dict[int, str]:
+    targets = comment_targets(db, url, [n.comment_id for n in rows if n.comment_id])
+    return {n.id: targets[n.comment_id] for n in rows if n.comment_id in targets}
+
+
+def _amendment_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> dict[int, str]:
+    return {
+        n.id: url("amendments.detail", amendment_id=n.amendment_id)
+        for n in rows
+        if n.amendment_id is not None and n.comment_id is None
+    }
+
+
+def wire() -> None:
+    """Register every hook, row check, navigation item and inbox link."""
+    # texts -> amendments: open amendments are re-checked after every new revision.
+    register_after_revision("amendments.recheck", recheck)
+    # audit: the rows that events cover.
+    register_row_check("revision.created", check_revision_row)
+    # web: the navigation's counts.
+    register_nav_item("unread", unread_count)
+    register_nav_item("committees", committee_count)
+    # inbox: where a notification leads (a comment's page first, else the amendment's).
+    register_link_finder("comments", _comment_links)
+    register_link_finder("amendments", _amendment_links)
