@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from constitution.settings import Settings
-from tests.factories import api_token, bearer, make_member
-from tests.unit.texts.documents import (
+from tests.factories import (
     ART_1_EN,
     ART_1_MY,
     ART_2_EN,
+    api_token,
+    bearer,
     counts,
+    make_member,
     sample_body,
     small_body,
     tiny_body,
