@@ -301,3 +301,19 @@ def api_token(client: TestClient, member: Member, password: str = PASSWORD) -> s
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class Api:
+    """A client with a bearer token: ``api.get(path)`` and ``api.post(path, json)``."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = bearer(token)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        if body is not None:
+            kwargs["json"] = body
+        return self.client.post(path, headers=self.headers, **kwargs)

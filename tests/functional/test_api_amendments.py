@@ -18,13 +18,13 @@ from constitution.amendments.models import Amendment
 from constitution.audit.models import AuditEvent
 from constitution.settings import Settings
 from constitution.texts.models import Revision
+from tests import factories
 from tests.factories import (
     ART_1_EN,
     ART_1_MY,
     ART_2_EN,
     adopt_amendment,
     api_token,
-    bearer,
     make_committee,
     make_member,
     small_body,
@@ -51,22 +51,13 @@ ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 NEW_EN = "The Union is a federal democratic state of equal nations."
 
 
-class Api:
+class Api(factories.Api):
     """A client with one member's bearer token."""
 
     def __init__(self, client: TestClient, member: Member) -> None:
-        self.client = client
+        super().__init__(client, api_token(client, member))
         self.member = member
         self.id = member.id
-        self.headers = bearer(api_token(client, member))
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        if body is not None:
-            kwargs["json"] = body
-        return self.client.post(path, headers=self.headers, **kwargs)
 
     # Shortcuts that expect success.
 
