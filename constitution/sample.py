@@ -6,14 +6,12 @@ import json
 import secrets
 from pathlib import Path
 
-import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.committees import save_committee
 from constitution.accounts.models import Member
-from constitution.accounts.passwords import hash_password
-from constitution.audit.services import record
+from constitution.accounts.services import create_member
 from constitution.settings import Settings
 
 SAMPLE_DRAFT = Path(__file__).resolve().parent / "sample_data" / "draft.json"
@@ -37,30 +35,19 @@ def load_sample(db: Session, settings: Settings) -> str:
     created: dict[str, Member] = {}
     for username, display, roles, groups in SAMPLE_MEMBERS:
         password = secrets.token_urlsafe(12)
-        member = Member(
+        office_holder = len(roles) > 1
+        created[username] = create_member(
+            db,
+            settings,
             username=username,
             display_name=display,
+            password=password,
             roles=roles,
-            password_hash=hash_password(settings, password),
-            active=True,
-            language="my",
-            **groups,
+            groups=groups,
+            second_factor=office_holder,
+            via="sample",
         )
-        extra = ""
-        if len(roles) > 1:
-            member.totp_secret = pyotp.random_base32()
-            member.totp_confirmed = True
-            extra = f"  second factor: .venv/bin/constitution otp {username}"
-        db.add(member)
-        db.flush()
-        record(
-            db,
-            "member.created",
-            f"member:{member.id}",
-            actor_id=None,
-            payload={"username": username, "roles": roles, "via": "sample"},
-        )
-        created[username] = member
+        extra = f"  second factor: .venv/bin/constitution otp {username}" if office_holder else ""
         lines.append(f"  {username:12} {password}{extra}")
     admin = created["admin"]
     save_committee(

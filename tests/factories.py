@@ -1,21 +1,45 @@
-"""Shared helpers for tests: members, logins, forms."""
+"""Builders for tests: members, documents, committees, amendments; logins and forms.
+
+Every test module builds its rows with these, so that a change to a service's arguments is
+made here once.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pyotp
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from constitution.accounts.models import Member
+from constitution.accounts.committees import save_committee
+from constitution.accounts.models import Committee, Member
 from constitution.accounts.passwords import hash_password
+from constitution.amendments import services as amendment_services
+from constitution.amendments.models import Amendment
 from constitution.settings import Settings
+from constitution.texts import services as text_services
+from constitution.texts.models import Document, ProvisionVersion, Revision
+from constitution.texts.validation import Notices, clean_document
 
 PASSWORD = "a long enough password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SAMPLE = Path(__file__).resolve().parents[1] / "constitution" / "sample_data" / "draft.json"
+
+# Burmese as typed by a Unicode keyboard, NFC, with the English beside it.
+ART_1_MY = "ပြည်ထောင်စုသည် ဖက်ဒရယ်ဒီမိုကရေစီနိုင်ငံ ဖြစ်သည်။"
+ART_1_EN = "The Union is a federal democratic state."
+ART_2_MY = "လွှတ်တော်ကိုယ်စားလှယ်များကို ပုဒ်မ ၁၂ အရ ရွေးကောက်တင်မြှောက်သည်။"
+ART_2_EN = "Members of parliament are elected under Article 12."
+
+# ---- members ----------------------------------------------------------------------------
 
 
 def make_member(
@@ -46,6 +70,190 @@ def make_member(
     db.add(member)
     db.commit()
     return member
+
+
+# ---- documents --------------------------------------------------------------------------
+
+
+def small_body(
+    slug: str = "small-draft",
+    *,
+    title: dict[str, str] | None = None,
+    texts: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Two parts, three articles, two clauses: a tree three levels deep, in reading order.
+
+    ``texts`` replaces the text of some provisions (by key), for a draft of the same shape.
+    """
+    provisions = [
+        provision("part-1", "Part 1", "part", None, "အခြေခံမူများ", "Fundamental Principles"),
+        provision("art-1", "Article 1", "article", "part-1", ART_1_MY, ART_1_EN),
+        provision(
+            "art-1-a",
+            "(a)",
+            "clause",
+            "art-1",
+            "အမျိုးသမီးများ၏ အခွင့်အရေးကို အာမခံသည်။",
+            "The rights of women are guaranteed.",
+        ),
+        provision(
+            "art-1-b",
+            "(b)",
+            "clause",
+            "art-1",
+            "တိုင်းရင်းသားလူမျိုးအားလုံး တန်းတူဖြစ်သည်။",
+            "All ethnic nationalities are equal.",
+        ),
+        provision("art-2", "Article 2", "article", "part-1", ART_2_MY, ART_2_EN),
+        provision("part-2", "Part 2", "part", None, "ပြည်နယ်များ", "The States"),
+        provision(
+            "art-3",
+            "Article 3",
+            "article",
+            "part-2",
+            "ပြည်နယ်တိုင်းတွင် ကိုယ်ပိုင်ဖွဲ့စည်းပုံအခြေခံဥပဒေ ရှိသည်။",
+            "Every State has its own constitution.",
+        ),
+    ]
+    for item in provisions:
+        item["text"] = dict((texts or {}).get(item["key"], item["text"]))
+    title = title or {"my": "ဖွဲ့စည်းပုံအခြေခံဥပဒေ မူကြမ်း", "en": "Draft constitution"}
+    return document_body(slug, provisions, title=title)
+
+
+def tiny_body(slug: str = "tiny-draft") -> dict[str, Any]:
+    """Three provisions: a part and two articles."""
+    body = small_body(slug)
+    body["provisions"] = [p for p in body["provisions"] if p["key"] in ("part-1", "art-1", "art-2")]
+    return body
+
+
+def provision(
+    key: str, label: str, kind: str, parent: str | None, my: str, en: str | None = None
+) -> dict[str, Any]:
+    text = {"my": my} if en is None else {"my": my, "en": en}
+    return {"key": key, "label": label, "kind": kind, "parent": parent, "text": text}
+
+
+def document_body(
+    slug: str, provisions: list[dict[str, Any]], *, title: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A document in Burmese (authoritative) and English with these provisions."""
+    return {
+        "slug": slug,
+        "title": title or {"my": "မူကြမ်း", "en": "Draft"},
+        "languages": ["my", "en"],
+        "authoritative": "my",
+        "provisions": provisions,
+    }
+
+
+def sample_body() -> dict[str, Any] | None:
+    """The bilingual sample draft when it is there (it is being written alongside)."""
+    if not SAMPLE.exists():
+        return None
+    try:
+        body: dict[str, Any] = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return body
+
+
+def make_document(db: Session, body: dict[str, Any], actor: Member | None = None) -> Document:
+    """The document ``body`` describes (as the API takes it), created and flushed."""
+    data = clean_document(copy.deepcopy(body), Notices())
+    document = text_services.create_document(db, actor, data)
+    db.flush()
+    return document
+
+
+def edit_document(
+    db: Session,
+    editor: Member,
+    document: Document,
+    *changes: dict[str, Any],
+    reason: str = "Editorial correction",
+    notices: Notices | None = None,
+) -> Revision:
+    body = {"reason": reason, "changes": list(changes)}
+    revision = text_services.editorial_revision(db, editor, document, body, notices or Notices())
+    db.flush()
+    return revision
+
+
+def at(db: Session, document: Document, rev: int | None = None) -> dict[str, dict[str, Any]]:
+    """The content of every provision at ``rev`` (default: current), keyed, in reading order."""
+    rows = text_services.versions_at(db, document, document.current_rev if rev is None else rev)
+    return {row.key: row.content() for row in rows}
+
+
+def current(db: Session, document: Document, key: str) -> ProvisionVersion:
+    rows = [
+        r for r in text_services.versions_at(db, document, document.current_rev) if r.key == key
+    ]
+    assert rows, f"{key} is not in the current revision"
+    return rows[0]
+
+
+def counts(db: Session) -> tuple[int, int, int]:
+    """Documents, revisions and provision versions stored: a refusal changes none of them."""
+    return (
+        db.scalar(select(func.count()).select_from(Document)) or 0,
+        db.scalar(select(func.count()).select_from(Revision)) or 0,
+        db.scalar(select(func.count()).select_from(ProvisionVersion)) or 0,
+    )
+
+
+# ---- committees and amendments ----------------------------------------------------------
+
+
+def make_committee(
+    db: Session,
+    settings: Settings,
+    name: str,
+    members: Iterable[Member],
+    provisions: list[str],
+    *,
+    admin: Member | str = "admin",
+) -> Committee:
+    """A committee saved by ``admin`` (a new admin of that username when a name is given)."""
+    if isinstance(admin, str):
+        admin = make_member(db, settings, admin, ["member", "admin"])
+    return save_committee(
+        db, admin, name=name, members=[m.id for m in members], provisions=provisions
+    )
+
+
+def propose_amendment(
+    db: Session,
+    settings: Settings,
+    proposer: Member,
+    document: Document,
+    *changes: dict[str, Any],
+    title: str = "A change",
+    rationale: dict[str, str] | None = None,
+    sponsors: Iterable[Member] = (),
+    submit: bool = False,
+) -> Amendment:
+    """An amendment with ``changes``, co-sponsored by ``sponsors``, submitted when asked."""
+    body: dict[str, Any] = {"title": title, "changes": list(changes)}
+    if rationale is not None:
+        body["rationale"] = rationale
+    amendment = amendment_services.propose(db, settings, proposer, document, body, Notices())
+    for sponsor in sponsors:
+        amendment_services.sponsor(db, sponsor, amendment)
+    if submit:
+        amendment_services.submit(db, settings, proposer, amendment)
+    return amendment
+
+
+def adopt_amendment(db: Session, amendment: Amendment, chair: Member | None = None) -> Revision:
+    """What the vote will do: schedule the amendment, then adopt it into a new revision."""
+    amendment_services.transition(db, amendment, "schedule", chair)
+    return amendment_services.adopt(db, chair, amendment)
+
+
+# ---- pages, forms and the API -----------------------------------------------------------
 
 
 def csrf_token(html: str) -> str:
@@ -93,3 +301,19 @@ def api_token(client: TestClient, member: Member, password: str = PASSWORD) -> s
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class Api:
+    """A client with a bearer token: ``api.get(path)`` and ``api.post(path, json)``."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = bearer(token)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        if body is not None:
+            kwargs["json"] = body
+        return self.client.post(path, headers=self.headers, **kwargs)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+import pyotp
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult, Result
@@ -148,28 +149,93 @@ def _username_taken(db: Session, username: str) -> bool:
     return db.scalar(pending) is not None
 
 
-def create_admin(db: Session, settings: Settings, username: str, password: str) -> Member:
-    name = clean_username(username)
-    if _username_taken(db, name):
-        raise Conflict(N_("This username is taken."), field="username", code="username_taken")
+def _add_member(
+    db: Session,
+    settings: Settings,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[str],
+    groups: Mapping[str, str | None],
+) -> Member:
+    """Add a member from values already checked; flushed, so that it has an id."""
     member = Member(
-        username=name,
-        display_name=name,
-        password_hash=hash_password(settings, clean_password(password, name)),
-        roles=[Role.MEMBER.value, Role.ADMIN.value],
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(settings, password),
+        roles=roles,
         active=True,
         language="my",
+        **groups,
     )
     db.add(member)
     db.flush()
+    return member
+
+
+def create_member(
+    db: Session,
+    settings: Settings,
+    *,
+    username: Any,
+    display_name: Any,
+    password: Any,
+    roles: Any,
+    groups: Any = None,
+    second_factor: bool = False,
+    actor: Member | None = None,
+    via: str,
+) -> Member:
+    """Create a member without an invitation, recorded as ``member.created`` ``via`` whom.
+
+    ``actor`` is the admin who does it, or ``None`` for the command line and the sample.
+    ``second_factor`` gives the member a confirmed second factor at once (the development
+    sample does, so that its office holders can log in with ``constitution otp``).
+    """
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    name = clean_username(username)
+    shown = clean_text(display_name, "display_name", max_length=100)
+    role_list = clean_roles(roles)
+    group_map = clean_groups(groups)
+    if _username_taken(db, name):
+        raise Conflict(N_("This username is taken."), field="username", code="username_taken")
+    member = _add_member(
+        db,
+        settings,
+        username=name,
+        display_name=shown,
+        password=clean_password(password, name),
+        roles=role_list,
+        groups=group_map,
+    )
+    if second_factor:
+        member.totp_secret = pyotp.random_base32()
+        member.totp_confirmed = True
+        db.flush()
     record(
         db,
         "member.created",
         f"member:{member.id}",
-        actor_id=None,
-        payload={"username": name, "roles": member.roles, "via": "create-admin"},
+        actor_id=actor.id if actor is not None else None,
+        payload={"username": name, "roles": member.roles, "via": via},
     )
     return member
+
+
+def create_admin(db: Session, settings: Settings, username: str, password: str) -> Member:
+    """The first administrator, from the command line; named by the username."""
+    name = clean_username(username)
+    return create_member(
+        db,
+        settings,
+        username=name,
+        display_name=name,
+        password=password,
+        roles=[Role.ADMIN.value],
+        via="create-admin",
+    )
 
 
 def end_member_sessions(db: Session, member: Member) -> int:
@@ -340,19 +406,19 @@ def accept_invitation(db: Session, settings: Settings, token: Any, password: Any
         raise Conflict(N_("This invitation has already been used."), code="invitation_used")
     if db.scalar(select(Member.id).where(Member.username == invitation.username)) is not None:
         raise Conflict(N_("This username is taken."), code="username_taken")
-    member = Member(
+    member = _add_member(
+        db,
+        settings,
         username=invitation.username,
         display_name=invitation.display_name,
-        password_hash=hash_password(settings, secret),
+        password=secret,
         roles=list(invitation.roles),
-        party=invitation.party,
-        state_region=invitation.state_region,
-        ethnicity=invitation.ethnicity,
-        active=True,
-        language="my",
+        groups={
+            "party": invitation.party,
+            "state_region": invitation.state_region,
+            "ethnicity": invitation.ethnicity,
+        },
     )
-    db.add(member)
-    db.flush()
     db.refresh(invitation)
     invitation.member_id = member.id
     record(

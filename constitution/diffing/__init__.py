@@ -1,7 +1,8 @@
 """The diff engine: pure functions on texts, with no database and no web.
 
 * :mod:`~constitution.diffing.tokens`: ``tokenize`` splits a text into Myanmar syllables,
-  words, numbers, whitespace and punctuation;
+  words, numbers, whitespace and punctuation; ``common_prefix``/``common_suffix`` measure
+  what two strings share at either end;
 * :mod:`~constitution.diffing.diff`: ``diff_tokens`` diffs two texts on those tokens into
   ``(op, text)`` pairs (-1 delete, 0 equal, 1 insert); ``old_text``/``new_text`` rebuild them;
 * :mod:`~constitution.diffing.render`: ``inline_html``, ``side_by_side`` and ``synopsis``

@@ -27,7 +27,7 @@ from itertools import accumulate
 from diff_match_patch import diff_match_patch
 
 from constitution.diffing.diff import DELETE, EQUAL, INSERT, diff_token_lists
-from constitution.diffing.tokens import tokenize
+from constitution.diffing.tokens import common_prefix, common_suffix, tokenize
 
 __all__ = ["MATCH_THRESHOLD", "MIN_SIMILARITY", "find_anchor"]
 
@@ -43,25 +43,9 @@ _MATCH_DISTANCE = 1000
 _CONTEXT = 32
 
 
-def _common_prefix(one: str, two: str) -> int:
-    n = min(len(one), len(two))
-    i = 0
-    while i < n and one[i] == two[i]:
-        i += 1
-    return i
-
-
-def _common_suffix(one: str, two: str) -> int:
-    n = min(len(one), len(two))
-    i = 0
-    while i < n and one[-1 - i] == two[-1 - i]:
-        i += 1
-    return i
-
-
 def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) -> int:
-    before = _common_suffix(prefix, text[max(0, start - len(prefix)) : start])
-    after = _common_prefix(suffix, text[end : end + len(suffix)])
+    before = common_suffix(prefix, text[max(0, start - len(prefix)) : start])
+    after = common_prefix(suffix, text[end : end + len(suffix)])
     return before + after
 
 

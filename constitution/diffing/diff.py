@@ -28,7 +28,7 @@ from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 
-from constitution.diffing.tokens import cut_after, cut_before, tokenize
+from constitution.diffing.tokens import common_suffix, cut_after, cut_before, tokenize
 
 __all__ = [
     "DELETE",
@@ -138,14 +138,6 @@ def _score(before: str, after: str, kinds: dict[str, int]) -> int:
     return 0
 
 
-def _common_suffix(one: str, two: str) -> int:
-    n = min(len(one), len(two))
-    i = 0
-    while i < n and one[-1 - i] == two[-1 - i]:
-        i += 1
-    return i
-
-
 def _slide_edits(diffs: list[tuple[int, str]], kinds: dict[str, int]) -> None:
     """Slide each edit between two equalities to the best token boundary (in place).
 
@@ -159,7 +151,7 @@ def _slide_edits(diffs: list[tuple[int, str]], kinds: dict[str, int]) -> None:
             equality1 = diffs[pointer - 1][1]
             edit = diffs[pointer][1]
             equality2 = diffs[pointer + 1][1]
-            shift = _common_suffix(equality1, edit)
+            shift = common_suffix(equality1, edit)
             if shift:
                 common = edit[-shift:]
                 equality1 = equality1[:-shift]

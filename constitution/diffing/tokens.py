@@ -25,7 +25,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MARK_RANGES", "cut_after", "cut_before", "tokenize"]
+__all__ = [
+    "MARK_RANGES",
+    "common_prefix",
+    "common_suffix",
+    "cut_after",
+    "cut_before",
+    "tokenize",
+]
 
 # Code points of Unicode general category M (Mn, Mc, Me) in Unicode 14.0, the version of
 # Python 3.11's unicodedata. A test checks this list against unicodedata, so a Python with a
@@ -163,3 +170,21 @@ def cut_after(text: str, start: int) -> int:
     """The first start of a run of whitespace after ``start`` (``len(text)`` when none)."""
     found = _RUN_START.search(text, start + 1)
     return found.start() if found else len(text)
+
+
+def common_prefix(one: str, two: str) -> int:
+    """How many code points ``one`` and ``two`` share at their start."""
+    n = min(len(one), len(two))
+    i = 0
+    while i < n and one[i] == two[i]:
+        i += 1
+    return i
+
+
+def common_suffix(one: str, two: str) -> int:
+    """How many code points ``one`` and ``two`` share at their end."""
+    n = min(len(one), len(two))
+    i = 0
+    while i < n and one[-1 - i] == two[-1 - i]:
+        i += 1
+    return i

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,10 +112,10 @@ def _server_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    command = [sys.executable, "-m", "constitution.cli", *args]
+def run_python(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run this Python with ``args`` in the project; its output, or the test fails."""
     result = subprocess.run(
-        command,
+        [sys.executable, *args],
         input=stdin,
         env=env,
         cwd=PROJECT_ROOT,
@@ -125,10 +126,16 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
     )
     if result.returncode != 0:
         pytest.fail(
-            f"`constitution {' '.join(args)}` exited with {result.returncode}:\n"
+            f"`python {' '.join(args)}` exited with {result.returncode}:\n"
             f"{result.stdout}\n{result.stderr}",
             pytrace=False,
         )
+    return result.stdout
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run ``constitution`` with ``args``; what it printed, or the test fails."""
+    return run_python(env, "-m", "constitution.cli", *args, stdin=stdin)
 
 
 def _wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
@@ -155,19 +162,9 @@ def _wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path)
     )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    var_dir = tmp_path_factory.mktemp("browser-var")
-    env = _server_env(var_dir)
-    _cli(env, "migrate")
-    _cli(
-        env,
-        "create-admin",
-        "--username",
-        ADMIN_USERNAME,
-        "--password-stdin",
-        stdin=ADMIN_PASSWORD + "\n",
-    )
+@contextmanager
+def serving(env: dict[str, str], var_dir: Path) -> Iterator[LiveServer]:
+    """``constitution serve`` on a free port of this machine, until the block ends."""
     port = _free_port()
     log = var_dir / "server.log"
     with log.open("wb") as log_file:
@@ -199,6 +196,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    var_dir = tmp_path_factory.mktemp("browser-var")
+    env = _server_env(var_dir)
+    run_cli(env, "migrate")
+    run_cli(
+        env,
+        "create-admin",
+        "--username",
+        ADMIN_USERNAME,
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    with serving(env, var_dir) as server:
+        yield server
 
 
 # ---- the browser ------------------------------------------------------------------------

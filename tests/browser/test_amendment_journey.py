@@ -12,8 +12,6 @@ comments on a Burmese passage of the article. Every page is photographed and wei
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -21,16 +19,14 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from constitution.settings import PROJECT_ROOT
 from tests.browser.conftest import (
     Chromium,
     LiveServer,
     Recorder,
     Weights,
-    _cli,
-    _free_port,
     _server_env,
-    _wait_until_answering,
+    run_cli,
+    serving,
 )
 
 SLUG = "federal-constitution-draft"
@@ -58,16 +54,7 @@ class SampleServer:
 
     def otp(self, username: str) -> str:
         """The member's current second-factor code, as `constitution otp` prints it."""
-        result = subprocess.run(
-            [sys.executable, "-m", "constitution.cli", "otp", username],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        code = result.stdout.strip()
+        code = run_cli(self.env, "otp", username).strip()
         assert re.fullmatch("[0-9]{6}", code), code
         return code
 
@@ -77,42 +64,13 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSe
     """A server of its own, on a database filled by `constitution sample`."""
     var_dir = tmp_path_factory.mktemp("amendment-journey")
     env = _server_env(var_dir)
-    _cli(env, "migrate")
-    loaded = subprocess.run(
-        [sys.executable, "-m", "constitution.cli", "sample"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    passwords = dict(SAMPLE_LINE.findall(loaded.stdout))
-    assert {"nandar", "hkawng", "mon", "chair", "secretariat"} <= set(passwords), loaded.stdout
-    assert f"/documents/{SLUG}" in loaded.stdout
-    port = _free_port()
-    log = var_dir / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "constitution.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=PROJECT_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(base_url=f"http://127.0.0.1:{port}")
-    try:
-        _wait_until_answering(process, server.url("/login"), log)
+    run_cli(env, "migrate")
+    printed = run_cli(env, "sample")
+    passwords = dict(SAMPLE_LINE.findall(printed))
+    assert {"nandar", "hkawng", "mon", "chair", "secretariat"} <= set(passwords), printed
+    assert f"/documents/{SLUG}" in printed
+    with serving(env, var_dir) as server:
         yield SampleServer(server, env, passwords)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def path_of(page: Page) -> str:

@@ -10,8 +10,6 @@ exceed the 50 KB budget only by the bytes of the text itself.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -23,9 +21,10 @@ from tests.browser.conftest import (
     LiveServer,
     Recorder,
     Weights,
-    _free_port,
     _server_env,
-    _wait_until_answering,
+    run_cli,
+    run_python,
+    serving,
 )
 
 SLUG = "federal-constitution-draft"
@@ -58,28 +57,15 @@ class Sample:
         self.text_bytes = texts
 
 
-def _run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     var_dir = tmp_path_factory.mktemp("browser-texts")
     env = _server_env(var_dir)
-    _run(env, "-m", "constitution.cli", "migrate")
-    printed = _run(env, "-m", "constitution.cli", "sample")
+    run_cli(env, "migrate")
+    printed = run_cli(env, "sample")
     match = re.search(r"^\s+nandar\s+(\S+)\s*$", printed, re.MULTILINE)
     assert match, printed
-    _run(env, "-c", EDIT)
+    run_python(env, "-c", EDIT)
     draft = PROJECT_ROOT / "constitution" / "sample_data" / "draft.json"
     import json
 
@@ -87,24 +73,8 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     texts = {
         lang: sum(len(p["text"][lang].encode("utf-8")) for p in provisions) for lang in ("my", "en")
     }
-    port = _free_port()
-    log = var_dir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "constitution.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=PROJECT_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(base_url=f"http://127.0.0.1:{port}")
-    try:
-        _wait_until_answering(process, server.url("/login"), log)
+    with serving(env, var_dir) as server:
         yield Sample(server, match.group(1), texts)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.browser

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from constitution.accounts import committees
 from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
@@ -23,13 +22,24 @@ from constitution.comments.models import Comment
 from constitution.inbox.models import Notification
 from constitution.settings import Settings
 from constitution.texts.models import Document
-from constitution.texts.validation import Notices
-from tests.factories import csrf_token, login, make_member
-from tests.unit.texts.documents import ART_1_EN, ART_1_MY, ART_2_EN, create, small_body
+from tests.factories import (
+    ART_1_EN,
+    ART_1_MY,
+    ART_2_EN,
+    adopt_amendment,
+    csrf_token,
+    login,
+    make_committee,
+    make_document,
+    make_member,
+    propose_amendment,
+    small_body,
+)
 
 SLUG = "small-draft"
 NEW_EN = "The Union is a federal democratic republic."
 NEW_MY = "ပြည်ထောင်စုသည် ဖက်ဒရယ်ဒီမိုကရေစီ သမ္မတနိုင်ငံ ဖြစ်သည်။"
+TITLE = "Call the Union a republic"
 EVIL = '<script>alert("x")</script> & <b>bold</b>'
 MAX_PAGE = 50_000
 
@@ -39,7 +49,7 @@ MAX_PAGE = 50_000
 
 @pytest.fixture
 def document(db: Session) -> Iterator[Document]:
-    document = create(db, small_body(SLUG))
+    document = make_document(db, small_body(SLUG))
     db.commit()
     yield document
 
@@ -141,13 +151,10 @@ def propose(
     document: Document,
     key: str = "art-1",
     text: dict[str, str] | None = None,
-    title: str = "Call the Union a republic",
+    title: str = TITLE,
 ) -> Amendment:
-    body = {
-        "title": title,
-        "changes": [{"op": "replace", "key": key, "text": text or {"en": NEW_EN}}],
-    }
-    amendment = services.propose(db, settings, member, document, body, Notices())
+    change = {"op": "replace", "key": key, "text": text or {"en": NEW_EN}}
+    amendment = propose_amendment(db, settings, member, document, change, title=title)
     db.commit()
     return amendment
 
@@ -155,10 +162,10 @@ def propose(
 def submitted(
     db: Session, settings: Settings, member: Member, document: Document, *sponsors: Member
 ) -> Amendment:
-    amendment = propose(db, settings, member, document)
-    for other in sponsors:
-        services.sponsor(db, other, amendment)
-    services.submit(db, settings, member, amendment)
+    change = {"op": "replace", "key": "art-1", "text": {"en": NEW_EN}}
+    amendment = propose_amendment(
+        db, settings, member, document, change, title=TITLE, sponsors=sponsors, submit=True
+    )
     db.commit()
     return amendment
 
@@ -412,12 +419,11 @@ def test_an_amendment_that_needs_an_update_shows_why_and_can_be_updated(
     cora: Member,
 ) -> None:
     first = submitted(db, settings, alice, document, bea, cora)
-    second = propose(db, settings, bea, document, text={"en": "The Union is a federal state."})
-    for sponsor in (alice, cora):
-        services.sponsor(db, sponsor, second)
-    services.submit(db, settings, bea, second)
-    services.transition(db, first, "schedule", None)
-    services.adopt(db, None, first)
+    change = {"op": "replace", "key": "art-1", "text": {"en": "The Union is a federal state."}}
+    second = propose_amendment(
+        db, settings, bea, document, change, title=TITLE, sponsors=(alice, cora), submit=True
+    )
+    adopt_amendment(db, first)
     db.commit()
     db.refresh(second)
     assert second.status == "needs_update"
@@ -491,9 +497,7 @@ def test_the_committee_recommends_with_a_substitute(
     chair: Member,
 ) -> None:
     admin = make_member(db, settings, "root", ["member", "admin"])
-    committee = committees.save_committee(
-        db, admin, name="Principles", members=[cora.id], provisions=["part-1"]
-    )
+    committee = make_committee(db, settings, "Principles", [cora], ["part-1"], admin=admin)
     db.commit()
     amendment = submitted(db, settings, alice, document, bea, chair)
     url = f"/committees/{committee.id}"
@@ -644,9 +648,9 @@ def test_comments_on_a_provision_and_a_changed_passage(
         {"body": "On “federal”", "key": "art-1", "language": "en", "exact": "federal"},
     )
     assert status == 303 and location.startswith(f"{url}#c-")
-    from tests.unit.texts.documents import edit
+    from tests.factories import edit_document
 
-    edit(
+    edit_document(
         db,
         editor,
         document,
@@ -757,10 +761,7 @@ def test_every_page_is_small_and_needs_a_login(
     bea: Member,
     chair: Member,
 ) -> None:
-    admin = make_member(db, settings, "root", ["member", "admin"])
-    committee = committees.save_committee(
-        db, admin, name="Principles", members=[alice.id], provisions=["part-1"]
-    )
+    committee = make_committee(db, settings, "Principles", [alice], ["part-1"], admin="root")
     db.commit()
     amendment = submitted(db, settings, alice, document, bea, chair)
     paths = [

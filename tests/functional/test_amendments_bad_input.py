@@ -19,6 +19,7 @@ from constitution.comments.models import Comment
 from constitution.inbox.models import Notification
 from constitution.settings import Settings
 from constitution.texts.models import Revision
+from tests.factories import ART_1_EN, ART_1_MY
 from tests.functional.test_api_amendments import (
     AMENDMENTS,
     NEW_EN,
@@ -29,7 +30,6 @@ from tests.functional.test_api_amendments import (
     old_of,
     replace_en,
 )
-from tests.unit.texts.documents import ART_1_EN, ART_1_MY
 
 TABLES = (Amendment, AmendmentChange, Sponsor, Comment, Notification, AuditEvent, Revision)
 EXISTING_KEYS = {"part-1", "art-1", "art-1-a", "art-1-b", "art-2", "part-2", "art-3"}

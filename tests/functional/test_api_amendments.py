@@ -12,15 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from constitution.accounts.committees import save_committee
 from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment
 from constitution.audit.models import AuditEvent
 from constitution.settings import Settings
 from constitution.texts.models import Revision
-from tests.factories import api_token, bearer, make_member
-from tests.unit.texts.documents import ART_1_EN, ART_1_MY, ART_2_EN, small_body
+from tests import factories
+from tests.factories import (
+    ART_1_EN,
+    ART_1_MY,
+    ART_2_EN,
+    adopt_amendment,
+    api_token,
+    make_committee,
+    make_member,
+    small_body,
+)
 
 SLUG = "small-draft"
 AMENDMENTS = f"/api/v1/documents/{SLUG}/amendments"
@@ -43,22 +51,13 @@ ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 NEW_EN = "The Union is a federal democratic state of equal nations."
 
 
-class Api:
+class Api(factories.Api):
     """A client with one member's bearer token."""
 
     def __init__(self, client: TestClient, member: Member) -> None:
-        self.client = client
+        super().__init__(client, api_token(client, member))
         self.member = member
         self.id = member.id
-        self.headers = bearer(api_token(client, member))
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        if body is not None:
-            kwargs["json"] = body
-        return self.client.post(path, headers=self.headers, **kwargs)
 
     # Shortcuts that expect success.
 
@@ -122,8 +121,7 @@ class People:
         self.db.expire_all()
         amendment = self.db.get_one(Amendment, amendment_id)
         chair = self.db.get_one(Member, self.chair.id)
-        services.transition(self.db, amendment, "schedule", chair)
-        revision = services.adopt(self.db, chair, amendment)
+        revision = adopt_amendment(self.db, amendment, chair)
         self.db.commit()
         return revision
 
@@ -145,10 +143,8 @@ def build_people(client: TestClient, db: Session, settings: Settings) -> People:
     editor_api = Api(client, editor)
     response = editor_api.post("/api/v1/documents", small_body(SLUG))
     assert response.status_code == 201, response.text
-    save_committee(
-        db, admin, name="Principles", members=[members["reviewer"].id], provisions=["part-1"]
-    )
-    save_committee(db, admin, name="States", members=[members["other"].id], provisions=["part-2"])
+    make_committee(db, settings, "Principles", [members["reviewer"]], ["part-1"], admin=admin)
+    make_committee(db, settings, "States", [members["other"]], ["part-2"], admin=admin)
     db.commit()
     return People(
         db=db,

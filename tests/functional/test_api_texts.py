@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from constitution.settings import Settings
-from tests.factories import api_token, bearer, make_member
-from tests.unit.texts.documents import (
+from tests.factories import (
     ART_1_EN,
     ART_1_MY,
     ART_2_EN,
+    Api,
+    api_token,
+    bearer,
     counts,
+    make_member,
     sample_body,
     small_body,
     tiny_body,
@@ -31,22 +34,6 @@ ZAWGYI = "ျမန္မာႏိုင္ငံ"
 UNICODE = "မြန်မာနိုင်ငံ"
 NOT_NFC = "\u1000\u103b\u1004\u103a\u1037\u101e\u102f\u1036\u1038\u101e\u100a\u103a"
 MB = 1024 * 1024
-
-
-class Api:
-    """A client with a bearer token: ``api.get(path)`` and ``api.post(path, json)``."""
-
-    def __init__(self, client: TestClient, token: str) -> None:
-        self.client = client
-        self.headers = bearer(token)
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        if body is not None:
-            kwargs["json"] = body
-        return self.client.post(path, headers=self.headers, **kwargs)
 
 
 @pytest.fixture

@@ -32,17 +32,28 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from constitution.accounts import committees, services, sessions
+from constitution.accounts import services, sessions
 from constitution.accounts.models import Member
 from constitution.amendments import services as amendment_services
 from constitution.audit.models import AuditEvent
 from constitution.comments import services as amendment_comments
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
-from constitution.texts.services import create_document
-from constitution.texts.validation import Notices, clean_document
+from constitution.texts.validation import Notices
 from constitution.web.framework import Access
-from tests.factories import PASSWORD, csrf_token, current_code, login, make_member, post_form
+from tests import factories
+from tests.factories import (
+    PASSWORD,
+    csrf_token,
+    current_code,
+    login,
+    make_committee,
+    make_document,
+    make_member,
+    post_form,
+    propose_amendment,
+    provision,
+)
 
 A = Access
 GET, POST, PATCH, DELETE = "GET", "POST", "PATCH", "DELETE"
@@ -356,21 +367,8 @@ SLUG = "draft"
 
 
 def document_body(slug: str) -> dict[str, Any]:
-    return {
-        "slug": slug,
-        "title": {"my": "မူကြမ်း", "en": "Draft"},
-        "languages": ["my", "en"],
-        "authoritative": "my",
-        "provisions": [
-            {
-                "key": "art-1",
-                "label": "Article 1",
-                "kind": "article",
-                "parent": None,
-                "text": {"my": "ပြည်ထောင်စု", "en": "The Union"},
-            }
-        ],
-    }
+    article = provision("art-1", "Article 1", "article", None, "ပြည်ထောင်စု", "The Union")
+    return factories.document_body(slug, [article])
 
 
 @dataclass
@@ -402,18 +400,10 @@ def build_world(db: Session, settings: Settings) -> World:
     revocable = services.invite(
         db, settings, root, username="revocable", display_name="Revocable", roles=["member"]
     )
-    committee = committees.save_committee(
-        db, root, name="Drafting A", members=[subject.id], provisions=["art-1"]
-    )
-    document = create_document(db, root, clean_document(document_body(SLUG), Notices()))
-    amendment = amendment_services.propose(
-        db,
-        settings,
-        subject,
-        document,
-        {"title": "Union", "changes": [{"op": "replace", "key": "art-1", "text": {"en": "Union"}}]},
-        Notices(),
-    )
+    committee = make_committee(db, settings, "Drafting A", [subject], ["art-1"], admin=root)
+    document = make_document(db, document_body(SLUG), root)
+    change = {"op": "replace", "key": "art-1", "text": {"en": "Union"}}
+    amendment = propose_amendment(db, settings, subject, document, change, title="Union")
     comment = amendment_comments.add_comment(
         db,
         subject,

@@ -20,8 +20,7 @@ from constitution.amendments import services
 from constitution.amendments.models import Amendment
 from constitution.api.openapi import spec
 from constitution.routes import API_ROUTES, routes
-from tests.factories import PASSWORD, api_token, bearer, current_code, make_member
-from tests.unit.texts.documents import small_body
+from tests.factories import PASSWORD, api_token, bearer, current_code, make_member, small_body
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 PATH_ITEM_KEYS = METHODS | {"summary", "description", "servers", "parameters", "$ref"}

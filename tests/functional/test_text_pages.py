@@ -17,14 +17,15 @@ from starlette.testclient import TestClient
 from constitution.accounts.models import Member
 from constitution.settings import Settings
 from constitution.texts.models import Document
-from tests.factories import login, make_member
-from tests.unit.texts.documents import (
+from tests.factories import (
     ART_1_EN,
     ART_1_MY,
     ART_2_EN,
     ART_2_MY,
-    create,
-    edit,
+    edit_document,
+    login,
+    make_document,
+    make_member,
     provision,
     small_body,
     tiny_body,
@@ -50,8 +51,8 @@ def reader(client: TestClient, db: Session, settings: Settings) -> Member:
 @pytest.fixture
 def tiny(db: Session, editor: Member, reader: Member) -> Iterator[Document]:
     """Three provisions, then revision 2 changes Article 1 in both languages."""
-    document = create(db, tiny_body())
-    edit(
+    document = make_document(db, tiny_body())
+    edit_document(
         db,
         editor,
         document,
@@ -64,7 +65,7 @@ def tiny(db: Session, editor: Member, reader: Member) -> Iterator[Document]:
 
 @pytest.fixture
 def small(db: Session, reader: Member) -> Iterator[Document]:
-    document = create(db, small_body())
+    document = make_document(db, small_body())
     db.commit()
     yield document
 
@@ -142,7 +143,7 @@ def test_reading_view_shows_every_provision_in_reading_order_with_an_anchor(
 def test_an_outdated_translation_is_marked(
     client: TestClient, db: Session, editor: Member, small: Document
 ) -> None:
-    edit(db, editor, small, {"op": "replace", "key": "art-2", "text": {"my": "ပြင်ဆင်သည်။"}})
+    edit_document(db, editor, small, {"op": "replace", "key": "art-2", "text": {"my": "ပြင်ဆင်သည်။"}})
     db.commit()
     soup = page(client, "/documents/small-draft/read?lang=both")
     [outdated] = soup.select(".outdated")
@@ -192,7 +193,7 @@ def test_provision_page_with_its_history(client: TestClient, tiny: Document) -> 
 def test_provision_page_of_a_removed_provision(
     client: TestClient, db: Session, editor: Member, tiny: Document
 ) -> None:
-    edit(db, editor, tiny, {"op": "delete", "key": "art-2"})
+    edit_document(db, editor, tiny, {"op": "delete", "key": "art-2"})
     db.commit()
     soup = page(client, "/documents/tiny-draft/p/art-2")
     assert "removed" in soup.h1.get_text()
@@ -255,7 +256,7 @@ def test_compare_side_by_side(client: TestClient, tiny: Document) -> None:
 def test_compare_lists_added_removed_and_moved(
     client: TestClient, db: Session, editor: Member, small: Document
 ) -> None:
-    edit(
+    edit_document(
         db,
         editor,
         small,
@@ -369,8 +370,8 @@ def test_user_text_is_escaped_everywhere(
     body["provisions"][1] = provision(
         "art-1", "<i>Art</i> 1", "article", "part-1", f"က {EVIL}", EVIL
     )
-    document = create(db, body)
-    edit(
+    document = make_document(db, body)
+    edit_document(
         db,
         editor,
         document,

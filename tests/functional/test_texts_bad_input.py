@@ -22,8 +22,7 @@ from starlette.testclient import TestClient
 
 from constitution.settings import Settings
 from constitution.texts.validation import MAX_TEXT
-from tests.factories import api_token, bearer, make_member
-from tests.unit.texts.documents import counts, small_body
+from tests.factories import api_token, bearer, counts, make_member, small_body
 
 DOCUMENTS = "/api/v1/documents"
 REVISIONS = "/api/v1/documents/small-draft/revisions"

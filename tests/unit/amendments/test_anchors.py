@@ -24,8 +24,16 @@ from constitution.errors import Invalid
 from constitution.settings import Settings
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices
-from tests.factories import make_member
-from tests.unit.texts.documents import create, current, edit, provision
+from tests.factories import (
+    adopt_amendment,
+    current,
+    document_body,
+    edit_document,
+    make_document,
+    make_member,
+    propose_amendment,
+    provision,
+)
 
 KEY = "art-1"
 EN = "Every person is equal before the law and is entitled to its equal protection."
@@ -61,12 +69,9 @@ LANGS = [pytest.param("my", id="my"), pytest.param("en", id="en")]
 
 
 def body() -> dict[str, Any]:
-    return {
-        "slug": "anchors-draft",
-        "title": {"my": "အခြေခံအခွင့်အရေး", "en": "Fundamental rights"},
-        "languages": ["my", "en"],
-        "authoritative": "my",
-        "provisions": [
+    return document_body(
+        "anchors-draft",
+        [
             provision("part-1", "Part 1", "part", None, "အခြေခံအခွင့်အရေးများ", "Rights"),
             provision("art-1", "Article 1", "article", "part-1", MY, EN),
             provision(
@@ -78,7 +83,8 @@ def body() -> dict[str, Any]:
                 "Members of parliament are elected.",
             ),
         ],
-    }
+        title={"my": "အခြေခံအခွင့်အရေး", "en": "Fundamental rights"},
+    )
 
 
 @dataclass
@@ -99,19 +105,17 @@ class Setup:
         return {"op": "replace", "key": key, "text": {lang: text.replace(old, new)}}
 
     def amendment(self, *changes: dict[str, Any]) -> Amendment:
-        proposer, first, second = self.others
-        amendment = services.propose(
+        proposer, *sponsors = self.others
+        return propose_amendment(
             self.db,
             self.settings,
             proposer,
             self.document,
-            {"title": "A change", "rationale": {"en": "Because."}, "changes": list(changes)},
-            Notices(),
+            *changes,
+            rationale={"en": "Because."},
+            sponsors=sponsors,
+            submit=True,
         )
-        services.sponsor(self.db, first, amendment)
-        services.sponsor(self.db, second, amendment)
-        services.submit(self.db, self.settings, proposer, amendment)
-        return amendment
 
     def comment(self, lang: str, quote: Quote, amendment: Amendment | None = None) -> Comment:
         anchor = {
@@ -138,10 +142,8 @@ class Setup:
     def land(self, via: str, change: dict[str, Any]) -> int:
         """A new revision with ``change``, by the secretariat or by an adopted amendment."""
         if via == "editorial":
-            return edit(self.db, self.editor, self.document, change).rev
-        amendment = self.amendment(change)
-        services.transition(self.db, amendment, "schedule", None)
-        return services.adopt(self.db, None, amendment).rev
+            return edit_document(self.db, self.editor, self.document, change).rev
+        return adopt_amendment(self.db, self.amendment(change)).rev
 
     def resolve(self, comment: Comment) -> ResolvedAnchor:
         return comments.resolve_anchors(self.db, self.document, [comment])[comment.id]
@@ -153,7 +155,7 @@ def setup(db: Session, settings: Settings) -> Setup:
     return Setup(
         db,
         settings,
-        create(db, body()),
+        make_document(db, body()),
         make_member(db, settings, "thida"),
         make_member(db, settings, "secretariat", ["member", "secretariat"]),
         others,
@@ -302,8 +304,7 @@ def test_anchors_on_an_amendment_resolve_against_the_current_text(setup: Setup, 
         body="No quote.",
         notices=Notices(),
     )
-    services.transition(setup.db, amendment, "schedule", None)
-    services.adopt(setup.db, None, amendment)
+    adopt_amendment(setup.db, amendment)
     resolved = comments.resolve_anchors(
         setup.db,
         setup.document,

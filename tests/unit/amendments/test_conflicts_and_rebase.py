@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from constitution.accounts.committees import save_committee
 from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
@@ -27,8 +26,16 @@ from constitution.errors import Conflict
 from constitution.settings import Settings
 from constitution.texts.models import Document, Revision
 from constitution.texts.validation import Notices
-from tests.factories import make_member
-from tests.unit.texts.documents import create, current, edit, provision
+from tests.factories import (
+    adopt_amendment,
+    current,
+    edit_document,
+    make_committee,
+    make_document,
+    make_member,
+    propose_amendment,
+    small_body,
+)
 
 KEY = "art-1"
 EN = "Every person is equal before the law and is entitled to its equal protection."
@@ -41,49 +48,19 @@ EditSpec = tuple[str, str]
 
 
 def body() -> dict[str, Any]:
-    return {
-        "slug": "rights-draft",
-        "title": {"my": "အခြေခံအခွင့်အရေး", "en": "Fundamental rights"},
-        "languages": ["my", "en"],
-        "authoritative": "my",
-        "provisions": [
-            provision("part-1", "Part 1", "part", None, "အခြေခံအခွင့်အရေးများ", "Rights"),
-            provision("art-1", "Article 1", "article", "part-1", MY, EN),
-            provision(
-                "art-1-a",
-                "(a)",
-                "clause",
-                "art-1",
-                "အမျိုးသမီးများ၏ အခွင့်အရေးကို အာမခံသည်။",
-                "The rights of women are guaranteed.",
-            ),
-            provision(
-                "art-1-b",
-                "(b)",
-                "clause",
-                "art-1",
-                "တိုင်းရင်းသားလူမျိုးအားလုံး တန်းတူဖြစ်သည်။",
-                "All ethnic nationalities are equal.",
-            ),
-            provision(
-                "art-2",
-                "Article 2",
-                "article",
-                "part-1",
-                "လွှတ်တော်ကိုယ်စားလှယ်များကို ရွေးကောက်တင်မြှောက်သည်။",
-                "Members of parliament are elected.",
-            ),
-            provision("part-2", "Part 2", "part", None, "ပြည်နယ်များ", "The States"),
-            provision(
-                "art-3",
-                "Article 3",
-                "article",
-                "part-2",
-                "ပြည်နယ်တိုင်းတွင် ကိုယ်ပိုင်ဖွဲ့စည်းပုံအခြေခံဥပဒေ ရှိသည်။",
-                "Every State has its own constitution.",
-            ),
-        ],
-    }
+    """The small draft's shape, article 1 on equality before the law."""
+    return small_body(
+        "rights-draft",
+        title={"my": "အခြေခံအခွင့်အရေး", "en": "Fundamental rights"},
+        texts={
+            "part-1": {"my": "အခြေခံအခွင့်အရေးများ", "en": "Rights"},
+            "art-1": TEXT,
+            "art-2": {
+                "my": "လွှတ်တော်ကိုယ်စားလှယ်များကို ရွေးကောက်တင်မြှောက်သည်။",
+                "en": "Members of parliament are elected.",
+            },
+        },
+    )
 
 
 @dataclass
@@ -105,22 +82,17 @@ class World:
     def propose(self, who: int, *changes: dict[str, Any], submit: bool = True) -> Amendment:
         """Member ``who`` proposes; the next two co-sponsor; she submits."""
         proposer = self.members[who]
-        amendment = services.propose(
+        amendment = propose_amendment(
             self.db,
             self.settings,
             proposer,
             self.document,
-            {
-                "title": f"Amendment by {proposer.username}",
-                "rationale": {"en": "Because.", "my": "အကြောင်းပြချက်။"},
-                "changes": list(changes),
-            },
-            Notices(),
+            *changes,
+            title=f"Amendment by {proposer.username}",
+            rationale={"en": "Because.", "my": "အကြောင်းပြချက်။"},
+            sponsors=[self.members[(who + other) % 4] for other in (1, 2)] if submit else [],
+            submit=submit,
         )
-        if submit:
-            for other in (1, 2):
-                services.sponsor(self.db, self.members[(who + other) % 4], amendment)
-            services.submit(self.db, self.settings, proposer, amendment)
         self.db.flush()
         return amendment
 
@@ -134,8 +106,7 @@ class World:
         return self.propose(who, self.replace(lang, *edit_, key=key))
 
     def adopt(self, amendment: Amendment) -> Revision:
-        services.transition(self.db, amendment, "schedule", None)
-        revision = services.adopt(self.db, None, amendment)
+        revision = adopt_amendment(self.db, amendment)
         self.db.flush()
         return revision
 
@@ -143,7 +114,7 @@ class World:
         """A new revision with ``change``: an adopted amendment or an editorial correction."""
         if via == "amendment":
             return self.adopt(self.propose(3, change))
-        return edit(self.db, self.editor, self.document, change)
+        return edit_document(self.db, self.editor, self.document, change)
 
     def revisions(self) -> int:
         return (
@@ -170,7 +141,7 @@ class World:
 def world(db: Session, settings: Settings) -> World:
     members = [make_member(db, settings, name) for name in ("thida", "ei", "phyu", "nwe")]
     editor = make_member(db, settings, "secretariat", ["member", "secretariat"])
-    return World(db, settings, create(db, body()), members, editor)
+    return World(db, settings, make_document(db, body()), members, editor)
 
 
 def status(amendment: Amendment) -> Status:
@@ -615,11 +586,8 @@ def test_an_insert_with_a_key_taken_meanwhile_is_obsolete(world: World) -> None:
 
 @pytest.fixture
 def committee_member(world: World) -> Member:
-    admin = make_member(world.db, world.settings, "admin", ["member", "admin"])
     reviewer = make_member(world.db, world.settings, "mon")
-    save_committee(
-        world.db, admin, name="Committee on Rights", members=[reviewer.id], provisions=["part-1"]
-    )
+    make_committee(world.db, world.settings, "Committee on Rights", [reviewer], ["part-1"])
     return reviewer
 
 

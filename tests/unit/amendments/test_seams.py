@@ -12,9 +12,9 @@ from constitution.amendments.models import Amendment, Status
 from constitution.audit.models import AuditEvent
 from constitution.errors import Conflict, Forbidden
 from constitution.texts import services as texts
+from tests.factories import edit_document as edit
 from tests.factories import make_member
 from tests.unit.amendments.test_conflicts_and_rebase import KEY, World, world  # noqa: F401
-from tests.unit.texts.documents import edit
 
 
 @pytest.fixture

@@ -11,45 +11,40 @@ from constitution.amendments.models import Status
 from constitution.errors import Conflict, Invalid
 from constitution.settings import Settings
 from constitution.texts.validation import Notices
-from tests.factories import make_member
-from tests.unit.texts.documents import create, current, provision
+from tests.factories import (
+    current,
+    document_body,
+    make_document,
+    make_member,
+    propose_amendment,
+    provision,
+)
 
 EN = "Every person is equal before the law."
 MY = "လူတိုင်းသည် ဥပဒေရှေ့မှောက်တွင် တန်းတူဖြစ်သည်။"
-BODY = {
-    "slug": "sub-amendments",
-    "title": {"my": "စမ်းသပ်", "en": "Test"},
-    "languages": ["my", "en"],
-    "authoritative": "my",
-    "provisions": [
+BODY = document_body(
+    "sub-amendments",
+    [
         provision("part-1", "Part 1", "part", None, "အခြေခံ", "Basics"),
         provision("art-1", "Article 1", "article", "part-1", MY, EN),
         provision("art-2", "Article 2", "article", "part-1", "ဒုတိယ", "Second"),
     ],
-}
+    title={"my": "စမ်းသပ်", "en": "Test"},
+)
 
 
 def test_an_adopted_amendment_to_an_amendment_changes_it_and_then_the_text(
     db: Session, settings: Settings
 ) -> None:
-    document = create(db, BODY)
+    document = make_document(db, BODY)
     aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
-    parent = services.propose(
+    parent = propose_amendment(
         db,
         settings,
         aye,
         document,
-        {
-            "title": "Equal",
-            "changes": [
-                {
-                    "op": "replace",
-                    "key": "art-1",
-                    "text": {"en": EN.replace("Every person", "Everyone")},
-                }
-            ],
-        },
-        Notices(),
+        {"op": "replace", "key": "art-1", "text": {"en": EN.replace("Every person", "Everyone")}},
+        title="Equal",
     )
     child = services.propose(
         db,
@@ -95,18 +90,15 @@ def test_an_adopted_amendment_to_an_amendment_changes_it_and_then_the_text(
 def test_an_amendment_to_an_amendment_changes_only_what_it_changes(
     db: Session, settings: Settings
 ) -> None:
-    document = create(db, BODY)
+    document = make_document(db, BODY)
     aye, bo = make_member(db, settings, "aye"), make_member(db, settings, "bo")
-    parent = services.propose(
+    parent = propose_amendment(
         db,
         settings,
         aye,
         document,
-        {
-            "title": "One",
-            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "New."}}],
-        },
-        Notices(),
+        {"op": "replace", "key": "art-1", "text": {"en": "New."}},
+        title="One",
     )
     with pytest.raises(Invalid) as refused:
         services.propose(
@@ -127,18 +119,15 @@ def test_an_amendment_to_an_amendment_changes_only_what_it_changes(
 def test_once_the_amendment_goes_to_a_vote_it_can_no_longer_be_amended(
     db: Session, settings: Settings
 ) -> None:
-    document = create(db, BODY)
+    document = make_document(db, BODY)
     aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
-    parent = services.propose(
+    parent = propose_amendment(
         db,
         settings,
         aye,
         document,
-        {
-            "title": "One",
-            "changes": [{"op": "replace", "key": "art-1", "text": {"en": "New."}}],
-        },
-        Notices(),
+        {"op": "replace", "key": "art-1", "text": {"en": "New."}},
+        title="One",
     )
     services.transition(db, parent, "submit", aye)
     services.transition(db, parent, "schedule", chair)

@@ -31,7 +31,6 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from constitution.accounts.committees import save_committee
 from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
@@ -41,8 +40,7 @@ from constitution.settings import Settings
 from constitution.texts import services as texts
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices
-from tests.factories import make_member
-from tests.unit.texts.documents import create, provision
+from tests.factories import document_body, make_committee, make_document, make_member, provision
 
 ARTICLES = 3  # at most this many amendments in one run: one article each
 MEMBERS = ("aye", "su", "mya", "nan", "reviewer")  # reviewer: on the drafting committee
@@ -73,13 +71,8 @@ def body() -> dict[str, Any]:
         )
         for n in range(1, ARTICLES + 1)
     ]
-    return {
-        "slug": "workflow-draft",
-        "title": {"my": "မူကြမ်း", "en": "Draft"},
-        "languages": ["my", "en"],
-        "authoritative": "my",
-        "provisions": [provision("part-1", "Part 1", "part", None, "အခြေခံ", "Basics"), *articles],
-    }
+    part = provision("part-1", "Part 1", "part", None, "အခြေခံ", "Basics")
+    return document_body("workflow-draft", [part, *articles])
 
 
 @dataclass
@@ -485,15 +478,9 @@ def build_world(db: Session, settings: Settings) -> World:
     members = {name: make_member(db, settings, name) for name in MEMBERS}
     chair = make_member(db, settings, "chair", ["member", "chair"])
     editor = make_member(db, settings, "editor", ["member", "secretariat"])
-    admin = make_member(db, settings, "admin", ["member", "admin"])
-    document = create(db, body())
-    save_committee(
-        db,
-        admin,
-        name="Drafting",
-        members=[members["reviewer"].id],
-        provisions=["part-1", *(f"art-{n}" for n in range(1, ARTICLES + 1))],
-    )
+    document = make_document(db, body())
+    articles = [f"art-{n}" for n in range(1, ARTICLES + 1)]
+    make_committee(db, settings, "Drafting", [members["reviewer"]], ["part-1", *articles])
     db.commit()
     return World(
         db=db,

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constitution.diffing.tokens import MARK_RANGES, cut_after, cut_before, tokenize
+from constitution.diffing.tokens import (
+    MARK_RANGES,
+    common_prefix,
+    common_suffix,
+    cut_after,
+    cut_before,
+    tokenize,
+)
 
 from .strategies import (
     PROPERTY,
@@ -180,3 +187,18 @@ def test_cuts() -> None:
     assert cut_after(text, 6) == 9
     assert cut_before("ကျင့်သုံးသည်", 5) == 0
     assert cut_after("ကျင့်သုံးသည်", 5) == len("ကျင့်သုံးသည်")
+
+
+@pytest.mark.parametrize(
+    ("one", "two", "prefix", "suffix"),
+    [
+        ("", "", 0, 0),
+        ("abc", "abd", 2, 0),
+        ("xbc", "abc", 0, 2),
+        ("ab", "abab", 2, 2),
+        ("က", "ခ", 0, 0),
+    ],
+)
+def test_common_prefix_and_suffix(one: str, two: str, prefix: int, suffix: int) -> None:
+    assert common_prefix(one, two) == prefix
+    assert common_suffix(one, two) == suffix

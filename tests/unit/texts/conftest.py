@@ -6,8 +6,7 @@ from sqlalchemy.orm import Session
 from constitution.accounts.models import Member
 from constitution.settings import Settings
 from constitution.texts.models import Document
-from tests.factories import make_member
-from tests.unit.texts.documents import create, small_body
+from tests.factories import make_document, make_member, small_body
 
 
 @pytest.fixture
@@ -17,4 +16,4 @@ def editor(db: Session, settings: Settings) -> Member:
 
 @pytest.fixture
 def document(db: Session) -> Document:
-    return create(db, small_body())
+    return make_document(db, small_body())

@@ -11,7 +11,7 @@ from constitution.accounts.models import Member
 from constitution.errors import NotFound
 from constitution.texts.compare import Change, compare
 from constitution.texts.models import Document
-from tests.unit.texts.documents import ART_1_EN, ART_1_MY, ART_2_MY, at, edit
+from tests.factories import ART_1_EN, ART_1_MY, ART_2_MY, at, edit_document
 
 SYLLABLE_START = {"Mn", "Mc"}  # a diff piece never begins with a combining mark
 
@@ -36,7 +36,7 @@ def test_compare_lists_added_removed_moved_and_modified_and_skips_the_rest(
     db: Session, editor: Member, document: Document
 ) -> None:
     new_my = "ပြည်ထောင်စုသည် ဖက်ဒရယ်ဒီမိုကရေစီ သမ္မတနိုင်ငံ ဖြစ်သည်။"
-    edit(
+    edit_document(
         db,
         editor,
         document,
@@ -94,7 +94,7 @@ def test_a_burmese_diff_never_splits_a_syllable(
     # One vowel sign and one medial change: a character diff would cut syllables apart.
     old = at(db, document)["art-2"]["text"]["my"]
     new = old.replace("ရွေးကောက်", "ရွေးချယ်").replace("များကို", "များအား")
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"my": new}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"my": new}})
     [change] = compare(db, document, 1, 2)
     pairs = change.diff["my"]
     assert (old_of(pairs), new_of(pairs)) == (old, new)
@@ -108,7 +108,7 @@ def test_a_burmese_diff_never_splits_a_syllable(
 def test_a_moved_and_modified_provision_is_modified_and_marked_moved(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(
+    edit_document(
         db,
         editor,
         document,
@@ -122,9 +122,13 @@ def test_a_moved_and_modified_provision_is_modified_and_marked_moved(
 def test_compare_across_several_revisions_shows_the_net_change(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-3", "text": {"en": "Changed."}})
-    edit(db, editor, document, {"op": "replace", "key": "art-3", "text": {"en": "Changed again."}})
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Other."}})
+    edit_document(
+        db, editor, document, {"op": "replace", "key": "art-3", "text": {"en": "Changed."}}
+    )
+    edit_document(
+        db, editor, document, {"op": "replace", "key": "art-3", "text": {"en": "Changed again."}}
+    )
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Other."}})
     changes = by_key(compare(db, document, 2, 4))
     assert set(changes) == {"art-2", "art-3"}
     assert old_of(changes["art-3"].diff["en"]) == "Changed."

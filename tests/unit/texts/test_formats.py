@@ -20,7 +20,7 @@ from constitution.texts.formats import (
 )
 from constitution.texts.models import Document
 from constitution.texts.validation import DocumentInput, Notices, clean_document
-from tests.unit.texts.documents import create, edit, provision, sample_body, small_body
+from tests.factories import edit_document, make_document, provision, sample_body, small_body
 
 TRICKY = [
     # Paragraphs, and lines that look like the format's own markup.
@@ -55,8 +55,8 @@ def edited(db: Session, editor: Member) -> Document:
     """A document with tricky text, edited after import."""
     body = small_body("edited-draft")
     body["provisions"] += TRICKY
-    document = create(db, body)
-    edit(
+    document = make_document(db, body)
+    edit_document(
         db,
         editor,
         document,
@@ -78,7 +78,7 @@ def test_json_export_then_import_gives_the_same_content(db: Session, edited: Doc
     # Through a file: written and read back as JSON text.
     body = json.loads(json.dumps(body, ensure_ascii=False, indent=1))
     body["slug"] = "copy"
-    copy = create(db, body)
+    copy = make_document(db, body)
     again = exported(db, copy)
     assert again == body
     assert again["provisions"] == exported(db, edited)["provisions"]
@@ -109,7 +109,7 @@ def test_markdown_export_then_import_gives_the_same_document(db: Session, edited
 def test_markdown_round_trip_of_the_sample_draft(db: Session) -> None:
     body = sample_body()
     assert body is not None, "constitution/sample_data/draft.json is missing"
-    document = create(db, body)
+    document = make_document(db, body)
     source = markdown(db, document)
     assert cleaned(from_markdown(source)) == cleaned(body)
     json_body = exported(db, document)

@@ -13,7 +13,7 @@ from constitution.audit.models import AuditEvent
 from constitution.audit.services import ROW_CHECKS, verify
 from constitution.texts import services
 from constitution.texts.models import Document, ProvisionVersion, Revision
-from tests.unit.texts.documents import at, create, edit, small_body
+from tests.factories import at, edit_document, make_document, small_body
 
 
 def expected_hash(document: Document, rev: int, db: Session) -> str:
@@ -43,8 +43,10 @@ def test_revision_hashes_are_the_hash_of_the_whole_text_and_stay_the_same(
 ) -> None:
     first = services.get_revision(db, document, 1).hash
     assert first == expected_hash(document, 1, db)
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"my": "ပြင်ဆင်သည်။"}})
-    edit(db, editor, document, {"op": "delete", "key": "art-1-a"})
+    edit_document(
+        db, editor, document, {"op": "replace", "key": "art-2", "text": {"my": "ပြင်ဆင်သည်။"}}
+    )
+    edit_document(db, editor, document, {"op": "delete", "key": "art-1-a"})
     db.expire_all()
     assert services.get_revision(db, document, 1).hash == first
     for rev in (1, 2, 3):
@@ -56,7 +58,7 @@ def test_revision_hashes_are_the_hash_of_the_whole_text_and_stay_the_same(
 def test_each_revision_is_recorded_in_the_audit_chain_with_its_hash(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
     events = revision_events(db)
     assert [e.payload["rev"] for e in events] == [1, 2]
     assert [e.payload["hash"] for e in events] == [r.hash for r in services.revisions(db, document)]
@@ -68,11 +70,13 @@ def test_each_revision_is_recorded_in_the_audit_chain_with_its_hash(
 def test_verify_passes_after_imports_and_edits(
     db: Session, editor: Member, document: Document
 ) -> None:
-    create(db, small_body("second-draft"))
-    edit(db, editor, document, {"op": "move", "key": "art-1", "parent": "part-2"})
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "ကျင့်သုံးသည်"}})
-    edit(db, editor, document, {"op": "confirm", "key": "art-1", "languages": ["en"]})
-    edit(db, editor, document, {"op": "delete", "key": "part-1"})
+    make_document(db, small_body("second-draft"))
+    edit_document(db, editor, document, {"op": "move", "key": "art-1", "parent": "part-2"})
+    edit_document(
+        db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "ကျင့်သုံးသည်"}}
+    )
+    edit_document(db, editor, document, {"op": "confirm", "key": "art-1", "languages": ["en"]})
+    edit_document(db, editor, document, {"op": "delete", "key": "part-1"})
     result = verify(db)
     assert result.ok, result
 
@@ -80,7 +84,7 @@ def test_verify_passes_after_imports_and_edits(
 def test_verify_fails_naming_the_event_when_a_version_text_is_altered(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
     assert verify(db).ok
     # Someone with access to the database rewrites a clause that revision 1 and 2 both show.
     db.execute(
@@ -99,7 +103,7 @@ def test_verify_fails_naming_the_event_when_a_version_text_is_altered(
 def test_verify_fails_on_an_altered_later_version(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
     db.execute(
         update(ProvisionVersion)
         .where(ProvisionVersion.key == "art-2", ProvisionVersion.rev_from == 2)

@@ -14,16 +14,16 @@ from constitution.settings import Settings
 from constitution.texts import services
 from constitution.texts.models import Document, Provision, ProvisionVersion, Revision
 from constitution.texts.validation import Notices
-from tests.factories import make_member
-from tests.unit.texts.documents import (
+from tests.factories import (
     ART_1_EN,
     ART_1_MY,
     ART_2_EN,
     ART_2_MY,
     at,
-    create,
     current,
-    edit,
+    edit_document,
+    make_document,
+    make_member,
     sample_body,
     small_body,
 )
@@ -82,7 +82,7 @@ def test_import_keeps_siblings_in_the_order_given_not_alphabetical(db: Session) 
         {**body["provisions"][4], "key": "b-art", "parent": "a-part", "label": "Article 2"},
         {**body["provisions"][6], "key": "a-art", "parent": "z-part", "label": "Article 1"},
     ]
-    document = create(db, body)
+    document = make_document(db, body)
     rows = services.versions_at(db, document, 1)
     assert [r.key for r in rows] == ["z-part", "z-art", "a-art", "a-part", "b-art"]
     assert_tree(rows)
@@ -91,7 +91,7 @@ def test_import_keeps_siblings_in_the_order_given_not_alphabetical(db: Session) 
 def test_import_of_the_sample_draft_keeps_its_reading_order(db: Session) -> None:
     body = sample_body()
     assert body is not None, "constitution/sample_data/draft.json is missing"
-    document = create(db, body)
+    document = make_document(db, body)
     rows = services.versions_at(db, document, 1)
     assert [r.key for r in rows] == [p["key"] for p in body["provisions"]]
     assert_tree(rows)
@@ -103,7 +103,7 @@ def test_import_of_the_sample_draft_keeps_its_reading_order(db: Session) -> None
 def test_a_translation_missing_at_import_is_marked_out_of_date(db: Session) -> None:
     body = small_body()
     del body["provisions"][2]["text"]["en"]
-    document = create(db, body)
+    document = make_document(db, body)
     row = current(db, document, "art-1-a")
     assert row.text["en"] == ""
     assert row.outdated == ["en"]
@@ -112,9 +112,9 @@ def test_a_translation_missing_at_import_is_marked_out_of_date(db: Session) -> N
 def test_only_the_secretariat_or_an_admin_may_import(db: Session, settings: Settings) -> None:
     member = make_member(db, settings, "member")
     with pytest.raises(Forbidden):
-        create(db, small_body(), actor=member)
+        make_document(db, small_body(), actor=member)
     admin = make_member(db, settings, "admin", ["member", "admin"])
-    assert create(db, small_body(), actor=admin).current_rev == 1
+    assert make_document(db, small_body(), actor=admin).current_rev == 1
 
 
 # ---- replace and translations out of date -----------------------------------------------
@@ -124,7 +124,9 @@ def test_replacing_only_the_authoritative_text_marks_the_translation_out_of_date
     db: Session, editor: Member, document: Document
 ) -> None:
     new = "ပြည်ထောင်စုသည် ဖက်ဒရယ်ဒီမိုကရေစီ သမ္မတနိုင်ငံ ဖြစ်သည်။"
-    revision = edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": new}})
+    revision = edit_document(
+        db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": new}}
+    )
     assert (revision.rev, revision.kind, revision.author_id) == (2, "editorial", editor.id)
     row = current(db, document, "art-1")
     assert row.text == {"my": new, "en": ART_1_EN}  # English kept as it was
@@ -137,7 +139,9 @@ def test_replacing_only_the_authoritative_text_marks_the_translation_out_of_date
 def test_replacing_only_a_translation_leaves_the_authoritative_text_and_nothing_outdated(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Corrected."}})
+    edit_document(
+        db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Corrected."}}
+    )
     row = current(db, document, "art-2")
     assert row.text == {"my": ART_2_MY, "en": "Corrected."}
     assert row.outdated == []
@@ -147,16 +151,16 @@ def test_replacing_both_languages_marks_nothing_out_of_date(
     db: Session, editor: Member, document: Document
 ) -> None:
     text = {"my": "ပြည်ထောင်စု သမ္မတနိုင်ငံ", "en": "The Union republic"}
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": text})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": text})
     assert current(db, document, "art-1").outdated == []
 
 
 def test_a_replace_giving_a_language_clears_it_from_outdated(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "က ခ ဂ"}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "က ခ ဂ"}})
     assert current(db, document, "art-1").outdated == ["en"]
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"en": "A B C"}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": {"en": "A B C"}})
     row = current(db, document, "art-1")
     assert row.text == {"my": "က ခ ဂ", "en": "A B C"}
     assert row.outdated == []
@@ -165,8 +169,8 @@ def test_a_replace_giving_a_language_clears_it_from_outdated(
 def test_a_replace_giving_the_same_translation_again_still_clears_outdated(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "က ခ ဂ"}})
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"en": ART_1_EN}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "က ခ ဂ"}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": {"en": ART_1_EN}})
     row = current(db, document, "art-1")
     assert (row.text["en"], row.outdated) == (ART_1_EN, [])
 
@@ -174,21 +178,23 @@ def test_a_replace_giving_the_same_translation_again_still_clears_outdated(
 def test_confirm_clears_outdated_without_changing_the_text(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "က ခ ဂ"}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": {"my": "က ခ ဂ"}})
     before = current(db, document, "art-1").text
-    revision = edit(db, editor, document, {"op": "confirm", "key": "art-1", "languages": ["en"]})
+    revision = edit_document(
+        db, editor, document, {"op": "confirm", "key": "art-1", "languages": ["en"]}
+    )
     row = current(db, document, "art-1")
     assert revision.rev == 3
     assert row.text == before
     assert row.outdated == []
     # Confirming a translation that is not out of date is refused.
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, {"op": "confirm", "key": "art-1", "languages": ["en"]})
+        edit_document(db, editor, document, {"op": "confirm", "key": "art-1", "languages": ["en"]})
     assert error.value.field == "changes[0].languages"
 
 
 def test_changing_only_the_label(db: Session, editor: Member, document: Document) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-3", "label": "Article 30"})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-3", "label": "Article 30"})
     row = current(db, document, "art-3")
     assert row.label == "Article 30"
     assert row.text == at(db, document, 1)["art-3"]["text"]
@@ -211,7 +217,9 @@ def new(key: str, label: str, kind: str = "article", **extra: Any) -> dict[str, 
 
 
 def test_insert_after_a_sibling(db: Session, editor: Member, document: Document) -> None:
-    edit(db, editor, document, new("art-1-bis", "Article 1A", parent="part-1", after="art-1"))
+    edit_document(
+        db, editor, document, new("art-1-bis", "Article 1A", parent="part-1", after="art-1")
+    )
     keys = list(at(db, document))
     assert keys == [
         "part-1",
@@ -227,13 +235,15 @@ def test_insert_after_a_sibling(db: Session, editor: Member, document: Document)
 
 
 def test_insert_after_the_last_sibling(db: Session, editor: Member, document: Document) -> None:
-    edit(db, editor, document, new("art-2-bis", "Article 2A", parent="part-1", after="art-2"))
+    edit_document(
+        db, editor, document, new("art-2-bis", "Article 2A", parent="part-1", after="art-2")
+    )
     assert list(at(db, document))[4:6] == ["art-2", "art-2-bis"]
 
 
 def test_insert_as_first_child(db: Session, editor: Member, document: Document) -> None:
-    edit(db, editor, document, new("art-0", "Article 0", parent="part-1"))
-    edit(db, editor, document, new("preamble", "Preamble", "part"))
+    edit_document(db, editor, document, new("art-0", "Article 0", parent="part-1"))
+    edit_document(db, editor, document, new("preamble", "Preamble", "part"))
     keys = list(at(db, document))
     assert keys[:3] == ["preamble", "part-1", "art-0"]
 
@@ -243,7 +253,9 @@ def test_many_inserts_between_the_same_two_siblings_keep_their_order(
 ) -> None:
     after = "art-1"
     for n in range(12):
-        edit(db, editor, document, new(f"art-x{n}", f"Article X{n}", parent="part-1", after=after))
+        edit_document(
+            db, editor, document, new(f"art-x{n}", f"Article X{n}", parent="part-1", after=after)
+        )
         after = f"art-x{n}"
     keys = [k for k in at(db, document) if k.startswith("art-")]
     expected = ["art-1", "art-1-a", "art-1-b", *(f"art-x{n}" for n in range(12)), "art-2"]
@@ -255,21 +267,23 @@ def test_insert_with_only_the_authoritative_text_marks_the_translation_out_of_da
 ) -> None:
     change = new("art-4", "Article 4", parent="part-2", after="art-3")
     change["text"] = {"my": "ပုဒ်မ ၄"}
-    edit(db, editor, document, change)
+    edit_document(db, editor, document, change)
     row = current(db, document, "art-4")
     assert row.text == {"my": "ပုဒ်မ ၄", "en": ""}
     assert row.outdated == ["en"]
 
 
 def test_delete_removes_the_subtree(db: Session, editor: Member, document: Document) -> None:
-    edit(db, editor, document, {"op": "delete", "key": "art-1"})
+    edit_document(db, editor, document, {"op": "delete", "key": "art-1"})
     assert list(at(db, document)) == ["part-1", "art-2", "part-2", "art-3"]
     # Gone for good: its key cannot come back, and it is unknown to later changes.
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, new("art-1-a", "(a)", "clause", parent="art-2"))
+        edit_document(db, editor, document, new("art-1-a", "(a)", "clause", parent="art-2"))
     assert error.value.code == "duplicate_key"
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, {"op": "replace", "key": "art-1-b", "text": {"en": "x"}})
+        edit_document(
+            db, editor, document, {"op": "replace", "key": "art-1-b", "text": {"en": "x"}}
+        )
     assert (error.value.code, error.value.field) == ("unknown_provision", "changes[0].key")
     assert list(at(db, document, 1)) == SMALL_ORDER
 
@@ -277,7 +291,9 @@ def test_delete_removes_the_subtree(db: Session, editor: Member, document: Docum
 def test_move_to_another_parent_keeps_the_subtree(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "move", "key": "art-1", "parent": "part-2", "after": "art-3"})
+    edit_document(
+        db, editor, document, {"op": "move", "key": "art-1", "parent": "part-2", "after": "art-3"}
+    )
     rows = services.versions_at(db, document, 2)
     assert [r.key for r in rows] == [
         "part-1",
@@ -300,14 +316,16 @@ def test_move_to_another_parent_keeps_the_subtree(
 
 
 def test_move_within_the_same_parent(db: Session, editor: Member, document: Document) -> None:
-    edit(
+    edit_document(
         db,
         editor,
         document,
         {"op": "move", "key": "art-1-a", "parent": "art-1", "after": "art-1-b"},
     )
     assert list(at(db, document))[1:4] == ["art-1", "art-1-b", "art-1-a"]
-    edit(db, editor, document, {"op": "move", "key": "art-1-a", "parent": "art-1", "after": None})
+    edit_document(
+        db, editor, document, {"op": "move", "key": "art-1-a", "parent": "art-1", "after": None}
+    )
     assert list(at(db, document))[1:4] == ["art-1", "art-1-a", "art-1-b"]
 
 
@@ -319,13 +337,13 @@ def test_moving_under_itself_or_a_descendant_is_a_cycle(
     db: Session, editor: Member, document: Document, key: str, parent: str
 ) -> None:
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, {"op": "move", "key": key, "parent": parent})
+        edit_document(db, editor, document, {"op": "move", "key": key, "parent": parent})
     assert (error.value.code, error.value.field) == ("cycle", "changes[0].parent")
     assert document.current_rev == 1
 
 
 def test_several_changes_make_one_revision(db: Session, editor: Member, document: Document) -> None:
-    revision = edit(
+    revision = edit_document(
         db,
         editor,
         document,
@@ -345,7 +363,7 @@ def test_only_the_secretariat_or_an_admin_may_edit(
 ) -> None:
     member = make_member(db, settings, "member")
     with pytest.raises(Forbidden):
-        edit(db, member, document, {"op": "replace", "key": "art-2", "text": {"en": "x"}})
+        edit_document(db, member, document, {"op": "replace", "key": "art-2", "text": {"en": "x"}})
 
 
 # ---- history ----------------------------------------------------------------------------
@@ -365,7 +383,7 @@ def test_every_revision_can_be_read_whole_and_earlier_ones_never_change(
         {"op": "replace", "key": "art-4", "label": "Article 40"},
     ]
     for step in steps:
-        revision = edit(db, editor, document, step)
+        revision = edit_document(db, editor, document, step)
         snapshots[revision.rev] = at(db, document, revision.rev)
         hashes[revision.rev] = revision.hash
     assert document.current_rev == 6
@@ -387,10 +405,12 @@ def test_every_revision_can_be_read_whole_and_earlier_ones_never_change(
 def test_provision_history_lists_every_version(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
-    edit(db, editor, document, {"op": "replace", "key": "art-1", "text": {"en": "One."}})
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two again."}})
-    edit(db, editor, document, {"op": "delete", "key": "art-2"})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-1", "text": {"en": "One."}})
+    edit_document(
+        db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two again."}}
+    )
+    edit_document(db, editor, document, {"op": "delete", "key": "art-2"})
     history = services.provision_history(db, document, "art-2")
     assert [(v.version, v.rev_from, v.rev_to) for v in history] == [(1, 1, 2), (2, 2, 4), (3, 4, 5)]
     assert [v.text["en"] for v in history] == [ART_2_EN, "Two.", "Two again."]
@@ -399,7 +419,7 @@ def test_provision_history_lists_every_version(
 def test_a_provision_keeps_one_identity_across_versions(
     db: Session, editor: Member, document: Document
 ) -> None:
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Two."}})
     ids = set(
         db.scalars(select(ProvisionVersion.provision_id).where(ProvisionVersion.key == "art-2"))
     )
@@ -411,7 +431,7 @@ def test_a_provision_keeps_one_identity_across_versions(
 def test_a_refused_change_writes_nothing(db: Session, editor: Member, document: Document) -> None:
     before = db.scalars(select(Revision.id)).all()
     with pytest.raises(Invalid):
-        edit(
+        edit_document(
             db,
             editor,
             document,
@@ -427,7 +447,7 @@ def test_notices_of_an_editorial_revision_name_the_field(
 ) -> None:
     notices = Notices()
     zawgyi = "ျမန္မာႏိုင္ငံ"
-    edit(
+    edit_document(
         db,
         editor,
         document,
@@ -459,11 +479,11 @@ def test_a_label_clash_is_refused(
 ) -> None:
     if change["op"] == "move":
         # art-2 gets a clause (a) first, then art-1's clause (a) is moved beside it.
-        edit(db, editor, document, new("art-2-a", "(a)", "clause", parent="art-2"))
+        edit_document(db, editor, document, new("art-2-a", "(a)", "clause", parent="art-2"))
         field = "changes[0].parent"
     before = document.current_rev
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, change)
+        edit_document(db, editor, document, change)
     assert (error.value.code, error.value.field) == ("label_clash", field)
     assert document.current_rev == before
 
@@ -472,7 +492,7 @@ def test_labels_can_be_renumbered_in_one_revision(
     db: Session, editor: Member, document: Document
 ) -> None:
     """Insert a new Article 2: the old one becomes Article 3 and the old 3 becomes 4."""
-    edit(
+    edit_document(
         db,
         editor,
         document,
@@ -492,13 +512,13 @@ def test_emptying_a_translation_marks_it_out_of_date(
     db: Session, editor: Member, document: Document
 ) -> None:
     """As at import and insert: a missing translation is one to be done."""
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": ""}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": ""}})
     row = current(db, document, "art-2")
     assert (row.text, row.outdated) == ({"my": ART_2_MY, "en": ""}, ["en"])
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": " "}})
+        edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": " "}})
     assert error.value.code == "unchanged"
-    edit(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Back."}})
+    edit_document(db, editor, document, {"op": "replace", "key": "art-2", "text": {"en": "Back."}})
     assert current(db, document, "art-2").outdated == []
 
 
@@ -514,6 +534,6 @@ def test_a_move_to_where_it_already_is_changes_nothing(
     db: Session, editor: Member, document: Document, change: dict[str, Any]
 ) -> None:
     with pytest.raises(Invalid) as error:
-        edit(db, editor, document, change)
+        edit_document(db, editor, document, change)
     assert (error.value.code, error.value.field) == ("unchanged", "changes[0].after")
     assert document.current_rev == 1

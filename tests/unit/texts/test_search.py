@@ -9,7 +9,7 @@ from constitution.accounts.models import Member
 from constitution.errors import Invalid
 from constitution.texts.models import Document
 from constitution.texts.search import MAX_QUERY, fold, search
-from tests.unit.texts.documents import create, edit, provision, small_body
+from tests.factories import edit_document, make_document, provision, small_body
 
 # "ကျင့်" as most people type it: asat before dot below, which is not NFC.
 KYINT_TYPED = "\u1000\u103b\u1004\u103a\u1037"
@@ -36,7 +36,7 @@ def searchable(db: Session) -> Document:
             "The Union applies this law (see state_law\\rules).",
         ),
     ]
-    return create(db, body)
+    return make_document(db, body)
 
 
 def keys(db: Session, document: Document, query: str) -> set[tuple[str, str]]:
@@ -103,7 +103,7 @@ def test_a_long_text_gets_a_short_snippet_around_the_match(
     db: Session, editor: Member, searchable: Document
 ) -> None:
     long = "စာ " * 300 + "ရှာဖွေရန်စကားလုံး" + " စာ" * 300
-    edit(db, editor, searchable, {"op": "replace", "key": "art-3", "text": {"my": long}})
+    edit_document(db, editor, searchable, {"op": "replace", "key": "art-3", "text": {"my": long}})
     [hit] = search(db, searchable.id, "ရှာဖွေရန်")
     assert "ရှာဖွေရန်စကားလုံး" in hit.snippet
     assert len(hit.snippet) < 200
@@ -113,7 +113,7 @@ def test_a_long_text_gets_a_short_snippet_around_the_match(
 def test_search_finds_the_current_text_only(
     db: Session, editor: Member, searchable: Document
 ) -> None:
-    edit(
+    edit_document(
         db,
         editor,
         searchable,
@@ -128,7 +128,7 @@ def test_search_finds_the_current_text_only(
 
 
 def test_search_stays_within_its_document(db: Session, searchable: Document) -> None:
-    other = create(db, small_body("other-draft"))
+    other = make_document(db, small_body("other-draft"))
     assert keys(db, other, "%") == set()
     assert keys(db, other, "12") == {("art-2", "my"), ("art-2", "en")}
 

@@ -13,7 +13,7 @@ from constitution.accounts.models import Member
 from constitution.errors import Invalid
 from constitution.texts.models import Document
 from constitution.texts.validation import MAX_TEXT, Notices, clean_document
-from tests.unit.texts.documents import at, create, current, edit, small_body
+from tests.factories import at, current, edit_document, make_document, small_body
 
 # Real Zawgyi and the Unicode it must become (as in tests/unit/test_myanmar.py).
 ZAWGYI_TITLE = "ျပည္ေထာင္စုသမၼတ ျမန္မာႏိုင္ငံေတာ္"
@@ -47,20 +47,20 @@ def test_unicode_burmese_is_not_reported() -> None:
 def test_zawgyi_is_stored_as_unicode(db: Session) -> None:
     body = small_body()
     body["provisions"][1]["text"]["my"] = ZAWGYI_TEXT
-    document = create(db, body)
+    document = make_document(db, body)
     assert at(db, document)["art-1"]["text"]["my"] == UNICODE_TEXT
 
 
 def test_text_is_stored_nfc_and_trimmed(db: Session, editor: Member) -> None:
     body = small_body()
     body["provisions"][1]["text"]["my"] = f"  {NOT_NFC}\r\nဒုတိယ\r "
-    document = create(db, body)
+    document = make_document(db, body)
     stored = at(db, document)["art-1"]["text"]["my"]
     assert stored == unicodedata.normalize("NFC", NOT_NFC) + "\nဒုတိယ"
     assert unicodedata.is_normalized("NFC", stored)
     # An edit that differs only in normalisation is no change at all.
     with pytest.raises(Invalid) as error:
-        edit(
+        edit_document(
             db,
             editor,
             document,
@@ -73,7 +73,7 @@ def test_a_zawgyi_label_in_an_insert_is_converted(
     db: Session, editor: Member, document: Document
 ) -> None:
     notices = Notices()
-    edit(
+    edit_document(
         db,
         editor,
         document,

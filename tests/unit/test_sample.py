@@ -1,0 +1,65 @@
+"""The sample loader and the service it creates its members with."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from constitution.accounts.models import Committee, Member
+from constitution.accounts.passwords import check_password
+from constitution.accounts.services import create_member
+from constitution.audit.models import AuditEvent
+from constitution.audit.services import verify
+from constitution.errors import Conflict, Forbidden
+from constitution.sample import SAMPLE_MEMBERS, load_sample
+from constitution.settings import Settings
+from tests.factories import PASSWORD, make_member
+
+
+def test_sample_members_roles_second_factors_and_audit(db: Session, settings: Settings) -> None:
+    report = load_sample(db, settings)
+    members = list(db.scalars(select(Member).order_by(Member.id)))
+    assert [(m.username, m.display_name, m.roles, m.groups) for m in members] == [
+        (username, display, roles, groups) for username, display, roles, groups in SAMPLE_MEMBERS
+    ]
+    for member in members:
+        office_holder = len(member.roles) > 1
+        assert bool(member.totp_secret) is office_holder
+        assert member.totp_confirmed is office_holder
+        assert member.active and member.language == "my"
+        password = report.split(f"  {member.username:12} ")[1].split()[0]
+        assert check_password(settings, member.password_hash, password)
+    committees = {c.name: c for c in db.scalars(select(Committee))}
+    ids = {m.username: m.id for m in members}
+    rights = committees["Committee on Fundamental Rights"]
+    assert sorted(m.member_id for m in rights.members) == [ids["nandar"], ids["mon"]]
+    events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+    created = [e for e in events if e.action == "member.created"]
+    assert [(e.actor_id, e.object, e.payload) for e in created] == [
+        (None, f"member:{ids[u]}", {"username": u, "roles": roles, "via": "sample"})
+        for u, _display, roles, _groups in SAMPLE_MEMBERS
+    ]
+    assert [e.action for e in events[len(created) :]][:2] == ["committee.created"] * 2
+    assert verify(db).ok
+    assert "no sample loaded" in load_sample(db, settings)
+
+
+def test_create_member_is_for_admins_and_refuses_a_taken_username(
+    db: Session, settings: Settings
+) -> None:
+    admin = make_member(db, settings, "root", ["member", "admin"])
+    plain = make_member(db, settings, "plain")
+    fields = {"display_name": "Thida", "password": PASSWORD, "roles": ["chair"], "via": "test"}
+    with pytest.raises(Forbidden):
+        create_member(db, settings, username="thida", actor=plain, **fields)
+    member = create_member(db, settings, username="Thida", actor=admin, **fields)
+    assert (member.username, member.roles, member.totp_secret) == (
+        "thida",
+        ["member", "chair"],
+        None,
+    )
+    event = db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event is not None and event.actor_id == admin.id
+    with pytest.raises(Conflict):
+        create_member(db, settings, username="thida", **fields)
