@@ -16,6 +16,7 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from constitution import myanmar
+from constitution.accounts import permissions
 from constitution.accounts.models import (
     ROLES,
     ApiToken,
@@ -117,8 +118,8 @@ def clean_password(value: Any, username: str, field: str = "password") -> str:
     return password
 
 
-def require_role(actor: Member, role: Role) -> None:
-    if not actor.active or not actor.has_role(role):
+def require_admin(actor: Member) -> None:
+    if not actor.active or not permissions.is_admin(actor):
         raise Forbidden(N_("You are not allowed to do this."))
 
 
@@ -187,7 +188,7 @@ def update_member(
     active: bool | None = None,
     roles: list[str] | None = None,
 ) -> Member:
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     changes: dict[str, Any] = {}
     if roles is not None:
         new_roles = clean_roles(roles)
@@ -244,7 +245,7 @@ def invite(
     roles: Any,
     groups: Any = None,
 ) -> IssuedInvitation:
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     name = clean_username(username)
     shown = clean_text(display_name, "display_name", max_length=100)
     role_list = clean_roles(roles if roles is not None else [Role.MEMBER.value])
@@ -279,7 +280,7 @@ def list_invitations(db: Session) -> list[Invitation]:
 
 
 def revoke_invitation(db: Session, actor: Member, invitation_id: int) -> Invitation:
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     invitation = db.get(Invitation, invitation_id)
     if invitation is None:
         raise NotFound(N_("There is no such invitation."))
