@@ -11,6 +11,7 @@ from constitution.accounts.models import ROLES, Member
 from constitution.db import utcnow
 from constitution.errors import N_, DomainError, NotFound
 from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
 from constitution.web.render import render
 
 
@@ -134,10 +135,9 @@ def committee_form(ctx: Ctx) -> Response:
 
 
 def _committee_values(ctx: Ctx) -> dict[str, Any]:
-    ids: set[int] = set()
-    for raw in ctx.form_lists.get("members", []):
-        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
-            ids.add(int(raw))
+    # A number too long for any row is left out (the service would find nobody anyway).
+    parsed = (parse_id(raw, max_digits=18) for raw in ctx.form_lists.get("members", []))
+    ids = {member_id for member_id in parsed if member_id is not None}
     return {
         "name": ctx.form.get("name", ""),
         "members": ids,

@@ -16,6 +16,7 @@ from constitution.texts.models import Document, ProvisionVersion, Revision
 from constitution.texts.search import search
 from constitution.texts.validation import Notices, clean_document
 from constitution.web.framework import Ctx, json_response
+from constitution.web.params import parse_id
 
 
 def _int_param(ctx: Ctx, name: str, *, required: bool = False) -> int | None:
@@ -24,9 +25,10 @@ def _int_param(ctx: Ctx, name: str, *, required: bool = False) -> int | None:
         if required:
             raise Invalid(N_("This parameter is required."), field=name)
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    value = parse_id(raw)
+    if value is None:
         raise Invalid(N_("This must be a whole number."), field=name)
-    return int(raw)
+    return value
 
 
 def _provision_json(document: Document, row: ProvisionVersion) -> dict[str, Any]:

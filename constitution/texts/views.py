@@ -18,6 +18,7 @@ from constitution.texts.models import Document
 from constitution.texts.search import search
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
 from constitution.web.render import render
 
 VIEWS = ("inline", "side")
@@ -31,9 +32,10 @@ def _rev(ctx: Ctx, document: Document, name: str = "rev") -> int:
     raw = ctx.request.query_params.get(name, "")
     if raw == "":
         return document.current_rev
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    rev = parse_id(raw)
+    if rev is None:
         raise NotFound(N_("This document has no such revision."))
-    return services.check_rev(document, int(raw))
+    return services.check_rev(document, rev)
 
 
 def _languages(ctx: Ctx, document: Document) -> list[str]:
