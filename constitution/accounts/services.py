@@ -325,7 +325,10 @@ def find_invitation(db: Session, settings: Settings, token: Any) -> Invitation:
     return invitation
 
 
-def accept_invitation(db: Session, settings: Settings, token: Any, password: Any) -> Member:
+def accept_invitation(
+    db: Session, settings: Settings, token: Any, password: Any, *, language: str = "my"
+) -> Member:
+    """The new member the invitation names, with her password and interface language."""
     invitation = find_invitation(db, settings, token)
     secret = clean_password(password, invitation.username)
     # Spend the invitation with a conditional update, so two acceptances cannot both win.
@@ -350,7 +353,7 @@ def accept_invitation(db: Session, settings: Settings, token: Any, password: Any
         state_region=invitation.state_region,
         ethnicity=invitation.ethnicity,
         active=True,
-        language="my",
+        language=language,
     )
     db.add(member)
     db.flush()
