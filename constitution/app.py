@@ -18,7 +18,9 @@ from constitution.routes import routes
 from constitution.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from constitution.settings import Settings
 from constitution.settings import load as load_settings
-from constitution.web.render import make_templates, plain_error
+from constitution.web.errors import plain_error
+from constitution.web.render import make_templates
+from constitution.wiring import wire
 
 log = logging.getLogger("constitution")
 
@@ -37,6 +39,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    wire()
     settings = settings or load_settings()
     database = database or Database(make_engine(settings.database_url, pool_size=settings.threads))
 

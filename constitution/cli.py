@@ -300,6 +300,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from constitution.wiring import wire
+
+    wire()
     top, handlers = parser()
     args = top.parse_args(argv)
     try:

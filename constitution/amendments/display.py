@@ -49,19 +49,24 @@ def changed_languages(values: Mapping[str, str], current: Mapping[str, str]) -> 
     return {lang: text for lang, text in values.items() if form_text(text) != current.get(lang, "")}
 
 
-def nav_info(db: Session, member: Member) -> dict[str, int]:
-    """The counts the navigation shows: unread notifications and the member's committees."""
+def unread_count(db: Session, member: Member) -> int:
+    """How many of the member's notifications are unread (shown in the navigation)."""
     unread = db.scalar(
         select(func.count())
         .select_from(Notification)
         .where(Notification.member_id == member.id, Notification.read_at.is_(None))
     )
+    return int(unread or 0)
+
+
+def committee_count(db: Session, member: Member) -> int:
+    """How many committees the member sits on (shown in the navigation)."""
     committees = db.scalar(
         select(func.count())
         .select_from(CommitteeMember)
         .where(CommitteeMember.member_id == member.id)
     )
-    return {"unread": int(unread or 0), "committees": int(committees or 0)}
+    return int(committees or 0)
 
 
 def conflict_counts(db: Session, ids: list[int]) -> dict[int, int]:

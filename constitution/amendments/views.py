@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from constitution.accounts import committees as committee_service
 from constitution.accounts.models import Committee, Member, Role
+from constitution.accounts.web import current_member
 from constitution.amendments import comments as comment_service
 from constitution.amendments import display, services
 from constitution.amendments.models import OPEN_STATUSES, Amendment, Comment, Sponsor, Status
@@ -37,8 +38,7 @@ COMMENT_FIELDS = ("body", "parent", "key", "language", "exact", "prefix", "suffi
 
 
 def _me(ctx: Ctx) -> Member:
-    assert ctx.member is not None
-    return ctx.member
+    return current_member(ctx)
 
 
 def _document(ctx: Ctx) -> Document:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from constitution import myanmar
 from constitution.accounts import committees, services, sessions
 from constitution.accounts.models import Committee, Invitation, Member
+from constitution.accounts.web import current_member
 from constitution.audit.services import format_time, list_events
 from constitution.errors import N_, Invalid, NotFound
 from constitution.web.framework import Ctx, json_response
@@ -55,8 +56,7 @@ def zawgyi_notices(fields: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _me(ctx: Ctx) -> Member:
-    assert ctx.member is not None
-    return ctx.member
+    return current_member(ctx)
 
 
 def token_create(ctx: Ctx) -> Response:

@@ -7,7 +7,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.accounts.models import Member, Role
+from constitution.accounts import permissions
+from constitution.accounts.web import current_member
 from constitution.amendments import display
 from constitution.amendments import services as amendment_services
 from constitution.amendments.views import comments_context
@@ -149,14 +150,14 @@ def provision_response(
             "current": current,
             "steps": steps,
             "latest": latest,
-            "can_edit": _can_edit(ctx),
+            "can_edit": permissions.is_editor(current_member(ctx)),
             "amendments": amendments,
             **comments_context(
                 ctx,
                 document,
                 key=key,
                 keys=keys,
-                action=f"/documents/{document.slug}/p/{key}/comments",
+                action=ctx.url("amendments.provision_comment", slug=document.slug, key=key),
                 state=comment_state,
             ),
         },
@@ -218,14 +219,9 @@ def search_page(ctx: Ctx) -> Response:
     return render(ctx, "texts/search.html", {"document": document, "query": query, "hits": hits})
 
 
-def _can_edit(ctx: Ctx) -> bool:
-    member = ctx.member
-    return member is not None and (member.has_role(Role.SECRETARIAT) or member.has_role(Role.ADMIN))
-
-
 def edit_form(ctx: Ctx) -> Response:
     document = _document(ctx)
-    services.require_editor(_member(ctx))
+    services.require_editor(current_member(ctx))
     key = ctx.request.path_params["key"]
     latest = services.provision_history(ctx.db, document, key)[-1]
     if latest.rev_to is not None:
@@ -247,7 +243,7 @@ def edit_form(ctx: Ctx) -> Response:
 def edit(ctx: Ctx) -> Response:
     """An editorial correction or translation update by the secretariat."""
     document = _document(ctx)
-    member = _member(ctx)
+    member = current_member(ctx)
     key = ctx.request.path_params["key"]
     values = {lang: ctx.form.get(f"text_{lang}", "") for lang in document.languages}
     latest = services.provision_history(ctx.db, document, key)[-1]
@@ -262,8 +258,7 @@ def edit(ctx: Ctx) -> Response:
     try:
         revision = services.editorial_revision(ctx.db, member, document, body, notices)
     except DomainError as error:
-        ctx.db.rollback()
-        ctx.db.begin()
+        ctx.start_over()
         return render(
             ctx,
             "texts/edit.html",
@@ -284,9 +279,4 @@ def edit(ctx: Ctx) -> Response:
             "please check it."
         )
     ctx.flash_text(ctx._(message) % {"rev": revision.rev})
-    return ctx.redirect(f"/documents/{document.slug}/p/{key}")
-
-
-def _member(ctx: Ctx) -> Member:
-    assert ctx.member is not None
-    return ctx.member
+    return ctx.redirect(ctx.url("texts.provision", slug=document.slug, key=key))
