@@ -18,7 +18,8 @@ from constitution.routes import routes
 from constitution.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from constitution.settings import Settings
 from constitution.settings import load as load_settings
-from constitution.web.render import make_templates, plain_error
+from constitution.web.errors import plain_error
+from constitution.web.render import make_templates
 from constitution.wiring import wire
 
 log = logging.getLogger("constitution")

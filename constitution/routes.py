@@ -1,12 +1,17 @@
-"""Every URL of the platform, in one table. Names are ``domain.action``."""
+"""Every URL of the platform, in one table. Names are ``domain.action``.
+
+Pages pass through the accounts' ``BrowserGate``, the API through ``ApiGate`` (bearer
+token or session, JSON bodies)."""
 
 from __future__ import annotations
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from constitution.accounts import admin_views, views
+from constitution.accounts.web import BrowserGate
 from constitution.amendments.views import committees as committee_views
 from constitution.amendments.views import detail as amendment_detail
 from constitution.amendments.views import lists as amendment_lists
@@ -15,13 +20,16 @@ from constitution.api import accounts as api_accounts
 from constitution.api import amendments as api_amendments
 from constitution.api import openapi
 from constitution.api import texts as api_texts
+from constitution.api.auth import ApiGate
+from constitution.errors import DomainError
 from constitution.inbox import views as inbox_views
 from constitution.pages import comments as comment_pages
 from constitution.pages import provision as provision_pages
 from constitution.pages import reading
 from constitution.texts import views as text_views
-from constitution.web.framework import Access, ViewFn, api_error, make_endpoint
-from constitution.web.render import STATIC_DIR, render_page_error
+from constitution.web.errors import plain_error, render_page_error
+from constitution.web.framework import Access, Ctx, ViewFn, api_error, make_endpoint
+from constitution.web.render import STATIC_DIR
 
 A = Access
 
@@ -36,6 +44,9 @@ class IdConvertor(IntegerConvertor):
 # Every ``{name:int}`` below is a row id; registered before the table is built.
 register_url_convertor("int", IdConvertor())
 
+BROWSER_GATE = BrowserGate()
+API_GATE = ApiGate()
+
 
 def page(
     path: str,
@@ -44,7 +55,13 @@ def page(
     access: Access,
     methods: tuple[str, ...] = ("GET",),
 ) -> Route:
-    endpoint = make_endpoint(view, access=access, kind="page", render_error=render_page_error)
+    endpoint = make_endpoint(
+        view,
+        access=access,
+        gate=BROWSER_GATE,
+        render_error=render_page_error,
+        plain_error=plain_error,
+    )
     return Route(path, endpoint, name=name, methods=list(methods))
 
 
@@ -56,9 +73,18 @@ def api(
     methods: tuple[str, ...] = ("GET",),
 ) -> Route:
     endpoint = make_endpoint(
-        view, access=access, kind="api", render_error=lambda _ctx, error: api_error(error)
+        view,
+        access=access,
+        gate=API_GATE,
+        render_error=_api_error,
+        plain_error=plain_error,
+        parse_body=API_GATE.parse_body,
     )
     return Route("/api/v1" + path, endpoint, name=name, methods=list(methods))
+
+
+def _api_error(_ctx: Ctx, error: DomainError) -> Response:
+    return api_error(error)
 
 
 POST = ("POST",)

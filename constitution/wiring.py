@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from constitution.accounts import permissions
 from constitution.accounts.committees import committee_count
 from constitution.amendments.services import recheck
 from constitution.audit.services import register_row_check
@@ -20,7 +21,7 @@ from constitution.inbox.models import Notification
 from constitution.inbox.services import unread_count
 from constitution.inbox.views import register_link_finder
 from constitution.texts.services import check_revision_row, register_after_revision
-from constitution.web.render import register_nav_item
+from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
 ROW_CHECKED_ACTIONS = ("revision.created",)
@@ -40,7 +41,7 @@ def _amendment_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> 
 
 
 def wire() -> None:
-    """Register every hook, row check, navigation item and inbox link."""
+    """Register every hook, row check, navigation item, template permission and inbox link."""
     # texts -> amendments: open amendments are re-checked after every new revision.
     register_after_revision("amendments.recheck", recheck)
     # audit: the rows that events cover.
@@ -48,6 +49,9 @@ def wire() -> None:
     # web: the navigation's counts.
     register_nav_item("unread", unread_count)
     register_nav_item("committees", committee_count)
+    # web: what templates may ask of the logged-in member, as ``may.<name>``.
+    register_permission("administer", permissions.is_admin)
+    register_permission("edit_text", permissions.is_editor)
     # inbox: where a notification leads (a comment's page first, else the amendment's).
     register_link_finder("comments", _comment_links)
     register_link_finder("amendments", _amendment_links)

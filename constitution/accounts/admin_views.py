@@ -8,9 +8,11 @@ from starlette.responses import Response
 
 from constitution.accounts import committees, services
 from constitution.accounts.models import ROLES, Member
+from constitution.accounts.web import current_member
 from constitution.db import utcnow
 from constitution.errors import N_, DomainError, NotFound
 from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
 from constitution.web.render import render
 
 
@@ -23,7 +25,7 @@ def _path_int(ctx: Ctx, name: str) -> int:
 
 def invitation_url(ctx: Ctx, token: str) -> str:
     base = ctx.settings.base_url or str(ctx.request.base_url)
-    return base.rstrip("/") + f"/invitations/{token}"
+    return base.rstrip("/") + ctx.url("accounts.accept_form", token=token)
 
 
 def members(ctx: Ctx) -> Response:
@@ -36,15 +38,13 @@ def member_form(ctx: Ctx) -> Response:
 
 
 def member_update(ctx: Ctx) -> Response:
-    assert ctx.member is not None
     subject = services.get_member(ctx.db, _path_int(ctx, "member_id"))
     roles = ctx.form_lists.get("roles", [])
     active = ctx.form.get("active") == "on"
     try:
-        services.update_member(ctx.db, ctx.member, subject, active=active, roles=roles)
+        services.update_member(ctx.db, current_member(ctx), subject, active=active, roles=roles)
     except DomainError as error:
-        ctx.db.rollback()
-        ctx.db.begin()
+        ctx.start_over()
         subject = services.get_member(ctx.db, subject.id)
         return render(
             ctx,
@@ -52,7 +52,7 @@ def member_update(ctx: Ctx) -> Response:
             {"subject": subject, "roles": ROLES, "error": ctx._(error.message)},
             status=error.status,
         )
-    return ctx.redirect(f"/admin/members/{subject.id}", N_("The member was saved."))
+    return ctx.redirect(ctx.url("admin.member", member_id=subject.id), N_("The member was saved."))
 
 
 def _invitations_context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
@@ -73,13 +73,12 @@ def invitations(ctx: Ctx) -> Response:
 
 
 def invitation_create(ctx: Ctx) -> Response:
-    assert ctx.member is not None
     values = {k: ctx.form.get(k, "") for k in ("username", "display_name", *services.GROUP_FIELDS)}
     try:
         issued = services.invite(
             ctx.db,
             ctx.settings,
-            ctx.member,
+            current_member(ctx),
             username=values["username"],
             display_name=values["display_name"],
             roles=ctx.form_lists.get("roles", []),
@@ -102,9 +101,8 @@ def invitation_create(ctx: Ctx) -> Response:
 
 
 def invitation_revoke(ctx: Ctx) -> Response:
-    assert ctx.member is not None
-    services.revoke_invitation(ctx.db, ctx.member, _path_int(ctx, "invitation_id"))
-    return ctx.redirect("/admin/invitations", N_("The invitation was revoked."))
+    services.revoke_invitation(ctx.db, current_member(ctx), _path_int(ctx, "invitation_id"))
+    return ctx.redirect(ctx.url("admin.invitations"), N_("The invitation was revoked."))
 
 
 def _committee_context(
@@ -134,10 +132,9 @@ def committee_form(ctx: Ctx) -> Response:
 
 
 def _committee_values(ctx: Ctx) -> dict[str, Any]:
-    ids: set[int] = set()
-    for raw in ctx.form_lists.get("members", []):
-        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
-            ids.add(int(raw))
+    # A number too long for any row is left out (the service would find nobody anyway).
+    parsed = (parse_id(raw, max_digits=18) for raw in ctx.form_lists.get("members", []))
+    ids = {member_id for member_id in parsed if member_id is not None}
     return {
         "name": ctx.form.get("name", ""),
         "members": ids,
@@ -146,7 +143,6 @@ def _committee_values(ctx: Ctx) -> dict[str, Any]:
 
 
 def committee_save(ctx: Ctx) -> Response:
-    assert ctx.member is not None
     committee = None
     if "committee_id" in ctx.request.path_params:
         committee = committees.get_committee(ctx.db, _path_int(ctx, "committee_id"))
@@ -154,15 +150,14 @@ def committee_save(ctx: Ctx) -> Response:
     try:
         saved = committees.save_committee(
             ctx.db,
-            ctx.member,
+            current_member(ctx),
             name=values["name"],
             members=sorted(values["members"]),
             provisions=values["provisions"].replace(",", " ").split(),
             committee=committee,
         )
     except DomainError as error:
-        ctx.db.rollback()
-        ctx.db.begin()
+        ctx.start_over()
         if committee is not None:
             committee = committees.get_committee(ctx.db, committee.id)
         template = "admin/committee.html" if committee else "admin/committees.html"
@@ -170,4 +165,6 @@ def committee_save(ctx: Ctx) -> Response:
         if committee is None:
             context["committees"] = committees.list_committees(ctx.db)
         return render(ctx, template, context, status=error.status)
-    return ctx.redirect(f"/admin/committees/{saved.id}", N_("The committee was saved."))
+    return ctx.redirect(
+        ctx.url("admin.committee", committee_id=saved.id), N_("The committee was saved.")
+    )

@@ -13,9 +13,8 @@ from constitution.accounts.models import (
     CommitteeMember,
     CommitteeProvision,
     Member,
-    Role,
 )
-from constitution.accounts.services import clean_text, members_by_ids, require_role
+from constitution.accounts.services import clean_text, members_by_ids, require_admin
 from constitution.audit.services import record
 from constitution.errors import N_, Conflict, Invalid, NotFound
 
@@ -67,7 +66,7 @@ def save_committee(
     committee: Committee | None = None,
 ) -> Committee:
     """Create a committee, or replace an existing one's name, members and provisions."""
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     title = clean_text(name, "name", max_length=200)
     ids = _clean_member_ids(db, members if members is not None else [])
     keys = _clean_keys(provisions if provisions is not None else [])

@@ -17,6 +17,7 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from constitution import myanmar
+from constitution.accounts import permissions
 from constitution.accounts.models import (
     ROLES,
     ApiToken,
@@ -118,8 +119,8 @@ def clean_password(value: Any, username: str, field: str = "password") -> str:
     return password
 
 
-def require_role(actor: Member, role: Role) -> None:
-    if not actor.active or not actor.has_role(role):
+def require_admin(actor: Member) -> None:
+    if not actor.active or not permissions.is_admin(actor):
         raise Forbidden(N_("You are not allowed to do this."))
 
 
@@ -158,6 +159,7 @@ def _add_member(
     password: str,
     roles: list[str],
     groups: Mapping[str, str | None],
+    language: str = "my",
 ) -> Member:
     """Add a member from values already checked; flushed, so that it has an id."""
     member = Member(
@@ -166,7 +168,7 @@ def _add_member(
         password_hash=hash_password(settings, password),
         roles=roles,
         active=True,
-        language="my",
+        language=language,
         **groups,
     )
     db.add(member)
@@ -194,7 +196,7 @@ def create_member(
     sample does, so that its office holders can log in with ``constitution otp``).
     """
     if actor is not None:
-        require_role(actor, Role.ADMIN)
+        require_admin(actor)
     name = clean_username(username)
     shown = clean_text(display_name, "display_name", max_length=100)
     role_list = clean_roles(roles)
@@ -253,7 +255,7 @@ def update_member(
     active: bool | None = None,
     roles: list[str] | None = None,
 ) -> Member:
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     changes: dict[str, Any] = {}
     if roles is not None:
         new_roles = clean_roles(roles)
@@ -310,7 +312,7 @@ def invite(
     roles: Any,
     groups: Any = None,
 ) -> IssuedInvitation:
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     name = clean_username(username)
     shown = clean_text(display_name, "display_name", max_length=100)
     role_list = clean_roles(roles if roles is not None else [Role.MEMBER.value])
@@ -345,7 +347,7 @@ def list_invitations(db: Session) -> list[Invitation]:
 
 
 def revoke_invitation(db: Session, actor: Member, invitation_id: int) -> Invitation:
-    require_role(actor, Role.ADMIN)
+    require_admin(actor)
     invitation = db.get(Invitation, invitation_id)
     if invitation is None:
         raise NotFound(N_("There is no such invitation."))
@@ -390,7 +392,10 @@ def find_invitation(db: Session, settings: Settings, token: Any) -> Invitation:
     return invitation
 
 
-def accept_invitation(db: Session, settings: Settings, token: Any, password: Any) -> Member:
+def accept_invitation(
+    db: Session, settings: Settings, token: Any, password: Any, *, language: str = "my"
+) -> Member:
+    """The new member the invitation names, with her password and interface language."""
     invitation = find_invitation(db, settings, token)
     secret = clean_password(password, invitation.username)
     # Spend the invitation with a conditional update, so two acceptances cannot both win.
@@ -418,6 +423,7 @@ def accept_invitation(db: Session, settings: Settings, token: Any, password: Any
             "state_region": invitation.state_region,
             "ethnicity": invitation.ethnicity,
         },
+        language=language,
     )
     db.refresh(invitation)
     invitation.member_id = member.id

@@ -135,12 +135,35 @@ def check_totp(db: Session, settings: Settings, member: Member, code: Any) -> No
     raise Invalid(N_("The code is not right."), field="otp", code="otp_invalid", keep_changes=True)
 
 
-def totp_confirm(db: Session, settings: Settings, member: Member, code: Any) -> None:
+def totp_confirm(
+    db: Session,
+    settings: Settings,
+    member: Member,
+    code: Any,
+    *,
+    session: AuthSession | None = None,
+) -> None:
+    """Turn the second factor on with a first code; ``session`` (hers) then counts as
+    having passed it."""
     if member.totp_confirmed:
         raise Conflict(N_("A second factor is already set up."), code="totp_already_confirmed")
     check_totp(db, settings, member, code)
     member.totp_confirmed = True
+    if session is not None:
+        session.second_factor_ok = True
     record(db, "member.totp_confirmed", f"member:{member.id}", actor_id=member.id)
+
+
+def pass_second_factor(db: Session, settings: Settings, session: AuthSession, code: Any) -> None:
+    """The second step of a login: a right code completes the session."""
+    check_totp(db, settings, session.member, code)
+    session.second_factor_ok = True
+    record(
+        db,
+        "session.second_factor_passed",
+        f"member:{session.member_id}",
+        actor_id=session.member_id,
+    )
 
 
 # ---- browser sessions -------------------------------------------------------------------

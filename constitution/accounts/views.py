@@ -1,4 +1,6 @@
-"""Web pages for a member's own account: login, second factor, invitation, sessions."""
+"""Web pages for a member's own account: login, second factor, invitation, sessions.
+
+The views read and call services; every write (and its audit event) is a service's."""
 
 from __future__ import annotations
 
@@ -8,15 +10,22 @@ from starlette.responses import Response
 
 from constitution import i18n
 from constitution.accounts import services, sessions
+from constitution.accounts.web import (
+    clear_session_cookie,
+    current_member,
+    current_session,
+    set_session_cookie,
+)
 from constitution.errors import N_, DomainError, Forbidden
 from constitution.web.framework import LANG_COOKIE, Ctx
 from constitution.web.render import render
 
 
-def _safe_next(value: str | None) -> str:
+def _safe_next(ctx: Ctx, value: str | None) -> str:
+    """Where to go next: a path on this site, else the home page."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value[:500]
-    return "/"
+    return ctx.url("home")
 
 
 def home(ctx: Ctx) -> Response:
@@ -25,48 +34,54 @@ def home(ctx: Ctx) -> Response:
 
 def login_form(ctx: Ctx) -> Response:
     if ctx.member is not None and ctx.session is not None and ctx.session.second_factor_ok:
-        return ctx.redirect("/")
+        return ctx.redirect(ctx.url("home"))
     return render(
         ctx,
         "accounts/login.html",
-        {"next": _safe_next(ctx.request.query_params.get("next")), "error": None, "username": ""},
+        {
+            "next": _safe_next(ctx, ctx.request.query_params.get("next")),
+            "error": None,
+            "username": "",
+        },
     )
 
 
 def login(ctx: Ctx) -> Response:
     username = ctx.form.get("username", "")
-    target = _safe_next(ctx.form.get("next"))
+    target = _safe_next(ctx, ctx.form.get("next"))
     try:
         member = sessions.authenticate(ctx.db, ctx.settings, username, ctx.form.get("password"))
     except DomainError as error:
         context = {"next": target, "error": ctx._(error.message), "username": username[:40]}
         return render(ctx, "accounts/login.html", context, status=error.status)
-    if ctx.session is not None:
-        sessions.end_session(ctx.db, ctx.session)
+    previous = current_session(ctx)
+    if previous is not None:
+        sessions.end_session(ctx.db, previous)
     _session, raw = sessions.start_session(ctx.db, member)
-    ctx.set_cookie("session", ctx._signer("session").dumps(raw), None)
+    set_session_cookie(ctx, raw)
     if member.totp_confirmed:
-        return ctx.redirect(f"/login/totp?next={target}")
+        return ctx.redirect(ctx.url("accounts.totp_login_form") + f"?next={target}")
     if member.needs_totp:
-        return ctx.redirect("/account/totp")
+        return ctx.redirect(ctx.url("accounts.totp_form"))
     return ctx.redirect(target, N_("You are logged in."))
 
 
 def totp_login_form(ctx: Ctx) -> Response:
     if ctx.session is None:
-        return ctx.redirect("/login")
+        return ctx.redirect(ctx.url("accounts.login_form"))
     if ctx.session.second_factor_ok:
-        return ctx.redirect("/")
-    target = _safe_next(ctx.request.query_params.get("next"))
+        return ctx.redirect(ctx.url("home"))
+    target = _safe_next(ctx, ctx.request.query_params.get("next"))
     return render(ctx, "accounts/totp_login.html", {"next": target, "error": None})
 
 
 def totp_login(ctx: Ctx) -> Response:
-    if ctx.session is None or ctx.member is None:
-        return ctx.redirect("/login")
-    target = _safe_next(ctx.form.get("next"))
+    session = current_session(ctx)
+    if session is None or ctx.member is None:
+        return ctx.redirect(ctx.url("accounts.login_form"))
+    target = _safe_next(ctx, ctx.form.get("next"))
     try:
-        sessions.check_totp(ctx.db, ctx.settings, ctx.member, ctx.form.get("otp"))
+        sessions.pass_second_factor(ctx.db, ctx.settings, session, ctx.form.get("otp"))
     except DomainError as error:
         return render(
             ctx,
@@ -74,22 +89,21 @@ def totp_login(ctx: Ctx) -> Response:
             {"next": target, "error": ctx._(error.message)},
             status=error.status,
         )
-    ctx.session.second_factor_ok = True
     return ctx.redirect(target, N_("You are logged in."))
 
 
 def logout(ctx: Ctx) -> Response:
-    if ctx.session is not None:
-        sessions.end_session(ctx.db, ctx.session)
-    ctx.set_cookie("session", "", None)
-    return ctx.redirect("/login", N_("You are logged out."))
+    session = current_session(ctx)
+    if session is not None:
+        sessions.end_session(ctx.db, session)
+    clear_session_cookie(ctx)
+    return ctx.redirect(ctx.url("accounts.login_form"), N_("You are logged out."))
 
 
 def logout_everywhere(ctx: Ctx) -> Response:
-    assert ctx.member is not None
-    sessions.end_all_sessions(ctx.db, ctx.member)
-    ctx.set_cookie("session", "", None)
-    return ctx.redirect("/login", N_("All your sessions have ended."))
+    sessions.end_all_sessions(ctx.db, current_member(ctx))
+    clear_session_cookie(ctx)
+    return ctx.redirect(ctx.url("accounts.login_form"), N_("All your sessions have ended."))
 
 
 def set_language(ctx: Ctx) -> Response:
@@ -97,10 +111,10 @@ def set_language(ctx: Ctx) -> Response:
     if language not in i18n.LANGUAGES:
         raise Forbidden(N_("Unknown language."))
     if ctx.member is not None:
-        services.set_language(ctx.db, ctx.member, language)
+        services.set_language(ctx.db, current_member(ctx), language)
     ctx.set_cookie(LANG_COOKIE, language, 365 * 86400)
     i18n.current_language.set(language)
-    return ctx.redirect(_safe_next(ctx.form.get("next")))
+    return ctx.redirect(_safe_next(ctx, ctx.form.get("next")))
 
 
 def _invitation_context(ctx: Ctx, token: str, error: str | None = None) -> dict[str, Any]:
@@ -139,7 +153,7 @@ def accept(ctx: Ctx) -> Response:
             status=422,
         )
     try:
-        member = services.accept_invitation(ctx.db, ctx.settings, token, password)
+        services.accept_invitation(ctx.db, ctx.settings, token, password, language=ctx.lang)
     except DomainError as error:
         if error.field == "password":
             invitation = services.find_invitation(ctx.db, ctx.settings, token)
@@ -150,23 +164,24 @@ def accept(ctx: Ctx) -> Response:
                 status=error.status,
             )
         raise
-    member.language = ctx.lang
-    return ctx.redirect("/login", N_("Your account is ready. Log in with your new password."))
+    return ctx.redirect(
+        ctx.url("accounts.login_form"),
+        N_("Your account is ready. Log in with your new password."),
+    )
 
 
 def account(ctx: Ctx) -> Response:
-    assert ctx.member is not None
     return render(
         ctx,
         "accounts/account.html",
-        {"sessions": sessions.list_sessions(ctx.db, ctx.member), "current": ctx.session},
+        {"sessions": sessions.list_sessions(ctx.db, current_member(ctx)), "current": ctx.session},
     )
 
 
 def _totp_context(ctx: Ctx, error: str | None = None) -> dict[str, Any]:
-    assert ctx.member is not None
-    secret = None if ctx.member.totp_confirmed else ctx.member.totp_secret
-    uri = sessions.totp_uri(ctx.member) if secret else None
+    member = current_member(ctx)
+    secret = None if member.totp_confirmed else member.totp_secret
+    uri = sessions.totp_uri(member) if secret else None
     return {"secret": secret, "uri": uri, "error": error}
 
 
@@ -175,15 +190,16 @@ def totp_setup_form(ctx: Ctx) -> Response:
 
 
 def totp_start(ctx: Ctx) -> Response:
-    assert ctx.member is not None
-    sessions.totp_begin(ctx.db, ctx.member)
-    return ctx.redirect("/account/totp")
+    sessions.totp_begin(ctx.db, current_member(ctx))
+    return ctx.redirect(ctx.url("accounts.totp_form"))
 
 
 def totp_confirm(ctx: Ctx) -> Response:
-    assert ctx.member is not None
+    member = current_member(ctx)
     try:
-        sessions.totp_confirm(ctx.db, ctx.settings, ctx.member, ctx.form.get("otp"))
+        sessions.totp_confirm(
+            ctx.db, ctx.settings, member, ctx.form.get("otp"), session=current_session(ctx)
+        )
     except DomainError as error:
         return render(
             ctx,
@@ -191,6 +207,4 @@ def totp_confirm(ctx: Ctx) -> Response:
             _totp_context(ctx, ctx._(error.message)),
             status=error.status,
         )
-    if ctx.session is not None:
-        ctx.session.second_factor_ok = True
-    return ctx.redirect("/account", N_("Your second factor is set up."))
+    return ctx.redirect(ctx.url("accounts.account"), N_("Your second factor is set up."))

@@ -1,13 +1,126 @@
-"""The accounts part's side of a request (placeholder until the web layer moves here)."""
+"""Where accounts meet the web layer: the session cookie, access levels and form nonces.
+
+``BrowserGate`` is what the route table hands to ``make_endpoint`` for pages; the API's
+gate (``constitution.api.auth``) builds on it. Views get their member with
+``current_member(ctx)``.
+"""
 
 from __future__ import annotations
 
-from constitution.accounts.models import Member
-from constitution.web.framework import Ctx
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+
+from constitution.accounts import permissions
+from constitution.accounts import sessions as session_service
+from constitution.accounts.models import AuthSession, Member, UsedFormToken
+from constitution.db import Database
+from constitution.errors import N_, Forbidden, Unauthenticated
+from constitution.settings import Settings
+from constitution.web.framework import Access, Ctx, FormAlreadySent, sign, unsign
+
+SESSION_COOKIE_DEV = "session"
+SESSION_COOKIE_PROD = "__Host-session"
+
+# What each access level beyond "a member" asks of her.
+LEVELS: dict[Access, Callable[[Member], bool]] = {
+    Access.CHAIR: permissions.is_chair,
+    Access.SECRETARIAT: permissions.is_secretariat,
+    Access.ADMIN: permissions.is_admin,
+    Access.EDITOR: permissions.is_editor,
+}
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return SESSION_COOKIE_PROD if settings.production else SESSION_COOKIE_DEV
+
+
+def set_session_cookie(ctx: Ctx, raw: str) -> None:
+    """Hand the browser its session (the raw id, signed)."""
+    ctx.set_cookie(session_cookie_name(ctx.settings), sign(ctx.settings, "session", raw), None)
+
+
+def clear_session_cookie(ctx: Ctx) -> None:
+    ctx.set_cookie(session_cookie_name(ctx.settings), "", None)
 
 
 def current_member(ctx: Ctx) -> Member:
-    """The member a view acts for (its route's access level guarantees one)."""
+    """The member of a view whose access level requires one."""
     member = ctx.member
-    assert isinstance(member, Member)
+    if not isinstance(member, Member):
+        raise Unauthenticated(N_("Please log in."), code="not_authenticated")
     return member
+
+
+def current_session(ctx: Ctx) -> AuthSession | None:
+    """The browser session of the request (None for a bearer token or nobody)."""
+    session = ctx.session
+    return session if isinstance(session, AuthSession) else None
+
+
+def load_browser_session(ctx: Ctx, database: Database) -> None:
+    """Set ``ctx.session`` and ``ctx.member`` from the session cookie, when it is live.
+
+    A dead session's cookie is removed; a live one's last use is written now and then.
+    """
+    cookie = ctx.request.cookies.get(session_cookie_name(ctx.settings))
+    raw = unsign(ctx.settings, "session", cookie)
+    if raw is None:
+        return
+    state = session_service.load_session(ctx.db, ctx.settings, raw)
+    if state.session is None:
+        clear_session_cookie(ctx)
+    else:
+        ctx.session = state.session
+        ctx.member = state.session.member
+    if state.needs_write and ctx.request.method not in ("GET", "HEAD", "OPTIONS"):
+        # The request's own transaction writes and already holds SQLite's write lock: a
+        # second writer would wait for it until the busy timeout, then fail.
+        session_service.touch_or_expire(ctx.db, ctx.settings, raw)
+    elif state.needs_write:
+        # A separate short write: the request's own transaction is read-only.
+        with database.transaction(write=True) as db:
+            session_service.touch_or_expire(db, ctx.settings, raw)
+
+
+def check_access(ctx: Ctx, access: Access) -> None:
+    if access in (Access.PUBLIC, Access.ANONYMOUS):
+        return
+    if ctx.member is None or (ctx.session is not None and not ctx.session.second_factor_ok):
+        raise Unauthenticated(N_("Please log in."), code="not_authenticated")
+    if access is Access.PARTIAL:
+        return
+    member = current_member(ctx)
+    if permissions.needs_second_factor(member):
+        raise Forbidden(
+            N_("Your role requires a second factor. Set it up first."), code="totp_required"
+        )
+    allowed = LEVELS.get(access)
+    if allowed is not None and not allowed(member):
+        raise Forbidden(N_("You are not allowed to see this page."))
+
+
+def spend_form_nonce(ctx: Ctx, nonce: str) -> None:
+    """A logged-in form's token works once: a resubmission is refused, not done again."""
+    session = current_session(ctx)
+    if session is None:
+        return
+    ctx.db.add(UsedFormToken(session_id=session.id, nonce=nonce))
+    try:
+        with ctx.db.begin_nested():
+            ctx.db.flush()
+    except IntegrityError:
+        raise FormAlreadySent from None
+
+
+class BrowserGate:
+    """Pages: the member comes from the session cookie."""
+
+    def authenticate(self, ctx: Ctx, database: Database, unsafe: bool) -> None:
+        load_browser_session(ctx, database)
+
+    def check_access(self, ctx: Ctx, access: Access) -> None:
+        check_access(ctx, access)
+
+    def spend_form_nonce(self, ctx: Ctx, nonce: str) -> None:
+        spend_form_nonce(ctx, nonce)

@@ -9,9 +9,11 @@ from starlette.responses import Response
 from constitution import myanmar
 from constitution.accounts import committees, services, sessions
 from constitution.accounts.models import Committee, Invitation, Member
+from constitution.accounts.web import current_member
 from constitution.audit.services import format_time, list_events
 from constitution.errors import N_, Invalid, NotFound
 from constitution.web.framework import Ctx, json_response
+from constitution.web.params import parse_id
 
 
 def member_json(member: Member) -> dict[str, Any]:
@@ -54,8 +56,7 @@ def zawgyi_notices(fields: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _me(ctx: Ctx) -> Member:
-    assert ctx.member is not None
-    return ctx.member
+    return current_member(ctx)
 
 
 def token_create(ctx: Ctx) -> Response:
@@ -170,13 +171,13 @@ def committee_list(ctx: Ctx) -> Response:
 
 
 def audit_list(ctx: Ctx) -> Response:
-    raw_after = ctx.request.query_params.get("after", "0")
-    raw_limit = ctx.request.query_params.get("limit", "500")
-    if not (raw_after.isascii() and raw_after.isdigit()) or len(raw_after) > 18:
+    after = parse_id(ctx.request.query_params.get("after", "0"), max_digits=18)
+    limit = parse_id(ctx.request.query_params.get("limit", "500"), max_digits=18)
+    if after is None:
         raise Invalid(N_("This must be a whole number."), field="after")
-    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 5000:
+    if limit is None or not 1 <= limit <= 5000:
         raise Invalid(N_("This must be a whole number from 1 to 5000."), field="limit")
-    events = list_events(ctx.db, after=int(raw_after), limit=int(raw_limit))
+    events = list_events(ctx.db, after=after, limit=limit)
     return json_response(
         [
             {

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from constitution.accounts.models import Committee, Member
+from constitution.accounts.web import current_member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment
 from constitution.api.accounts import body_object
@@ -24,8 +25,7 @@ from constitution.web.framework import Ctx, json_response
 
 
 def _me(ctx: Ctx) -> Member:
-    assert ctx.member is not None
-    return ctx.member
+    return current_member(ctx)
 
 
 def amendment_json(

@@ -1,4 +1,8 @@
-"""API authentication (bearer token, or the browser session plus a CSRF header) and JSON."""
+"""API authentication (bearer token, or the browser session plus a CSRF header) and JSON.
+
+``ApiGate`` is what the route table hands to ``make_endpoint`` for the API, with
+``parse_json`` as its body parser.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import secrets
 from typing import Any
 
 from constitution.accounts import sessions as session_service
+from constitution.accounts.web import BrowserGate, load_browser_session
 from constitution.db import Database
 from constitution.errors import N_, DomainError, Forbidden, Unauthenticated
 from constitution.security import read_csrf_token
+from constitution.web.framework import Ctx
 
 
 class MalformedJson(DomainError):
@@ -30,7 +36,7 @@ def parse_json(raw: bytes) -> Any:
         raise MalformedJson(N_("The request body is not valid JSON.")) from None
 
 
-def authenticate_api(ctx: Any, database: Database, unsafe: bool) -> None:
+def authenticate_api(ctx: Ctx, database: Database, unsafe: bool) -> None:
     """Bearer token first; else the browser session, whose writes need X-CSRF-Token."""
     header = ctx.request.headers.get("authorization")
     if header is not None:
@@ -47,9 +53,7 @@ def authenticate_api(ctx: Any, database: Database, unsafe: bool) -> None:
         ctx.token = token
         ctx.member = token.member
         return
-    from constitution.web.framework import _load_browser_session
-
-    _load_browser_session(ctx, database)
+    load_browser_session(ctx, database)
     if ctx.session is not None and unsafe:
         csrf = read_csrf_token(
             ctx.settings.secret_key,
@@ -60,3 +64,16 @@ def authenticate_api(ctx: Any, database: Database, unsafe: bool) -> None:
             raise Forbidden(
                 N_("Send the X-CSRF-Token header with a session cookie."), code="csrf_failed"
             )
+
+
+class ApiGate(BrowserGate):
+    """The API: a bearer token, or the browser session whose writes carry X-CSRF-Token.
+
+    Access levels and form nonces work as for pages (the API reads no forms).
+    """
+
+    def authenticate(self, ctx: Ctx, database: Database, unsafe: bool) -> None:
+        authenticate_api(ctx, database, unsafe)
+
+    def parse_body(self, raw: bytes) -> Any:
+        return parse_json(raw)

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from constitution.accounts.web import current_member
 from constitution.api.accounts import body_object
 from constitution.audit.services import format_time
 from constitution.errors import N_, Invalid
@@ -16,6 +17,7 @@ from constitution.texts.models import Document, ProvisionVersion, Revision
 from constitution.texts.search import search
 from constitution.texts.validation import Notices, clean_document
 from constitution.web.framework import Ctx, json_response
+from constitution.web.params import parse_id
 
 
 def _int_param(ctx: Ctx, name: str, *, required: bool = False) -> int | None:
@@ -24,9 +26,10 @@ def _int_param(ctx: Ctx, name: str, *, required: bool = False) -> int | None:
         if required:
             raise Invalid(N_("This parameter is required."), field=name)
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    value = parse_id(raw)
+    if value is None:
         raise Invalid(N_("This must be a whole number."), field=name)
-    return int(raw)
+    return value
 
 
 def _provision_json(document: Document, row: ProvisionVersion) -> dict[str, Any]:
@@ -70,10 +73,9 @@ def _document(ctx: Ctx) -> Document:
 
 
 def document_create(ctx: Ctx) -> Response:
-    assert ctx.member is not None
     notices = Notices()
     data = clean_document(body_object(ctx), notices)
-    document = services.create_document(ctx.db, ctx.member, data)
+    document = services.create_document(ctx.db, current_member(ctx), data)
     body = document_at(ctx, document, document.current_rev)
     body["notices"] = notices.items
     return json_response(body, 201)
@@ -108,11 +110,11 @@ def revision_list(ctx: Ctx) -> Response:
 
 
 def revision_create(ctx: Ctx) -> Response:
-    assert ctx.member is not None
+    member = current_member(ctx)
     document = _document(ctx)
     notices = Notices()
-    revision = services.editorial_revision(ctx.db, ctx.member, document, body_object(ctx), notices)
-    body = revision_json(revision, ctx.member.display_name)
+    revision = services.editorial_revision(ctx.db, member, document, body_object(ctx), notices)
+    body = revision_json(revision, member.display_name)
     body["notices"] = notices.items
     return json_response(body, 201)
 

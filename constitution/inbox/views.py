@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from constitution.accounts.web import current_member
 from constitution.errors import N_
 from constitution.inbox import services
 from constitution.inbox.models import Notification
@@ -38,8 +39,7 @@ def links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> dict[int, s
 
 
 def _member_id(ctx: Ctx) -> int:
-    assert ctx.member is not None
-    return int(ctx.member.id)
+    return current_member(ctx).id
 
 
 def inbox(ctx: Ctx) -> Response:

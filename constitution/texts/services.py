@@ -14,7 +14,8 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from constitution.accounts.models import Member, Role
+from constitution.accounts import permissions
+from constitution.accounts.models import Member
 from constitution.audit.models import AuditEvent
 from constitution.audit.services import canonical_json, record
 from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -41,7 +42,7 @@ from constitution.texts.validation import (
 
 
 def require_editor(actor: Member) -> None:
-    if not actor.active or not (actor.has_role(Role.SECRETARIAT) or actor.has_role(Role.ADMIN)):
+    if not actor.active or not permissions.is_editor(actor):
         raise Forbidden(N_("Only the secretariat may change the text directly."))
 
 

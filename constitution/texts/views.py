@@ -9,7 +9,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.accounts.models import Member, Role
+from constitution.accounts import permissions
+from constitution.accounts.web import current_member
 from constitution.diffing.diff import diff_tokens
 from constitution.diffing.render import inline_html, side_by_side
 from constitution.errors import N_, DomainError, NotFound
@@ -19,6 +20,7 @@ from constitution.texts.models import Document
 from constitution.texts.search import search
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
 from constitution.web.render import render
 
 VIEWS = ("inline", "side")
@@ -32,9 +34,10 @@ def _rev(ctx: Ctx, document: Document, name: str = "rev") -> int:
     raw = ctx.request.query_params.get(name, "")
     if raw == "":
         return document.current_rev
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    rev = parse_id(raw)
+    if rev is None:
         raise NotFound(N_("This document has no such revision."))
-    return services.check_rev(document, int(raw))
+    return services.check_rev(document, rev)
 
 
 def _languages(ctx: Ctx, document: Document) -> list[str]:
@@ -105,7 +108,7 @@ def provision_context(ctx: Ctx, document: Document, key: str) -> dict[str, Any]:
         "current": current,
         "steps": steps,
         "latest": history[-1],
-        "can_edit": _can_edit(ctx),
+        "can_edit": permissions.is_editor(current_member(ctx)),
     }
 
 
@@ -161,14 +164,9 @@ def search_page(ctx: Ctx) -> Response:
     return render(ctx, "texts/search.html", {"document": document, "query": query, "hits": hits})
 
 
-def _can_edit(ctx: Ctx) -> bool:
-    member = ctx.member
-    return member is not None and (member.has_role(Role.SECRETARIAT) or member.has_role(Role.ADMIN))
-
-
 def edit_form(ctx: Ctx) -> Response:
     document = _document(ctx)
-    services.require_editor(_member(ctx))
+    services.require_editor(current_member(ctx))
     key = ctx.request.path_params["key"]
     latest = services.provision_history(ctx.db, document, key)[-1]
     if latest.rev_to is not None:
@@ -190,7 +188,7 @@ def edit_form(ctx: Ctx) -> Response:
 def edit(ctx: Ctx) -> Response:
     """An editorial correction or translation update by the secretariat."""
     document = _document(ctx)
-    member = _member(ctx)
+    member = current_member(ctx)
     key = ctx.request.path_params["key"]
     values = {lang: ctx.form.get(f"text_{lang}", "") for lang in document.languages}
     latest = services.provision_history(ctx.db, document, key)[-1]
@@ -205,8 +203,7 @@ def edit(ctx: Ctx) -> Response:
     try:
         revision = services.editorial_revision(ctx.db, member, document, body, notices)
     except DomainError as error:
-        ctx.db.rollback()
-        ctx.db.begin()
+        ctx.start_over()
         return render(
             ctx,
             "texts/edit.html",
@@ -227,9 +224,4 @@ def edit(ctx: Ctx) -> Response:
             "please check it."
         )
     ctx.flash_text(ctx._(message) % {"rev": revision.rev})
-    return ctx.redirect(f"/documents/{document.slug}/p/{key}")
-
-
-def _member(ctx: Ctx) -> Member:
-    assert ctx.member is not None
-    return ctx.member
+    return ctx.redirect(ctx.url("texts.provision", slug=document.slug, key=key))

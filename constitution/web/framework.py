@@ -1,11 +1,15 @@
 """How a request becomes a call to a view: one transaction, the member, the language, CSRF.
 
 A view is a plain function ``view(ctx) -> Response`` that runs in the worker thread pool.
-``page(...)`` wraps it for HTML, ``api(...)`` for JSON. The wrapper reads the body (in the
-event loop), then in a worker thread opens one database transaction, loads the member from
-the session cookie or bearer token, checks access and CSRF, calls the view, and commits;
-on any error it rolls back (keeping only what a refusal asks to keep) and answers with a
-clear page or error JSON.
+``make_endpoint`` wraps it; the route table hands it a ``Gate`` (who is asking, may she
+reach this view, spending a form's one-time token) and, for the JSON API, a body parser.
+The wrapper reads the body (in the event loop), then in a worker thread opens one database
+transaction, lets the gate load the member, checks access and CSRF, calls the view, and
+commits; on any error it rolls back (keeping only what a refusal asks to keep) and answers
+with a clear page or error JSON.
+
+This module knows no domain: the member and the session are whatever the gate loads, seen
+here only through the small protocols below.
 """
 
 from __future__ import annotations
@@ -16,28 +20,23 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from constitution import i18n
-from constitution.accounts import sessions as session_service
-from constitution.accounts.models import AuthSession, Member, Role, UsedFormToken
 from constitution.db import Database, utcnow
-from constitution.errors import N_, DomainError, Forbidden, Unauthenticated
+from constitution.errors import N_, DomainError, Forbidden
 from constitution.security import cross_site, make_csrf_token, read_csrf_token
 from constitution.settings import Settings
 
 log = logging.getLogger("constitution")
 
-SESSION_COOKIE_DEV = "session"
-SESSION_COOKIE_PROD = "__Host-session"
 ANON_COOKIE = "anon"
 LANG_COOKIE = "lang"
 FLASH_COOKIE = "flash"
@@ -45,7 +44,7 @@ MAX_FORM_FIELDS = 200
 
 
 class Access(enum.Enum):
-    """Who may reach a view."""
+    """Who may reach a view (the gate decides what each level means)."""
 
     PUBLIC = "public"  # anybody, logged in or not
     ANONYMOUS = "anonymous"  # only people not logged in (login form); others are redirected
@@ -57,11 +56,24 @@ class Access(enum.Enum):
     EDITOR = "editor"  # secretariat or admin: may change the text directly
 
 
-ROLE_FOR_ACCESS = {
-    Access.CHAIR: Role.CHAIR,
-    Access.SECRETARIAT: Role.SECRETARIAT,
-    Access.ADMIN: Role.ADMIN,
-}
+class MemberLike(Protocol):
+    """What this module uses of a logged-in member."""
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def needs_totp(self) -> bool: ...
+
+
+class SessionLike(Protocol):
+    """What this module uses of a browser session."""
+
+    @property
+    def csrf_secret(self) -> str: ...
+
+    @property
+    def second_factor_ok(self) -> bool: ...
 
 
 @dataclass
@@ -72,8 +84,8 @@ class Ctx:
     settings: Settings
     db: Session
     lang: str
-    member: Member | None = None
-    session: AuthSession | None = None
+    member: MemberLike | None = None
+    session: SessionLike | None = None
     token: Any = None
     form: dict[str, str] = field(default_factory=dict)
     form_lists: dict[str, list[str]] = field(default_factory=dict)
@@ -91,26 +103,23 @@ class Ctx:
             if self.anon_binding is None:
                 # Keep the browser's binding, so that forms open in other tabs stay valid.
                 cookie = self.request.cookies.get(ANON_COOKIE)
-                self.anon_binding = _unsign(self.settings, "anon", cookie)
+                self.anon_binding = unsign(self.settings, "anon", cookie)
             if self.anon_binding is None:
                 self.anon_binding = secrets.token_hex(16)
-                self.set_cookie(ANON_COOKIE, self._signer("anon").dumps(self.anon_binding), None)
+                self.set_cookie(ANON_COOKIE, sign(self.settings, "anon", self.anon_binding), None)
             binding = self.anon_binding
         return make_csrf_token(self.settings.secret_key, binding)
-
-    def _signer(self, purpose: str) -> URLSafeSerializer:
-        return URLSafeSerializer(self.settings.secret_key, salt=purpose)
 
     def set_cookie(self, name: str, value: str, max_age: int | None) -> None:
         self.cookies.append((name, value, max_age))
 
     def flash(self, message: str) -> None:
         """A message id, translated when shown."""
-        self.set_cookie(FLASH_COOKIE, self._signer("flash").dumps(message), 300)
+        self.set_cookie(FLASH_COOKIE, sign(self.settings, "flash", message), 300)
 
     def flash_text(self, text: str) -> None:
         """An already translated message (with values filled in)."""
-        self.set_cookie(FLASH_COOKIE, self._signer("flash").dumps(["text", text]), 300)
+        self.set_cookie(FLASH_COOKIE, sign(self.settings, "flash", ["text", text]), 300)
 
     def redirect(self, url: str, message: str | None = None) -> Response:
         if message:
@@ -123,18 +132,13 @@ class Ctx:
         self.db.begin()
 
     def url(self, name: str, **params: Any) -> str:
-        return str(self.request.url_for(name, **params).path)
-
-
-def session_cookie_name(settings: Settings) -> str:
-    return SESSION_COOKIE_PROD if settings.production else SESSION_COOKIE_DEV
+        """The path (never a full URL) of the route called ``name``."""
+        return str(self.request.app.url_path_for(name, **params))
 
 
 def _apply_cookies(ctx: Ctx, response: Response) -> Response:
     secure = ctx.settings.production
     for name, value, max_age in ctx.cookies:
-        if name == "session":
-            name = session_cookie_name(ctx.settings)
         if value == "":
             response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
         else:
@@ -150,7 +154,13 @@ def _apply_cookies(ctx: Ctx, response: Response) -> Response:
     return response
 
 
-def _unsign(settings: Settings, purpose: str, value: str | None) -> str | None:
+def sign(settings: Settings, purpose: str, value: Any) -> str:
+    """A cookie value only this server can have made (for ``purpose`` only)."""
+    return URLSafeSerializer(settings.secret_key, salt=purpose).dumps(value)
+
+
+def unsign(settings: Settings, purpose: str, value: str | None) -> str | None:
+    """The string ``sign`` put in ``value``, or None when it is missing or forged."""
     if not value or len(value) > 500:
         return None
     try:
@@ -158,28 +168,6 @@ def _unsign(settings: Settings, purpose: str, value: str | None) -> str | None:
     except BadSignature:
         return None
     return result if isinstance(result, str) else None
-
-
-def _load_browser_session(ctx: Ctx, database: Database) -> None:
-    raw = _unsign(
-        ctx.settings, "session", ctx.request.cookies.get(session_cookie_name(ctx.settings))
-    )
-    if raw is None:
-        return
-    state = session_service.load_session(ctx.db, ctx.settings, raw)
-    if state.session is None:
-        ctx.set_cookie("session", "", None)
-    else:
-        ctx.session = state.session
-        ctx.member = state.session.member
-    if state.needs_write and ctx.request.method not in ("GET", "HEAD", "OPTIONS"):
-        # The request's own transaction writes and already holds SQLite's write lock: a
-        # second writer would wait for it until the busy timeout, then fail.
-        session_service.touch_or_expire(ctx.db, ctx.settings, raw)
-    elif state.needs_write:
-        # A separate short write: the request's own transaction is read-only.
-        with database.transaction(write=True) as db:
-            session_service.touch_or_expire(db, ctx.settings, raw)
 
 
 def _choose_language(ctx: Ctx) -> str:
@@ -191,27 +179,7 @@ def _choose_language(ctx: Ctx) -> str:
     return i18n.negotiate(ctx.request.headers.get("accept-language"))
 
 
-def _check_access(ctx: Ctx, access: Access) -> None:
-    if access in (Access.PUBLIC, Access.ANONYMOUS):
-        return
-    if ctx.member is None or (ctx.session is not None and not ctx.session.second_factor_ok):
-        raise Unauthenticated(N_("Please log in."), code="not_authenticated")
-    if access is Access.PARTIAL:
-        return
-    if ctx.member.needs_totp:
-        raise Forbidden(
-            N_("Your role requires a second factor. Set it up first."), code="totp_required"
-        )
-    if access is Access.EDITOR:
-        if not (ctx.member.has_role(Role.SECRETARIAT) or ctx.member.has_role(Role.ADMIN)):
-            raise Forbidden(N_("You are not allowed to see this page."))
-        return
-    role = ROLE_FOR_ACCESS.get(access)
-    if role is not None and not ctx.member.has_role(role):
-        raise Forbidden(N_("You are not allowed to see this page."))
-
-
-def _spend_form_token(ctx: Ctx) -> None:
+def _check_form_token(ctx: Ctx, gate: Gate) -> None:
     """CSRF: same site, a valid token bound to this browser, and (logged in) used only once."""
     request = ctx.request
     if cross_site(request.headers, request.url.netloc):
@@ -226,7 +194,7 @@ def _spend_form_token(ctx: Ctx) -> None:
     if ctx.session is not None:
         binding = ctx.session.csrf_secret
     else:
-        binding = _unsign(ctx.settings, "anon", request.cookies.get(ANON_COOKIE)) or ""
+        binding = unsign(ctx.settings, "anon", request.cookies.get(ANON_COOKIE)) or ""
         ctx.anon_binding = binding or None
     if token is None or not binding or not secrets.compare_digest(token.binding, binding):
         raise Forbidden(
@@ -237,12 +205,7 @@ def _spend_form_token(ctx: Ctx) -> None:
             code="csrf_failed",
         )
     if ctx.session is not None:
-        ctx.db.add(UsedFormToken(session_id=ctx.session.id, nonce=token.nonce))
-        try:
-            with ctx.db.begin_nested():
-                ctx.db.flush()
-        except IntegrityError:
-            raise FormAlreadySent from None
+        gate.spend_form_nonce(ctx, token.nonce)
 
 
 class FormAlreadySent(DomainError):
@@ -255,6 +218,25 @@ class FormAlreadySent(DomainError):
 
 ViewFn = Callable[[Ctx], Response]
 ErrorRenderer = Callable[[Ctx, DomainError], Response]
+# An answer that needs no database and no Ctx (here: 500 after an unexpected error).
+PlainErrorRenderer = Callable[[Request, int], Response]
+BodyParser = Callable[[bytes], Any]
+
+
+class Gate(Protocol):
+    """What a part that knows members hands to ``make_endpoint``."""
+
+    def authenticate(self, ctx: Ctx, database: Database, unsafe: bool) -> None:
+        """Set ``ctx.member``, ``ctx.session`` or ``ctx.token`` from the request, if any.
+
+        ``unsafe`` is True for a request that may write (POST and the like).
+        """
+
+    def check_access(self, ctx: Ctx, access: Access) -> None:
+        """Raise ``Unauthenticated`` or ``Forbidden`` unless ``ctx`` may reach ``access``."""
+
+    def spend_form_nonce(self, ctx: Ctx, nonce: str) -> None:
+        """Record a logged-in form's one-time nonce; raise ``FormAlreadySent`` when reused."""
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -281,18 +263,25 @@ def make_endpoint(
     view: ViewFn,
     *,
     access: Access,
-    kind: str,
+    gate: Gate,
     render_error: ErrorRenderer,
+    plain_error: PlainErrorRenderer,
+    parse_body: BodyParser | None = None,
     csrf: bool = True,
 ) -> Callable[[Request], Any]:
-    """Wrap ``view``; ``kind`` is "page" or "api" (which decides body parsing and auth)."""
+    """Wrap ``view``.
+
+    Without ``parse_body`` (a page) the body is read as an urlencoded form into
+    ``ctx.form`` and, when ``csrf``, its token is checked and spent. With it (the API) the
+    raw body is parsed into ``ctx.body``; the gate checks what the API needs instead.
+    """
 
     async def endpoint(request: Request) -> Response:
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
         form: tuple[dict[str, str], dict[str, list[str]]] = ({}, {})
         raw_body = b""
         if unsafe:
-            if kind == "page":
+            if parse_body is None:
                 form = await _read_form(request)
             else:
                 raw_body = await request.body()
@@ -301,8 +290,6 @@ def make_endpoint(
         except Exception:
             # Logged without the request's address; the person gets a generic page.
             log.exception("unhandled error on %s %s", request.method, request.url.path)
-            from constitution.web.render import plain_error
-
             return plain_error(request, 500)
 
     def _run(
@@ -333,21 +320,14 @@ def make_endpoint(
         db = ctx.db
         db.begin()
         try:
-            if kind == "api":
-                from constitution.api.auth import authenticate_api
-
-                authenticate_api(ctx, database, unsafe)
-            else:
-                _load_browser_session(ctx, database)
+            gate.authenticate(ctx, database, unsafe)
             ctx.lang = _choose_language(ctx)
             i18n.current_language.set(ctx.lang)
-            if kind == "api" and unsafe:
-                from constitution.api.auth import parse_json
-
-                ctx.body = parse_json(raw_body)
-            _check_access(ctx, access)
-            if unsafe and csrf and kind == "page":
-                _spend_form_token(ctx)
+            if unsafe and parse_body is not None:
+                ctx.body = parse_body(raw_body)
+            gate.check_access(ctx, access)
+            if unsafe and csrf and parse_body is None:
+                _check_form_token(ctx, gate)
             response = view(ctx)
             db.commit()
             return response
@@ -385,6 +365,9 @@ __all__ = [
     "Access",
     "Ctx",
     "FormAlreadySent",
+    "Gate",
+    "MemberLike",
+    "SessionLike",
     "api_error",
     "json_response",
     "make_endpoint",

@@ -1,11 +1,13 @@
-"""Parsing values of a query string or form."""
+"""Reading numbers from query strings and forms."""
 
 from __future__ import annotations
 
 
 def parse_id(raw: str | None, *, max_digits: int = 9) -> int | None:
-    """A row id typed in a form or URL: ASCII digits only, at most ``max_digits``."""
-    raw = (raw or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= max_digits:
-        return int(raw)
-    return None
+    """A row id written as ASCII digits (surrounding spaces ignored), at most
+    ``max_digits`` long; None for anything else, so that no ``int()`` sees a wild string
+    (Myanmar digits, signs, thousands of digits)."""
+    text = (raw or "").strip()
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)

@@ -1,4 +1,9 @@
-"""Rendering pages and error pages with Jinja2."""
+"""Rendering pages with Jinja2.
+
+Parts add to every page by registration (called from ``constitution.wiring``), never by
+being imported here: navigation counts (``register_nav_item``) and what the member may do
+(``register_permission``, shown to templates as ``may``).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,37 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from constitution import i18n
-from constitution.errors import DomainError, Unauthenticated
 from constitution.settings import PROJECT_ROOT
 from constitution.web.framework import FLASH_COOKIE, Ctx
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
+
+# A navigation count: (database, the logged-in member) -> a number.
+NavItem = Callable[[Session, Any], int]
+NAV_ITEMS: dict[str, NavItem] = {}
+# Something a member may do: (the logged-in member) -> yes or no.
+Permission = Callable[[Any], bool]
+PERMISSIONS: dict[str, Permission] = {}
+
+
+def register_nav_item(name: str, count: NavItem) -> None:
+    """Show ``count`` in the navigation as ``nav[name]`` (registering again replaces it)."""
+    NAV_ITEMS[name] = count
+
+
+def register_permission(name: str, allowed: Permission) -> None:
+    """Let templates ask ``may[name]`` of the logged-in member (again: replaces it)."""
+    PERMISSIONS[name] = allowed
 
 
 @functools.cache
@@ -34,6 +54,13 @@ def static_hash(name: str) -> str:
 def static_url(name: str) -> str:
     """A static asset's URL with a content hash, so it can be cached for long."""
     return f"/static/{name}?v={static_hash(name)}"
+
+
+@jinja2.pass_context
+def url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str:
+    """The path (never a full URL) of the route called ``name``."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **params))
 
 
 def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
@@ -49,6 +76,7 @@ def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.globals["static_url"] = static_url
+    env.globals["url_for"] = url_for  # before Jinja2Templates, which would add its own
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return Jinja2Templates(env=env)
 
@@ -67,22 +95,19 @@ def _take_flash(ctx: Ctx) -> str | None:
     return i18n.gettext(message) if isinstance(message, str) else None
 
 
-NavItem = Callable[[Session, Any], int]
-NAV_ITEMS: dict[str, NavItem] = {}
-
-
-def register_nav_item(name: str, count: NavItem) -> None:
-    """Register (or replace) a count the navigation shows (``nav.<name>`` in templates)."""
-    NAV_ITEMS[name] = count
-
-
 def _nav(ctx: Ctx) -> dict[str, int]:
-    """The navigation's counts for a member who is fully logged in, loaded here so that no
-    template queries the database."""
+    """What the navigation counts for a member who is fully logged in (the registered
+    items), loaded here so that no template queries the database."""
     member, session = ctx.member, ctx.session
     if member is None or session is None or not session.second_factor_ok or member.needs_totp:
         return {}
     return {name: count(ctx.db, member) for name, count in NAV_ITEMS.items()}
+
+
+def _may(ctx: Ctx) -> dict[str, bool]:
+    """Each registered permission for the logged-in member; all False for nobody."""
+    member = ctx.member
+    return {name: member is not None and allowed(member) for name, allowed in PERMISSIONS.items()}
 
 
 def render(
@@ -96,51 +121,7 @@ def render(
         "csrf_token": ctx.csrf_token,
         "flash": _take_flash(ctx),
         "nav": _nav(ctx),
+        "may": _may(ctx),
         **(context or {}),
     }
     return templates.TemplateResponse(ctx.request, name, full, status_code=status)
-
-
-def render_page_error(ctx: Ctx, error: DomainError) -> Response:
-    if isinstance(error, Unauthenticated) and ctx.session is not None:
-        return RedirectResponse("/login/totp", status_code=303)
-    if isinstance(error, Unauthenticated):
-        target = ctx.request.url.path
-        if ctx.request.url.query:
-            target += "?" + ctx.request.url.query
-        if ctx.request.method == "GET" and target.startswith("/") and not target.startswith("//"):
-            return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-        return RedirectResponse("/login", status_code=303)
-    if error.code == "totp_required":
-        return RedirectResponse("/account/totp", status_code=303)
-    return render(
-        ctx,
-        "errors/error.html",
-        {"status": error.status, "message": i18n.gettext(error.message)},
-        status=error.status,
-    )
-
-
-STATUS_TEXT = {
-    404: ("ဤစာမျက်နှာ မရှိပါ။", "This page does not exist.", "not_found"),
-    405: ("ဤနည်းဖြင့် မရနိုင်ပါ။", "This method is not allowed here.", "method_not_allowed"),
-    500: (
-        "တစ်ခုခု မှားယွင်းသွားသည်။ သိမ်းပြီးသားအရာ မပျောက်ပါ။ ထပ်မံကြိုးစားပါ။",
-        "Something went wrong on our side. Nothing you saved was lost. Please try again.",
-        "server_error",
-    ),
-}
-
-
-def plain_error(request: Request, status: int) -> Response:
-    """An error page or error JSON that needs no database (404, 405, 500)."""
-    burmese, english, code = STATUS_TEXT.get(status, STATUS_TEXT[500])
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": {"code": code, "message": english}}, status_code=status)
-    templates: Jinja2Templates = request.app.state.templates
-    language = request.cookies.get("lang")
-    language = language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-    html = templates.get_template("errors/plain.html").render(
-        status=status, burmese=burmese, english=english, lang=language
-    )
-    return HTMLResponse(html, status_code=status)
