@@ -49,7 +49,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
-class Conflict(DomainError):
+class StateConflict(DomainError):
+    """409: the request conflicts with the current state (a wrong status, a name taken,
+    a form sent twice). Not to be confused with ``AmendmentConflict`` (a stored pair of
+    conflicting amendments) or ``MergeConflict`` (a region a three-way merge could not
+    join)."""
+
     status = 409
     code = "conflict"
 

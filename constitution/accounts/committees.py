@@ -16,7 +16,7 @@ from constitution.accounts.models import (
 )
 from constitution.accounts.services import clean_text, members_by_ids, require_admin
 from constitution.audit.services import record
-from constitution.errors import N_, Conflict, Invalid, NotFound
+from constitution.errors import N_, Invalid, NotFound, StateConflict
 
 PROVISION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 
@@ -72,7 +72,7 @@ def save_committee(
     keys = _clean_keys(provisions if provisions is not None else [])
     clash = db.scalar(select(Committee.id).where(Committee.name == title))
     if clash is not None and (committee is None or clash != committee.id):
-        raise Conflict(
+        raise StateConflict(
             N_("A committee with this name exists."), field="name", code="committee_exists"
         )
     action = "committee.updated"

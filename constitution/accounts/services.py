@@ -29,7 +29,7 @@ from constitution.accounts.models import (
 from constitution.accounts.passwords import hash_password
 from constitution.audit.services import record
 from constitution.db import MAX_ID, utcnow
-from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from constitution.errors import N_, Forbidden, Invalid, NotFound, StateConflict
 from constitution.settings import Settings
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
@@ -202,7 +202,7 @@ def create_member(
     role_list = clean_roles(roles)
     group_map = clean_groups(groups)
     if _username_taken(db, name):
-        raise Conflict(N_("This username is taken."), field="username", code="username_taken")
+        raise StateConflict(N_("This username is taken."), field="username", code="username_taken")
     member = _add_member(
         db,
         settings,
@@ -260,13 +260,13 @@ def update_member(
     if roles is not None:
         new_roles = clean_roles(roles)
         if member.id == actor.id and Role.ADMIN.value not in new_roles:
-            raise Conflict(N_("You cannot remove your own admin role."), field="roles")
+            raise StateConflict(N_("You cannot remove your own admin role."), field="roles")
         if new_roles != member.roles:
             changes["roles"] = {"from": member.roles, "to": new_roles}
             member.roles = new_roles
     if active is not None and active != member.active:
         if member.id == actor.id and not active:
-            raise Conflict(N_("You cannot disable your own account."), field="active")
+            raise StateConflict(N_("You cannot disable your own account."), field="active")
         changes["active"] = active
         member.active = active
         if not active:
@@ -318,7 +318,7 @@ def invite(
     role_list = clean_roles(roles if roles is not None else [Role.MEMBER.value])
     group_map = clean_groups(groups)
     if _username_taken(db, name):
-        raise Conflict(N_("This username is taken."), field="username", code="username_taken")
+        raise StateConflict(N_("This username is taken."), field="username", code="username_taken")
     nonce = secrets.token_urlsafe(24)
     invitation = Invitation(
         nonce_hash=sha256(nonce),
@@ -352,7 +352,7 @@ def revoke_invitation(db: Session, actor: Member, invitation_id: int) -> Invitat
     if invitation is None:
         raise NotFound(N_("There is no such invitation."))
     if invitation.used_at is not None or invitation.revoked_at is not None:
-        raise Conflict(N_("This invitation can no longer be revoked."))
+        raise StateConflict(N_("This invitation can no longer be revoked."))
     invitation.revoked_at = utcnow()
     record(db, "invitation.revoked", f"invitation:{invitation.id}", actor_id=actor.id)
     return invitation
@@ -369,7 +369,7 @@ def find_invitation(db: Session, settings: Settings, token: Any) -> Invitation:
             token, max_age=settings.invitation_days * 86400
         )
     except SignatureExpired:
-        raise Conflict(
+        raise StateConflict(
             N_("This invitation link has expired. Ask for a new one."), code="invitation_expired"
         ) from None
     except BadSignature:
@@ -382,11 +382,11 @@ def find_invitation(db: Session, settings: Settings, token: Any) -> Invitation:
             N_("This invitation link is not valid."), field="token", code="invitation_invalid"
         )
     if invitation.used_at is not None:
-        raise Conflict(N_("This invitation has already been used."), code="invitation_used")
+        raise StateConflict(N_("This invitation has already been used."), code="invitation_used")
     if invitation.revoked_at is not None:
-        raise Conflict(N_("This invitation was revoked."), code="invitation_revoked")
+        raise StateConflict(N_("This invitation was revoked."), code="invitation_revoked")
     if invitation.expires_at <= utcnow():
-        raise Conflict(
+        raise StateConflict(
             N_("This invitation link has expired. Ask for a new one."), code="invitation_expired"
         )
     return invitation
@@ -408,9 +408,9 @@ def accept_invitation(
         )
     )
     if spent != 1:
-        raise Conflict(N_("This invitation has already been used."), code="invitation_used")
+        raise StateConflict(N_("This invitation has already been used."), code="invitation_used")
     if db.scalar(select(Member.id).where(Member.username == invitation.username)) is not None:
-        raise Conflict(N_("This username is taken."), code="username_taken")
+        raise StateConflict(N_("This username is taken."), code="username_taken")
     member = _add_member(
         db,
         settings,

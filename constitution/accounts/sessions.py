@@ -16,7 +16,7 @@ from constitution.accounts.passwords import check_password, hash_password, needs
 from constitution.accounts.services import end_member_sessions, sha256
 from constitution.audit.services import record
 from constitution.db import utcnow
-from constitution.errors import N_, Conflict, Invalid, Throttled, Unauthenticated
+from constitution.errors import N_, Invalid, StateConflict, Throttled, Unauthenticated
 from constitution.myanmar import nfc
 from constitution.settings import Settings
 
@@ -79,7 +79,7 @@ def authenticate(db: Session, settings: Settings, username: Any, password: Any) 
 def totp_begin(db: Session, member: Member) -> tuple[str, str]:
     """A new, unconfirmed secret for the member's authenticator app."""
     if member.totp_confirmed:
-        raise Conflict(N_("A second factor is already set up."), code="totp_already_confirmed")
+        raise StateConflict(N_("A second factor is already set up."), code="totp_already_confirmed")
     member.totp_secret = pyotp.random_base32()
     record(db, "member.totp_started", f"member:{member.id}", actor_id=member.id)
     return member.totp_secret, totp_uri(member)
@@ -101,7 +101,7 @@ def check_totp(db: Session, settings: Settings, member: Member, code: Any) -> No
     digits are accepted. Refusals keep their count (``keep_changes``).
     """
     if not member.totp_secret:
-        raise Conflict(N_("No second factor has been set up."), code="totp_not_set_up")
+        raise StateConflict(N_("No second factor has been set up."), code="totp_not_set_up")
     throttle = _throttle(db, f"totp#{member.id}")
     now = utcnow()
     if throttle.locked_until is not None and throttle.locked_until > now:
@@ -146,7 +146,7 @@ def totp_confirm(
     """Turn the second factor on with a first code; ``session`` (hers) then counts as
     having passed it."""
     if member.totp_confirmed:
-        raise Conflict(N_("A second factor is already set up."), code="totp_already_confirmed")
+        raise StateConflict(N_("A second factor is already set up."), code="totp_already_confirmed")
     check_totp(db, settings, member, code)
     member.totp_confirmed = True
     if session is not None:

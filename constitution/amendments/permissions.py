@@ -10,7 +10,7 @@ from __future__ import annotations
 from constitution.accounts.models import Committee, Member, Role
 from constitution.accounts.permissions import is_admin
 from constitution.amendments.models import OPEN_STATUSES, Amendment, Status
-from constitution.errors import N_, Conflict, DomainError, Forbidden
+from constitution.errors import N_, DomainError, Forbidden, StateConflict
 
 # action -> (states it is allowed from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
@@ -63,8 +63,10 @@ IN_REVIEW = frozenset({Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED
 SCHEDULABLE = TRANSITIONS["schedule"][0]
 
 
-def wrong_status() -> Conflict:
-    return Conflict(N_("The amendment is not in a state that allows this."), code="wrong_status")
+def wrong_status() -> StateConflict:
+    return StateConflict(
+        N_("The amendment is not in a state that allows this."), code="wrong_status"
+    )
 
 
 def can_move(amendment: Amendment, action: str) -> bool:
@@ -82,13 +84,13 @@ def _is_sponsor(member: Member, amendment: Amendment) -> bool:
 
 def sponsor_refusal(member: Member, amendment: Amendment) -> DomainError | None:
     if _is_proposer(member, amendment):
-        return Conflict(
+        return StateConflict(
             N_("The proposer cannot co-sponsor her own amendment."), code="own_amendment"
         )
     if amendment.status not in SPONSORABLE:
         return wrong_status()
     if _is_sponsor(member, amendment):
-        return Conflict(N_("You already co-sponsor this amendment."), code="already_sponsor")
+        return StateConflict(N_("You already co-sponsor this amendment."), code="already_sponsor")
     return None
 
 
@@ -96,7 +98,7 @@ def submit_refusal(member: Member, amendment: Amendment, threshold: int) -> Doma
     if not _is_proposer(member, amendment):
         return Forbidden(N_("Only the proposer may submit her amendment."))
     if len(amendment.sponsors) < threshold:
-        return Conflict(
+        return StateConflict(
             N_("The amendment needs more co-sponsors before it can be submitted."),
             code="needs_sponsors",
         )
@@ -118,7 +120,7 @@ def update_refusal(member: Member, amendment: Amendment) -> DomainError | None:
     if not _is_proposer(member, amendment):
         return Forbidden(N_("Only the proposer may change her amendment."))
     if amendment.status not in EDITABLE:
-        return Conflict(
+        return StateConflict(
             N_("Only a draft or an amendment that needs an update can be changed."),
             code="wrong_status",
         )
@@ -128,7 +130,7 @@ def update_refusal(member: Member, amendment: Amendment) -> DomainError | None:
 def amend_refusal(amendment: Amendment) -> DomainError | None:
     """An amendment to this amendment may be proposed (until it goes to a vote)."""
     if amendment.status not in AMENDABLE:
-        return Conflict(
+        return StateConflict(
             N_("This amendment can no longer be amended: it has gone to a vote or is closed."),
             field="amends",
             code="not_amendable",

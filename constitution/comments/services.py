@@ -23,7 +23,7 @@ from constitution.comments.models import Comment
 from constitution.comments.permissions import may_moderate
 from constitution.db import utcnow
 from constitution.diffing.anchor import find_anchor
-from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from constitution.errors import N_, Forbidden, Invalid, NotFound, StateConflict
 from constitution.inbox.services import notify
 from constitution.texts import services as texts
 from constitution.texts.models import Document
@@ -131,7 +131,7 @@ def add_comment(
         ):
             raise Invalid(N_("There is no such comment here."), field="parent")
         if parent_comment.hidden_at is not None:
-            raise Conflict(
+            raise StateConflict(
                 N_("A hidden comment cannot be answered."), field="parent", code="comment_hidden"
             )
     anchor_data = _clean_anchor(db, document, anchor, notices) if anchor is not None else None
@@ -237,7 +237,7 @@ def hide_comment(
     if comment is None:
         raise NotFound(N_("There is no such comment."))
     if comment.hidden_at is not None:
-        raise Conflict(N_("This comment is already hidden."), code="comment_hidden")
+        raise StateConflict(N_("This comment is already hidden."), code="comment_hidden")
     why = clean_string(reason, "reason", notices, max_length=2_000)
     comment.hidden_at = utcnow()
     comment.hidden_by_id = actor.id

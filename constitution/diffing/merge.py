@@ -33,7 +33,7 @@ from typing import Any
 from constitution.diffing.diff import DELETE, EQUAL, diff_tokens
 from constitution.diffing.tokens import cut_after, cut_before, tokenize
 
-__all__ = ["Conflict", "Edit", "MergeResult", "changed_ranges", "edits", "merge3", "overlaps"]
+__all__ = ["Edit", "MergeConflict", "MergeResult", "changed_ranges", "edits", "merge3", "overlaps"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Edit:
 
 
 @dataclass(frozen=True)
-class Conflict:
+class MergeConflict:
     """A region of ``base`` that both sides changed differently, for display.
 
     ``start``/``end`` are code-point offsets in ``base``; ``base``, ``ours`` and ``theirs``
@@ -66,7 +66,7 @@ class MergeResult:
     """The merged text, or ``None`` with the conflicts that prevented it."""
 
     text: str | None
-    conflicts: tuple[Conflict, ...] = ()
+    conflicts: tuple[MergeConflict, ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -235,7 +235,7 @@ def merge3(base: str, ours: str, theirs: str) -> MergeResult:
             cluster_end = span.end
 
     parts: list[str] = []
-    conflicts: list[Conflict] = []
+    conflicts: list[MergeConflict] = []
     position = 0
     for cluster in clusters:
         start = min(span.start for span in cluster)
@@ -246,7 +246,7 @@ def merge3(base: str, ours: str, theirs: str) -> MergeResult:
         theirs_region = _apply(base, start, end, other)
         if mine and other and ours_region != theirs_region:
             conflicts.append(
-                Conflict(start, end, base[start:end], ours_region, theirs_region),
+                MergeConflict(start, end, base[start:end], ours_region, theirs_region),
             )
             continue
         parts.append(base[position:start])

@@ -18,7 +18,7 @@ from constitution.accounts import permissions
 from constitution.accounts.models import Member
 from constitution.audit.models import AuditEvent
 from constitution.audit.services import canonical_json, record
-from constitution.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from constitution.errors import N_, Forbidden, Invalid, NotFound, StateConflict
 from constitution.texts import positions
 from constitution.texts.models import (
     Document,
@@ -596,7 +596,7 @@ def create_document(db: Session, actor: Member | None, data: DocumentInput) -> D
     if actor is not None:
         require_editor(actor)
     if db.scalar(select(Document.id).where(Document.slug == data.slug)) is not None:
-        raise Conflict(
+        raise StateConflict(
             N_("A document with this slug exists."), field="slug", code="document_exists"
         )
     document = Document(

@@ -11,7 +11,7 @@ from constitution.accounts.passwords import check_password
 from constitution.accounts.services import create_member
 from constitution.audit.models import AuditEvent
 from constitution.audit.services import verify
-from constitution.errors import Conflict, Forbidden
+from constitution.errors import Forbidden, StateConflict
 from constitution.sample import SAMPLE_MEMBERS, load_sample
 from constitution.settings import Settings
 from tests.factories import PASSWORD, make_member
@@ -61,5 +61,5 @@ def test_create_member_is_for_admins_and_refuses_a_taken_username(
     )
     event = db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert event is not None and event.actor_id == admin.id
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         create_member(db, settings, username="thida", **fields)

@@ -22,7 +22,7 @@ from constitution.amendments.services.queries import document_of, get_amendment,
 from constitution.amendments.services.rebase import RebaseOutcome, apply_plan, plan_rebase
 from constitution.audit.services import record
 from constitution.db import utcnow
-from constitution.errors import N_, Conflict, DomainError
+from constitution.errors import N_, DomainError, StateConflict
 from constitution.settings import Settings
 from constitution.texts import services as texts
 from constitution.texts.models import Revision
@@ -148,8 +148,8 @@ def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment
     return parent
 
 
-def _no_longer_applies(keep_changes: bool = False) -> Conflict:
-    return Conflict(
+def _no_longer_applies(keep_changes: bool = False) -> StateConflict:
+    return StateConflict(
         N_("The amendment no longer applies cleanly to the text; it needs an update."),
         code="rebase_conflict",
         keep_changes=keep_changes,
@@ -171,7 +171,7 @@ def adopt(db: Session, actor: Member | None, amendment: Amendment) -> Revision:
 
     An amendment to an amendment goes through ``adopt_into_amendment`` instead."""
     if amendment.amends_id is not None:
-        raise Conflict(
+        raise StateConflict(
             N_("An amendment to an amendment is adopted into that amendment, not the text."),
             code="amends_amendment",
         )

@@ -22,7 +22,7 @@ from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
 from constitution.audit.models import AuditEvent
-from constitution.errors import Conflict
+from constitution.errors import StateConflict
 from constitution.settings import Settings
 from constitution.texts.models import Document, Revision
 from constitution.texts.validation import Notices
@@ -274,7 +274,7 @@ def test_overlapping_edits_conflict_and_the_second_needs_an_update(
     assert status(c) is Status.SUBMITTED
 
     # The failed amendment did not touch the text, and adopting it is refused.
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(StateConflict) as refused:
         services.adopt(world.db, None, b)
     assert (refused.value.status, refused.value.code) == (409, "rebase_conflict")
     assert world.text() == after
@@ -288,7 +288,7 @@ def test_a_scheduled_amendment_that_no_longer_applies_needs_an_update(world: Wor
     services.transition(world.db, b, "schedule", None)
     world.adopt(a)
     assert status(b) is Status.NEEDS_UPDATE
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(StateConflict) as refused:
         services.adopt(world.db, None, b)
     assert refused.value.code == "rebase_conflict"
     assert world.text()["en"] == changed("en", ("before", "under"))
@@ -357,7 +357,7 @@ def test_identical_changes_conflict_and_the_second_becomes_obsolete(
     assert status(b) is Status.OBSOLETE
     assert b.problem == [{"key": KEY, "reason": "already_applied"}]
     revisions = world.revisions()
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         world.adopt(b)
     assert world.revisions() == revisions
 
@@ -514,7 +514,7 @@ def test_a_deleted_provision_makes_its_amendments_obsolete(
     assert [e.payload["to"] for e in world.events("amendment.obsolete", a)] == ["obsolete"]
     assert services.conflicts_of(world.db, a) == []
     revisions = world.revisions()
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         world.adopt(a)
     assert world.revisions() == revisions
     assert gone not in {r.key for r in world.db.scalars(select_versions(world))}
@@ -537,7 +537,7 @@ def test_a_move_into_a_deleted_provision_is_obsolete(world: World) -> None:
     a = world.propose(0, {"op": "move", "key": "art-2", "parent": "part-2", "after": "art-3"})
     world.land("editorial", _delete("part-2"))
     assert status(a) is Status.OBSOLETE
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         world.adopt(a)
 
 
@@ -559,7 +559,7 @@ def test_an_insert_after_a_deleted_provision_needs_an_update(world: World) -> No
     assert status(a) is Status.NEEDS_UPDATE
     assert a.problem == [{"key": "art-1-c", "reason": "after_removed", "after": "art-1-b"}]
     revisions = world.revisions()
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(StateConflict) as refused:
         services.adopt(world.db, None, a)
     assert refused.value.code == "rebase_conflict"
     assert world.revisions() == revisions

@@ -10,7 +10,7 @@ from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
 from constitution.audit.models import AuditEvent
-from constitution.errors import Conflict, Forbidden
+from constitution.errors import Forbidden, StateConflict
 from constitution.texts import services as texts
 from tests.factories import edit_document as edit
 from tests.factories import make_member
@@ -70,11 +70,11 @@ def test_the_agenda_seams_refuse_the_wrong_state(world: World, chair: Member) ->
     draft = world.propose(
         0, world.replace("en", "equal before", "equal in law before"), submit=False
     )
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(StateConflict) as refused:
         services.schedule(world.db, chair, draft)
     assert refused.value.code == "wrong_status"
     for seam in (services.unschedule, services.reject):
-        with pytest.raises(Conflict):
+        with pytest.raises(StateConflict):
             seam(world.db, chair, draft)
     assert draft.status == Status.DRAFT
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from constitution.amendments import services
 from constitution.amendments.models import Status
-from constitution.errors import Conflict, Invalid
+from constitution.errors import Invalid, StateConflict
 from constitution.settings import Settings
 from constitution.texts.validation import Notices
 from tests.factories import (
@@ -73,7 +73,7 @@ def test_an_adopted_amendment_to_an_amendment_changes_it_and_then_the_text(
 
     services.transition(db, child, "submit", bo)
     services.transition(db, child, "schedule", chair)
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         services.adopt(db, chair, child)  # not into the text
     services.adopt_into_amendment(db, chair, child)
     assert child.status == Status.ADOPTED
@@ -131,7 +131,7 @@ def test_once_the_amendment_goes_to_a_vote_it_can_no_longer_be_amended(
     )
     services.transition(db, parent, "submit", aye)
     services.transition(db, parent, "schedule", chair)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(StateConflict) as refused:
         services.propose(
             db,
             settings,

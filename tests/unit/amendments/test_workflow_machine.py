@@ -3,7 +3,7 @@
 Random actors propose, co-sponsor, submit, recommend, schedule, adopt, reject, withdraw and
 rewrite amendments, while the secretariat's editorial revisions conflict with or delete
 their provisions. The model predicts whether each action is legal: an illegal one must be
-refused (``Conflict`` or ``Forbidden``) and change nothing; a legal one must be accepted and
+refused (``StateConflict`` or ``Forbidden``) and change nothing; a legal one must be accepted and
 write exactly the audit events the model expects (``amendment.<action>`` for a transition).
 
 Each amendment changes a provision of its own (the English text of one article, replaced
@@ -35,7 +35,7 @@ from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
 from constitution.audit.models import AuditEvent
-from constitution.errors import Conflict, DomainError, Forbidden
+from constitution.errors import DomainError, Forbidden, StateConflict
 from constitution.settings import Settings
 from constitution.texts import services as texts
 from constitution.texts.models import Document
@@ -176,7 +176,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         before = self.snapshot(amendment_id) if amendment_id is not None else None
         try:
             result = action()
-        except (Conflict, Forbidden) as error:
+        except (StateConflict, Forbidden) as error:
             assert isinstance(expected, Refused), f"refused a legal action: {error.message}"
             assert isinstance(error, expected.kind), (error, expected.kind)
             assert self.events_after(seq) == [], "a refused action wrote to the audit log"
@@ -222,7 +222,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         legal = who != model.proposer and model.status in SPONSORABLE and who not in model.sponsors
         self.attempt(
             amendment,
-            ["amendment.sponsored"] if legal else Refused(Conflict),
+            ["amendment.sponsored"] if legal else Refused(StateConflict),
             lambda: services.sponsor(self.db, self.member(who), self.amendment(amendment)),
         )
         if legal:
@@ -236,7 +236,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if who != model.proposer:
             expected = Refused(Forbidden)
         elif len(model.sponsors) < self.world.settings.cosponsor_threshold or model.status != D:
-            expected = Refused(Conflict)
+            expected = Refused(StateConflict)
         else:
             expected = ["amendment.submit"]
         self.attempt(
@@ -261,7 +261,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if who != "reviewer":
             expected = Refused(Forbidden)
         elif model.status not in (S, IC):
-            expected = Refused(Conflict)
+            expected = Refused(StateConflict)
         else:
             expected = ["amendment.recommend"]
         recommendation: dict[str, Any] = {"recommendation": choice, "note": "Reviewed."}
@@ -287,7 +287,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         legal = model.status in allowed
         self.attempt(
             amendment,
-            [f"amendment.{action}"] if legal else Refused(Conflict),
+            [f"amendment.{action}"] if legal else Refused(StateConflict),
             lambda: services.transition(
                 self.db, self.amendment(amendment), action, self.member_by_id(self.world.chair)
             ),
@@ -313,7 +313,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         legal = model.status is SCH
         self.attempt(
             amendment,
-            ["amendment.adopt", "revision.created"] if legal else Refused(Conflict),
+            ["amendment.adopt", "revision.created"] if legal else Refused(StateConflict),
             lambda: services.adopt(
                 self.db, self.member_by_id(self.world.chair), self.amendment(amendment)
             ),
@@ -331,7 +331,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if who != model.proposer:
             expected = Refused(Forbidden)
         elif model.status not in WITHDRAWABLE:
-            expected = Refused(Conflict)
+            expected = Refused(StateConflict)
         else:
             expected = ["amendment.withdraw"]
         self.attempt(
@@ -351,7 +351,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if who != model.proposer:
             expected = Refused(Forbidden)
         elif model.status not in CHANGEABLE:
-            expected = Refused(Conflict)
+            expected = Refused(StateConflict)
         elif model.status is Status.NEEDS_UPDATE:
             after = D if model.drafted_when_stale else S
             action = "redrafted" if model.drafted_when_stale else "updated"

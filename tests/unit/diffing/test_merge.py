@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constitution.diffing.merge import (
-    Conflict,
     Edit,
+    MergeConflict,
     MergeResult,
     changed_ranges,
     edits,
@@ -36,7 +36,7 @@ def test_overlapping_edits_conflict() -> None:
     result = merge3(BASE, ours, theirs)
     assert result.text is None
     assert not result.clean
-    assert result.conflicts == (Conflict(23, 30, "elected", "chosen", "appointed"),)
+    assert result.conflicts == (MergeConflict(23, 30, "elected", "chosen", "appointed"),)
 
 
 def test_a_deletion_of_what_the_other_changed_conflicts() -> None:
@@ -143,7 +143,7 @@ def test_burmese_edits_of_two_syllables_of_one_word_conflict() -> None:
 def test_burmese_one_vowel_conflict() -> None:
     base = "ပြည်သူများ ကား စီးကြသည်။"
     result = merge3(base, base.replace("ကား", "ကိုး"), base.replace("ကား", "ကူး"))
-    assert result.conflicts == (Conflict(11, 14, "ကား", "ကိုး", "ကူး"),)
+    assert result.conflicts == (MergeConflict(11, 14, "ကား", "ကိုး", "ကူး"),)
 
 
 def test_text_beyond_the_basic_multilingual_plane() -> None:
