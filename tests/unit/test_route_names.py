@@ -13,7 +13,10 @@ from constitution.web.render import TEMPLATES_DIR
 
 PACKAGE = PROJECT_ROOT / "constitution"
 TEMPLATE_NAME = re.compile(r"""\burl_for\(\s*(["'])([^"']+)\1""")
-PYTHON_NAME = re.compile(r"""(?:\bctx\.url|\.url_path_for)\(\s*(["'])([^"']+)\1""")
+PYTHON_NAME = re.compile(r"""(?:\bctx\.url|\burl|\.url_path_for)\(\s*(["'])([^"']+)\1""")
+# A link or form target written as a path instead of built from a route's name.
+HAND_WRITTEN = re.compile(r"""\b(?:href|action|src)=["']/(?!/)""")
+PYTHON_PATH = re.compile(r"""\b(?:redirect|RedirectResponse)\(\s*f?["']/""")
 
 TEMPLATES = sorted(TEMPLATES_DIR.rglob("*.html"))
 PYTHON = sorted(PACKAGE.rglob("*.py"))
@@ -40,7 +43,27 @@ def test_code_names_known_routes(path: Path) -> None:
     assert not unknown, f"ctx.url() / url_path_for() of names not in the route table: {unknown}"
 
 
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.relative_to(TEMPLATES_DIR).as_posix())
+def test_templates_write_no_paths_by_hand(path: Path) -> None:
+    lines = [
+        f"line {number}: {line.strip()}"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if HAND_WRITTEN.search(line)
+    ]
+    assert not lines, "links written as paths, not url_for(name): " + "; ".join(lines)
+
+
+@pytest.mark.parametrize("path", PYTHON, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_code_redirects_by_route_name(path: Path) -> None:
+    found = PYTHON_PATH.findall(path.read_text(encoding="utf-8"))
+    assert not found, f"redirects to a path written by hand: {found}"
+
+
 def test_the_scan_finds_names() -> None:
+    assert HAND_WRITTEN.search('<a href="/amendments/1">')
+    assert not HAND_WRITTEN.search('<a href="{{ url_for("home") }}">')
+    assert PYTHON_PATH.search('return ctx.redirect(f"/amendments/{a.id}")')
+    assert PYTHON_NAME.findall("""url("amendments.detail", amendment_id=1)""")
     assert names_in(TEMPLATES_DIR / "base.html", TEMPLATE_NAME), "base.html links by name"
     assert TEMPLATE_NAME.findall("""{{ url_for('texts.read', slug=d.slug) }}""")
     assert PYTHON_NAME.findall("""ctx.url("home")""")
