@@ -25,30 +25,9 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "unschedule": (frozenset({Status.SCHEDULED}), Status.SUBMITTED),
     "adopt": (frozenset({Status.SCHEDULED}), Status.ADOPTED),
     "reject": (frozenset({Status.SCHEDULED}), Status.REJECTED),
-    "withdraw": (
-        frozenset(
-            {
-                Status.DRAFT,
-                Status.SUBMITTED,
-                Status.IN_COMMITTEE,
-                Status.RECOMMENDED,
-                Status.NEEDS_UPDATE,
-            }
-        ),
-        Status.WITHDRAWN,
-    ),
-    "needs_update": (
-        frozenset(
-            {
-                Status.DRAFT,
-                Status.SUBMITTED,
-                Status.IN_COMMITTEE,
-                Status.RECOMMENDED,
-                Status.SCHEDULED,
-            }
-        ),
-        Status.NEEDS_UPDATE,
-    ),
+    # Withdrawn by the proposer until it goes to a vote.
+    "withdraw": (OPEN_STATUSES - {Status.SCHEDULED}, Status.WITHDRAWN),
+    "needs_update": (OPEN_STATUSES - {Status.NEEDS_UPDATE}, Status.NEEDS_UPDATE),
     "obsolete": (frozenset(OPEN_STATUSES), Status.OBSOLETE),
     "updated": (frozenset({Status.NEEDS_UPDATE}), Status.SUBMITTED),
     # Updated, an amendment that was still a draft when it needed an update is a draft again.
