@@ -1,0 +1,77 @@
+"""The texts part's services, the only code that writes documents and revisions. By concern:
+
+* ``reading``: documents, revisions, the text at any revision, a provision's history;
+* ``hashing``: revision hashes and ``verify``'s check of them;
+* ``tree``: the text in memory and the checked changes applied to it;
+* ``writing``: new revisions, documents, editorial corrections, the after-revision hooks.
+
+The names below are the part's public surface; callers import them from here.
+"""
+
+from constitution.texts.services.hashing import (
+    check_revision_row,
+    document_hash,
+    version_hash,
+)
+from constitution.texts.services.reading import (
+    Placed,
+    author_names,
+    check_rev,
+    current_rows,
+    depth_map,
+    get_document,
+    get_revision,
+    list_documents,
+    provision_history,
+    reading_order,
+    revisions,
+    versions_at,
+)
+from constitution.texts.services.tree import (
+    Draft,
+    Tree,
+    apply_change,
+    apply_changes,
+    load_tree,
+)
+from constitution.texts.services.writing import (
+    AFTER_REVISION,
+    RevisionHook,
+    create_document,
+    editorial_revision,
+    register_after_revision,
+    require_editor,
+    write_revision,
+)
+from constitution.texts.validation import MAX_TEXT
+
+__all__ = [
+    "AFTER_REVISION",
+    "MAX_TEXT",
+    "Draft",
+    "Placed",
+    "RevisionHook",
+    "Tree",
+    "apply_change",
+    "apply_changes",
+    "author_names",
+    "check_rev",
+    "check_revision_row",
+    "create_document",
+    "current_rows",
+    "depth_map",
+    "document_hash",
+    "editorial_revision",
+    "get_document",
+    "get_revision",
+    "list_documents",
+    "load_tree",
+    "provision_history",
+    "reading_order",
+    "register_after_revision",
+    "require_editor",
+    "revisions",
+    "version_hash",
+    "versions_at",
+    "write_revision",
+]

@@ -1,0 +1,55 @@
+"""The hashes that tie a revision's whole text into the audit chain, and ``verify``'s
+check of them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from constitution.audit.models import AuditEvent
+from constitution.audit.services import canonical_json
+from constitution.texts.models import (
+    Document,
+    ProvisionVersion,
+    Revision,
+)
+from constitution.texts.services.reading import (
+    versions_at,
+)
+
+
+def version_hash(label: str, kind: str, text: Mapping[str, str], outdated: Iterable[str]) -> str:
+    content = {"label": label, "kind": kind, "text": dict(text), "outdated": sorted(outdated)}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def document_hash(document: Document, rows: list[ProvisionVersion]) -> str:
+    content = {
+        "slug": document.slug,
+        "title": document.title,
+        "languages": document.languages,
+        "authoritative": document.authoritative,
+        "provisions": [row.content() for row in rows],
+    }
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def check_revision_row(db: Session, event: AuditEvent) -> str | None:
+    """``constitution verify``'s check of a ``revision.created`` event against the rows."""
+    document = db.get(Document, event.payload.get("document_id"))
+    if document is None:
+        return "the document of this revision is missing"
+    rev = int(event.payload.get("rev", 0))
+    revision = db.scalar(
+        select(Revision).where(Revision.document_id == document.id, Revision.rev == rev)
+    )
+    if revision is None:
+        return "the revision is missing"
+    if revision.hash != event.payload.get("hash"):
+        return "the revision's recorded hash was changed"
+    if document_hash(document, versions_at(db, document, rev)) != revision.hash:
+        return "the text of the revision does not match its hash"
+    return None

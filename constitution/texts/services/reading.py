@@ -1,0 +1,127 @@
+"""Reading documents and revisions: any revision is one indexed query (versions valid
+over revision ranges), in reading order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from constitution.errors import N_, NotFound
+from constitution.texts.models import (
+    Document,
+    ProvisionVersion,
+    Revision,
+)
+
+
+def get_document(db: Session, slug: str) -> Document:
+    document = db.scalar(select(Document).where(Document.slug == slug))
+    if document is None:
+        raise NotFound(N_("There is no such document."))
+    return document
+
+
+def list_documents(db: Session) -> list[Document]:
+    return list(db.scalars(select(Document).order_by(Document.slug)))
+
+
+def check_rev(document: Document, rev: int | None) -> int:
+    if rev is None:
+        return document.current_rev
+    if not 1 <= rev <= document.current_rev:
+        raise NotFound(N_("This document has no such revision."))
+    return rev
+
+
+def versions_at(db: Session, document: Document, rev: int) -> list[ProvisionVersion]:
+    """Every provision version valid at ``rev``, in reading order."""
+    rows = db.scalars(
+        select(ProvisionVersion).where(
+            ProvisionVersion.document_id == document.id,
+            ProvisionVersion.rev_from <= rev,
+            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        )
+    ).all()
+    return reading_order(rows)
+
+
+def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
+    """The current text's provision versions by key."""
+    return {r.key: r for r in versions_at(db, document, document.current_rev)}
+
+
+class Placed(Protocol):
+    """Whatever has a key, a parent and a position among its siblings."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def parent_key(self) -> str | None: ...
+    @property
+    def position(self) -> str: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def reading_order(rows: Iterable[P]) -> list[P]:
+    children: dict[str | None, list[P]] = {}
+    for row in rows:
+        children.setdefault(row.parent_key, []).append(row)
+    for siblings in children.values():
+        siblings.sort(key=lambda v: v.position)
+    ordered: list[P] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        row = stack.pop()
+        ordered.append(row)
+        stack.extend(reversed(children.get(row.key, [])))
+    return ordered
+
+
+def depth_map(rows: list[ProvisionVersion]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    for row in rows:  # reading order: a parent comes before its children
+        depth[row.key] = depth[row.parent_key] + 1 if row.parent_key in depth else 0
+    return depth
+
+
+def revisions(db: Session, document: Document) -> list[Revision]:
+    return list(
+        db.scalars(
+            select(Revision).where(Revision.document_id == document.id).order_by(Revision.rev)
+        )
+    )
+
+
+def author_names(db: Session, rows: Iterable[Revision]) -> dict[int, str]:
+    """Display names of the revisions' authors, in one query."""
+    from constitution.accounts.services import members_by_ids
+
+    ids = {r.author_id for r in rows if r.author_id}
+    return {m.id: m.display_name for m in members_by_ids(db, ids)}
+
+
+def get_revision(db: Session, document: Document, rev: int) -> Revision:
+    revision = db.scalar(
+        select(Revision).where(Revision.document_id == document.id, Revision.rev == rev)
+    )
+    if revision is None:
+        raise NotFound(N_("This document has no such revision."))
+    return revision
+
+
+def provision_history(db: Session, document: Document, key: str) -> list[ProvisionVersion]:
+    rows = list(
+        db.scalars(
+            select(ProvisionVersion)
+            .where(ProvisionVersion.document_id == document.id, ProvisionVersion.key == key)
+            .order_by(ProvisionVersion.rev_from)
+        )
+    )
+    if not rows:
+        raise NotFound(N_("This document has no such provision."))
+    return rows

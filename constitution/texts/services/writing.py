@@ -1,0 +1,219 @@
+"""Writing revisions, the only code that does: every change of text, structure or
+translation makes a new revision; versions it supersedes are closed (``rev_to``), never
+rewritten. Hooks registered by ``constitution.wiring`` run after every new revision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from constitution.accounts import permissions
+from constitution.accounts.models import Member
+from constitution.audit.services import record
+from constitution.errors import N_, Forbidden, Invalid, StateConflict
+from constitution.texts import positions
+from constitution.texts.models import (
+    Document,
+    Provision,
+    ProvisionVersion,
+    Revision,
+    SearchEntry,
+)
+from constitution.texts.search import fold
+from constitution.texts.services.hashing import document_hash, version_hash
+from constitution.texts.services.reading import (
+    versions_at,
+)
+from constitution.texts.services.tree import (
+    Draft,
+    Tree,
+    apply_changes,
+    load_tree,
+)
+from constitution.texts.validation import (
+    DocumentInput,
+    Notices,
+)
+
+
+def require_editor(actor: Member) -> None:
+    if not actor.active or not permissions.is_editor(actor):
+        raise Forbidden(N_("Only the secretariat may change the text directly."))
+
+
+# Called after every new revision with the keys it changed; ``constitution.wiring``
+# registers the re-check of open amendments (texts does not depend on amendments).
+RevisionHook = Callable[[Session, Document, Revision, set[str]], None]
+AFTER_REVISION: dict[str, RevisionHook] = {}
+
+
+def register_after_revision(name: str, hook: RevisionHook) -> None:
+    """Register (or replace) a hook that runs after every new revision."""
+    AFTER_REVISION[name] = hook
+
+
+def write_revision(
+    db: Session,
+    tree: Tree,
+    *,
+    actor: Member | None,
+    kind: str,
+    reason: str,
+    amendment_id: int | None = None,
+) -> Revision:
+    """Close superseded versions, add new ones, and record the revision with its hash."""
+    document = tree.document
+    rev = document.current_rev + 1
+    changed = [d for d in tree.items.values() if d.touched or d.deleted]
+    if not changed:
+        raise Invalid(N_("The change is identical to the current text."), code="unchanged")
+    for draft in changed:
+        if draft.previous is not None:
+            draft.previous.rev_to = rev
+        if draft.deleted:
+            continue
+        if draft.previous is None:
+            provision = Provision(document_id=document.id, key=draft.key, created_rev=rev)
+            db.add(provision)
+            db.flush()
+            provision_id = provision.id
+        else:
+            provision_id = draft.previous.provision_id
+        db.add(
+            ProvisionVersion(
+                document_id=document.id,
+                provision_id=provision_id,
+                key=draft.key,
+                version=draft.version + 1,
+                rev_from=rev,
+                rev_to=None,
+                label=draft.label,
+                kind=draft.kind,
+                parent_key=draft.parent,
+                position=draft.position,
+                text=draft.text,
+                outdated=sorted(draft.outdated),
+                hash=version_hash(draft.label, draft.kind, draft.text, draft.outdated),
+            )
+        )
+    document.current_rev = rev
+    db.flush()
+    rows = versions_at(db, document, rev)
+    digest = document_hash(document, rows)
+    revision = Revision(
+        document_id=document.id,
+        rev=rev,
+        author_id=actor.id if actor else None,
+        kind=kind,
+        reason=reason,
+        amendment_id=amendment_id,
+        hash=digest,
+    )
+    db.add(revision)
+    _refresh_search(db, document, rows, {d.key for d in changed})
+    db.flush()
+    record(
+        db,
+        "revision.created",
+        f"document:{document.slug}",
+        actor_id=actor.id if actor else None,
+        payload={
+            "document_id": document.id,
+            "rev": rev,
+            "hash": digest,
+            "kind": kind,
+            "reason": reason,
+            "amendment": amendment_id,
+            "keys": sorted(d.key for d in changed),
+        },
+    )
+    for hook in AFTER_REVISION.values():
+        hook(db, document, revision, {d.key for d in changed})
+    return revision
+
+
+def _refresh_search(
+    db: Session, document: Document, rows: list[ProvisionVersion], keys: set[str]
+) -> None:
+    db.execute(
+        delete(SearchEntry).where(SearchEntry.document_id == document.id, SearchEntry.key.in_(keys))
+    )
+    for row in rows:
+        if row.key not in keys:
+            continue
+        for language, text in row.text.items():
+            if text:
+                db.add(
+                    SearchEntry(
+                        document_id=document.id,
+                        key=row.key,
+                        label=row.label,
+                        language=language,
+                        text=text,
+                        folded=fold(text),
+                    )
+                )
+
+
+def create_document(db: Session, actor: Member | None, data: DocumentInput) -> Document:
+    if actor is not None:
+        require_editor(actor)
+    if db.scalar(select(Document.id).where(Document.slug == data.slug)) is not None:
+        raise StateConflict(
+            N_("A document with this slug exists."), field="slug", code="document_exists"
+        )
+    document = Document(
+        slug=data.slug,
+        title=data.title,
+        languages=data.languages,
+        authoritative=data.authoritative,
+        current_rev=0,
+    )
+    db.add(document)
+    db.flush()
+    tree = Tree(document, {})
+    order: dict[str | None, list[str]] = {}
+    for item in data.provisions:
+        order.setdefault(item.parent, []).append(item.key)
+    position_of: dict[str, str] = {}
+    for keys in order.values():
+        position_of.update(zip(keys, positions.spread(len(keys)), strict=True))
+    for item in data.provisions:
+        text = {lang: item.text.get(lang, "") for lang in data.languages}
+        missing = {lang for lang in data.languages if not text[lang]}
+        tree.items[item.key] = Draft(
+            item.key,
+            item.label,
+            item.kind,
+            item.parent,
+            position_of[item.key],
+            text,
+            missing,
+            touched=True,
+        )
+    write_revision(db, tree, actor=actor, kind="import", reason="Imported")
+    record(
+        db,
+        "document.created",
+        f"document:{document.slug}",
+        actor_id=actor.id if actor else None,
+        payload={"slug": document.slug, "provisions": len(data.provisions)},
+    )
+    return document
+
+
+def editorial_revision(
+    db: Session, actor: Member, document: Document, body: Any, notices: Notices
+) -> Revision:
+    from constitution.texts.validation import clean_reason
+
+    require_editor(actor)
+    if not isinstance(body, Mapping):
+        raise Invalid(N_("The request body must be a JSON object."), field="body")
+    reason = clean_reason(body.get("reason"), notices)
+    tree = load_tree(db, document)
+    apply_changes(tree, body.get("changes"), notices)
+    return write_revision(db, tree, actor=actor, kind="editorial", reason=reason)
