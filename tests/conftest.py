@@ -56,7 +56,6 @@ def reset_postgres(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    wire()  # the hooks between parts, as the app and the command line register them
     url = database_url(tmp_path_factory)
     settings = make_settings(url, tmp_path_factory.mktemp("var"))
     if url.startswith("postgresql"):

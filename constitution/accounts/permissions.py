@@ -3,7 +3,7 @@ and the pages use them to let in, show or hide."""
 
 from __future__ import annotations
 
-from constitution.accounts.models import Member, Role
+from constitution.accounts.models import TOTP_ROLES, Member, Role
 
 
 def is_admin(member: Member) -> bool:
@@ -24,8 +24,8 @@ def is_editor(member: Member) -> bool:
 
 
 def is_office_holder(member: Member) -> bool:
-    """Chair, secretariat or admin: a role that needs a second factor."""
-    return is_chair(member) or is_editor(member)
+    """Chair, secretariat or admin: a role that needs a second factor (``TOTP_ROLES``)."""
+    return any(member.has_role(role) for role in TOTP_ROLES)
 
 
 def needs_second_factor(member: Member) -> bool:

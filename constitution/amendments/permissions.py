@@ -7,7 +7,7 @@ pages ask ``allowed(...)`` to show or hide a button (see ``abilities``).
 
 from __future__ import annotations
 
-from constitution.accounts.models import Committee, Member, Role
+from constitution.accounts.models import Committee, Member
 from constitution.accounts.permissions import is_admin
 from constitution.amendments.models import OPEN_STATUSES, Amendment, Status
 from constitution.errors import N_, DomainError, Forbidden, StateConflict
@@ -53,7 +53,7 @@ def can_move(amendment: Amendment, action: str) -> bool:
     return amendment.status in TRANSITIONS[action][0]
 
 
-def _is_proposer(member: Member, amendment: Amendment) -> bool:
+def is_proposer(member: Member, amendment: Amendment) -> bool:
     return member.id == amendment.proposer_id
 
 
@@ -62,7 +62,7 @@ def _is_sponsor(member: Member, amendment: Amendment) -> bool:
 
 
 def sponsor_refusal(member: Member, amendment: Amendment) -> DomainError | None:
-    if _is_proposer(member, amendment):
+    if is_proposer(member, amendment):
         return StateConflict(
             N_("The proposer cannot co-sponsor her own amendment."), code="own_amendment"
         )
@@ -74,7 +74,7 @@ def sponsor_refusal(member: Member, amendment: Amendment) -> DomainError | None:
 
 
 def submit_refusal(member: Member, amendment: Amendment, threshold: int) -> DomainError | None:
-    if not _is_proposer(member, amendment):
+    if not is_proposer(member, amendment):
         return Forbidden(N_("Only the proposer may submit her amendment."))
     if len(amendment.sponsors) < threshold:
         return StateConflict(
@@ -87,7 +87,7 @@ def submit_refusal(member: Member, amendment: Amendment, threshold: int) -> Doma
 
 
 def withdraw_refusal(member: Member, amendment: Amendment) -> DomainError | None:
-    if not _is_proposer(member, amendment):
+    if not is_proposer(member, amendment):
         return Forbidden(N_("Only the proposer may withdraw her amendment."))
     if not can_move(amendment, "withdraw"):
         return wrong_status()
@@ -96,7 +96,7 @@ def withdraw_refusal(member: Member, amendment: Amendment) -> DomainError | None
 
 def update_refusal(member: Member, amendment: Amendment) -> DomainError | None:
     """The proposer rewrites a draft, or an amendment that needs an update."""
-    if not _is_proposer(member, amendment):
+    if not is_proposer(member, amendment):
         return Forbidden(N_("Only the proposer may change her amendment."))
     if amendment.status not in EDITABLE:
         return StateConflict(
@@ -117,6 +117,19 @@ def amend_refusal(amendment: Amendment) -> DomainError | None:
     return None
 
 
+def recommend_refusal(
+    member: Member, amendment: Amendment, covering: list[Committee]
+) -> DomainError | None:
+    """A member of a committee whose provisions cover every provision the amendment
+    touches (``covering``) may recommend; whether its state still takes a recommendation
+    is ``may_recommend_now``."""
+    if not any(sits_on(member, committee) for committee in covering):
+        return Forbidden(
+            N_("Only a member of a committee that covers these provisions may recommend.")
+        )
+    return None
+
+
 def may_see_queue(member: Member, committee: Committee) -> bool:
     """A committee's queue is for its members, and for admins."""
     return sits_on(member, committee) or is_admin(member)
@@ -131,11 +144,10 @@ def may_recommend_now(amendment: Amendment) -> bool:
     return can_move(amendment, "recommend")
 
 
-def agenda_refusal(member: Member | None, amendment: Amendment, action: str) -> DomainError | None:
-    """Putting an amendment on a sitting's agenda, taking it off, and recording the vote's
-    outcome are the chair's (``member`` None: the platform acting on a recorded vote)."""
-    if member is not None and not member.has_role(Role.CHAIR):
-        return Forbidden(N_("Only a chair may do this."))
+def agenda_refusal(amendment: Amendment, action: str) -> DomainError | None:
+    """Whether the amendment's state allows a sitting's action on it (schedule, unschedule,
+    adopt, reject). Who may act (the sitting's chair, a recorded vote) is the deciding
+    part's rule: these seams are called only by it, never from a request."""
     if not can_move(amendment, action):
         return wrong_status()
     return None
@@ -145,11 +157,12 @@ def allowed(refusal: DomainError | None) -> bool:
     return refusal is None
 
 
-def abilities(member: Member, amendment: Amendment, threshold: int) -> dict[str, bool]:
-    """Which of the amendment page's actions the member may take now."""
+def abilities(member: Member, amendment: Amendment) -> dict[str, bool]:
+    """Which of the amendment page's actions the member may take now (submit is shown to
+    the proposer of a draft, who is told if it still needs co-sponsors)."""
     return {
         "sponsor": allowed(sponsor_refusal(member, amendment)),
-        "submit": _is_proposer(member, amendment) and amendment.status == Status.DRAFT,
+        "submit": is_proposer(member, amendment) and can_move(amendment, "submit"),
         "withdraw": allowed(withdraw_refusal(member, amendment)),
         "update": allowed(update_refusal(member, amendment)),
         "amend": allowed(amend_refusal(amendment)),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from constitution.accounts.models import Member, Role
-
-MODERATORS = (Role.CHAIR, Role.SECRETARIAT, Role.ADMIN)
+from constitution.accounts.models import Member
+from constitution.accounts.permissions import is_office_holder
 
 
 def may_moderate(member: Member) -> bool:
-    """A chair, the secretariat or an admin may hide a comment (with a reason)."""
-    return any(member.has_role(role) for role in MODERATORS)
+    """An office holder (a chair, the secretariat or an admin) may hide a comment, with a
+    reason."""
+    return is_office_holder(member)

@@ -59,7 +59,7 @@ class Posted:
 def _posted_comment(ctx: Ctx) -> tuple[dict[str, str], Any, Any]:
     values = {name: ctx.form.get(name, "") for name in COMMENT_FIELDS}
     raw_parent = values["parent"].strip()
-    parent: Any = parse_id(raw_parent)
+    parent: Any = parse_id(raw_parent, strip=True)
     if parent is None and raw_parent:
         parent = raw_parent  # refused by the service as not a comment's id
     anchor = None

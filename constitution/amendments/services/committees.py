@@ -9,20 +9,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from constitution.accounts.models import Committee, CommitteeMember, Member
+from constitution.accounts.models import Committee, Member
 from constitution.amendments import permissions as rules
 from constitution.amendments.models import Amendment
 from constitution.amendments.services.proposing import MAX_RATIONALE
 from constitution.amendments.services.workflow import transition
-from constitution.errors import N_, Forbidden, Invalid
+from constitution.errors import N_, Invalid
 from constitution.texts import services as texts
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices, clean_string, clean_text_map
 
 
-def covering_committees(db: Session, document: Document, amendment: Amendment) -> list[Committee]:
-    """Committees whose provisions cover every provision the amendment touches."""
-    tree = texts.load_tree(db, document)
+def covering_committees(
+    db: Session, document: Document, amendment: Amendment, tree: texts.Tree | None = None
+) -> list[Committee]:
+    """Committees whose provisions cover every provision the amendment touches.
+    ``tree``: the current text, when the caller has it loaded."""
+    tree = texts.load_tree(db, document) if tree is None else tree
     needed = []
     for change in amendment.changes:
         anchor = change.parent if change.op == "insert" and change.parent else change.key
@@ -63,15 +66,11 @@ def recommend(
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     document = db.get_one(Document, amendment.document_id)
-    mine = {
-        cm.committee_id
-        for cm in db.scalars(select(CommitteeMember).where(CommitteeMember.member_id == actor.id))
-    }
-    committees = [c for c in covering_committees(db, document, amendment) if c.id in mine]
-    if not committees:
-        raise Forbidden(
-            N_("Only a member of a committee that covers these provisions may recommend.")
-        )
+    covering = covering_committees(db, document, amendment)
+    refusal = rules.recommend_refusal(actor, amendment, covering)
+    if refusal is not None:
+        raise refusal
+    committees = [c for c in covering if rules.sits_on(actor, c)]
     choice = body.get("recommendation")
     if choice not in ("adopt", "reject", "modify"):
         raise Invalid(N_("The recommendation is adopt, reject or modify."), field="recommendation")

@@ -93,7 +93,7 @@ def schedule(
     db: Session, actor: Member | None, amendment: Amendment, payload: dict[str, Any] | None = None
 ) -> Amendment:
     """Put the amendment on a sitting's agenda (``payload`` names the sitting)."""
-    _refuse(rules.agenda_refusal(actor, amendment, "schedule"))
+    _refuse(rules.agenda_refusal(amendment, "schedule"))
     transition(db, amendment, "schedule", actor, payload)
     return amendment
 
@@ -103,7 +103,7 @@ def unschedule(
 ) -> Amendment:
     """Take the amendment off the agenda before its poll opens: it returns to the state it
     was scheduled from."""
-    _refuse(rules.agenda_refusal(actor, amendment, "unschedule"))
+    _refuse(rules.agenda_refusal(amendment, "unschedule"))
     earlier = status_before(db, amendment, "schedule", Status.SUBMITTED)
     transition(db, amendment, "unschedule", actor, payload, target=earlier)
     return amendment
@@ -113,7 +113,7 @@ def reject(
     db: Session, actor: Member | None, amendment: Amendment, payload: dict[str, Any] | None = None
 ) -> Amendment:
     """Record that the vote rejected the amendment; it conflicts with nothing any more."""
-    _refuse(rules.agenda_refusal(actor, amendment, "reject"))
+    _refuse(rules.agenda_refusal(amendment, "reject"))
     transition(db, amendment, "reject", actor, payload)
     clear_conflicts(db, amendment)
     return amendment

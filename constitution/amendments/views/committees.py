@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from constitution.accounts import committees as committee_service
 from constitution.accounts.models import Committee
-from constitution.accounts.permissions import is_admin
 from constitution.accounts.services import display_names
 from constitution.accounts.web import current_member
 from constitution.amendments import display, services
@@ -35,8 +34,7 @@ TEXT_OPS = ("replace", "insert")
 def committee_list(ctx: Ctx) -> Response:
     me = current_member(ctx)
     rows = committee_service.list_committees(ctx.db)
-    if not is_admin(me):
-        rows = [c for c in rows if rules.sits_on(me, c)]
+    rows = [c for c in rows if rules.may_see_queue(me, c)]
     return render(ctx, "amendments/committees.html", {"committees": rows})
 
 
@@ -62,8 +60,14 @@ def committee_page(ctx: Ctx) -> Response:
 
 
 def _queue_item(
-    ctx: Ctx, document: Document, amendment: Amendment, current: Any, state: dict[str, Any] | None
+    ctx: Ctx,
+    document: Document,
+    amendment: Amendment,
+    current: Any,
+    state: dict[str, Any] | None,
+    tree: texts.Tree,
 ) -> dict[str, Any]:
+    covering = services.covering_committees(ctx.db, document, amendment, tree)
     mine = state is not None and state["amendment_id"] == amendment.id
     return {
         "amendment": amendment,
@@ -73,7 +77,8 @@ def _queue_item(
         if mine and state is not None
         else _initial_recommendation(document, amendment),
         "error": state["error"] if mine and state is not None else None,
-        "open": rules.may_recommend_now(amendment),
+        "open": rules.may_recommend_now(amendment)
+        and rules.allowed(rules.recommend_refusal(current_member(ctx), amendment, covering)),
     }
 
 
@@ -91,8 +96,9 @@ def _committee_page(
         if not amendments:
             continue
         current = texts.current_rows(ctx.db, document)
+        tree = texts.load_tree(ctx.db, document)
         proposers.update(a.proposer_id for a in amendments)
-        items = [_queue_item(ctx, document, a, current, state) for a in amendments]
+        items = [_queue_item(ctx, document, a, current, state, tree) for a in amendments]
         queues.append({"document": document, "items": items})
     context = {
         "committee": committee,
@@ -123,7 +129,7 @@ def recommend(ctx: Ctx) -> Response:
             for c, text in zip(amendment.changes, values["text"], strict=True)
             if c.op in TEXT_OPS
         }
-    committee_id = parse_id(ctx.form.get("committee"))
+    committee_id = parse_id(ctx.form.get("committee"), strip=True)
     try:
         services.recommend(ctx.db, current_member(ctx), amendment, body, Notices())
     except DomainError as error:

@@ -41,13 +41,14 @@ def detail_page(
     current = texts.current_rows(ctx.db, document)
     sponsor_ids = [s.member_id for s in amendment.sponsors]
     people = display_names(ctx.db, [amendment.proposer_id, *sponsor_ids])
-    can = rules.abilities(current_member(ctx), amendment, ctx.settings.cosponsor_threshold)
+    can = rules.abilities(current_member(ctx), amendment)
     # The provisions it changes that are in the text: quoted from, or amended again.
     keys = [(c.key, current[c.key].label) for c in amendment.changes if c.key in current]
     context = {
         "document": document,
         "amendment": amendment,
         "status": amendment.status,
+        "needs_update": amendment.status == Status.NEEDS_UPDATE,
         "view": "side" if side else "inline",
         "proposer": people.get(amendment.proposer_id, "—"),
         "sponsors": [people.get(i, "—") for i in sponsor_ids],

@@ -20,7 +20,7 @@ from constitution.amendments.views.common import (
     languages_text,
     saved,
 )
-from constitution.errors import N_, DomainError, NotFound
+from constitution.errors import N_, DomainError, Forbidden, NotFound
 from constitution.texts import services as texts
 from constitution.texts.models import KINDS, Document, ProvisionVersion
 from constitution.texts.validation import Notices, changed_languages
@@ -35,7 +35,7 @@ def _parent(ctx: Ctx, document: Document, raw: str | None) -> Amendment | None:
     """The amendment an amendment amends (``?amends=`` or the form's hidden field)."""
     if not raw:
         return None
-    parent_id = parse_id(raw)
+    parent_id = parse_id(raw, strip=True)
     parent = services.get_amendment(ctx.db, parent_id) if parent_id is not None else None
     if parent is None or parent.document_id != document.id:
         raise NotFound(N_("There is no such amendment."))
@@ -211,9 +211,8 @@ def update(ctx: Ctx) -> Response:
     """The proposer rewrites her draft, or an amendment that needs an update."""
     amendment = amendment_in_path(ctx)
     me = current_member(ctx)
-    refusal = rules.update_refusal(me, amendment)
-    if refusal is not None and refusal.status == 403:
-        raise refusal
+    if not rules.is_proposer(me, amendment):
+        raise Forbidden(N_("Only the proposer may change her amendment."))
     document = services.document_of(ctx.db, amendment)
     values = _posted_update(ctx, document, amendment)
     body = _update_body(amendment, values, texts.current_rows(ctx.db, document))

@@ -1,5 +1,6 @@
 """The seams a sitting's vote calls: schedule, unschedule, adopt, reject, and the dry run
-``would_apply`` that answers "would this amendment still apply?" and changes nothing."""
+``would_apply`` that answers "would this amendment still apply?" and changes nothing.
+They check the amendment's state; who may act (the sitting's chair) is the votes' rule."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from constitution.accounts.models import Member
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, Status
 from constitution.audit.models import AuditEvent
-from constitution.errors import Forbidden, StateConflict
+from constitution.errors import StateConflict
 from constitution.texts import services as texts
 from tests.factories import edit_document as edit
 from tests.factories import make_member
@@ -52,18 +53,6 @@ def test_unschedule_returns_a_recommended_amendment_to_recommended(
     services.schedule(world.db, chair, amendment)
     services.unschedule(world.db, chair, amendment)
     assert amendment.status == Status.RECOMMENDED
-
-
-def test_only_a_chair_puts_amendments_on_the_agenda(world: World, chair: Member) -> None:  # noqa: F811
-    amendment = world.amend(0, "en", ("equal before", "equal in dignity before"))
-    with pytest.raises(Forbidden):
-        services.schedule(world.db, world.members[1], amendment)
-    assert amendment.status == Status.SUBMITTED
-    services.schedule(world.db, chair, amendment)
-    for seam in (services.unschedule, services.reject):
-        with pytest.raises(Forbidden):
-            seam(world.db, world.members[0], amendment)
-    assert amendment.status == Status.SCHEDULED
 
 
 def test_the_agenda_seams_refuse_the_wrong_state(world: World, chair: Member) -> None:  # noqa: F811
