@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -122,6 +122,46 @@ def make_engine(url: str, *, pool_size: int = 4) -> Engine:
     return create_engine(url, pool_size=pool_size, pool_pre_ping=True)
 
 
+class FollowUp(Protocol):
+    """Slow follow-up work of a write, in two steps: ``plan`` computes (diffs, merges) from
+    what it reads; ``apply`` writes the plan, or returns False when what the plan was computed
+    from has changed meanwhile (the plan is then computed again)."""
+
+    def plan(self, db: Session) -> Any: ...
+
+    def apply(self, db: Session, plan: Any) -> bool: ...
+
+
+_FOLLOW_UPS = "follow_ups"
+_DEFER = "defer_follow_ups"
+FOLLOW_UP_ATTEMPTS = 5
+
+
+def after_commit(db: Session, task: FollowUp) -> None:
+    """Do ``task`` once the transaction of ``db`` has committed, outside the write lock.
+
+    Where the session was opened by ``Database.transaction`` or the web layer (which mark it
+    with ``defer_follow_ups``), the task waits for the commit, then plans in a read
+    transaction and applies in a short write transaction (``run_follow_up``). On any other
+    session (a script's, a test's) it is done at once, in the caller's transaction.
+    """
+    if db.info.get(_DEFER):
+        db.info.setdefault(_FOLLOW_UPS, []).append(task)
+        return
+    if not task.apply(db, task.plan(db)):
+        raise RuntimeError("a follow-up's plan went stale inside its own transaction")
+
+
+def defer_follow_ups(db: Session) -> None:
+    db.info[_DEFER] = True
+
+
+def take_follow_ups(db: Session) -> list[FollowUp]:
+    """The tasks ``after_commit`` left on ``db`` (and none left on it)."""
+    tasks: list[FollowUp] = db.info.pop(_FOLLOW_UPS, [])
+    return tasks
+
+
 class Database:
     """The engine and two session factories: one for reads, one for writes."""
 
@@ -137,6 +177,35 @@ class Database:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction; the follow-up work it left (``after_commit``) runs after it."""
         factory = self.write if write else self.read
-        with factory() as session, session.begin():
-            yield session
+        with factory() as session:
+            defer_follow_ups(session)
+            try:
+                with session.begin():
+                    yield session
+            except BaseException:
+                take_follow_ups(session)
+                raise
+            tasks = take_follow_ups(session)
+        for task in tasks:
+            self.run_follow_up(task)
+
+    def run_follow_up(self, task: FollowUp) -> bool:
+        """Plan in a read transaction, apply in a write one; plan again while what the plan
+        was made from changes meanwhile (at most a few times). False when it never held:
+        the work is left for the task's next run."""
+        for _ in range(FOLLOW_UP_ATTEMPTS):
+            with self.read() as session, session.begin():
+                plan = task.plan(session)
+            with self.write() as session, session.begin():
+                defer_follow_ups(session)
+                if task.apply(session, plan):
+                    follow_ups = take_follow_ups(session)
+                    break
+                take_follow_ups(session)
+        else:
+            return False
+        for follow_up in follow_ups:
+            self.run_follow_up(follow_up)
+        return True

@@ -15,6 +15,8 @@ def N_(message: str) -> str:
 class DomainError(Exception):
     status = 400
     code = "bad_request"
+    # Seconds after which trying again may succeed (sent as Retry-After), or None.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -67,3 +69,18 @@ class Invalid(DomainError):
 class Throttled(DomainError):
     status = 429
     code = "throttled"
+
+
+class Busy(DomainError):
+    """503: the server is too busy to do this now (the database's write lock stayed taken,
+    or too many requests of this kind are in progress); nothing was written."""
+
+    status = 503
+    code = "busy"
+    retry_after = 2
+
+    def __init__(self, message: str = "", *, retry_after: int = 2) -> None:
+        super().__init__(
+            message or N_("The platform is busy. Nothing was saved; please try again in a moment.")
+        )
+        self.retry_after = retry_after

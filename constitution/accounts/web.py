@@ -73,11 +73,14 @@ def load_browser_session(ctx: Ctx, database: Database) -> None:
     else:
         ctx.session = state.session
         ctx.member = state.session.member
-    if state.needs_write and ctx.request.method not in ("GET", "HEAD", "OPTIONS"):
+    if not state.needs_write or ctx.preflight:
+        # The check before a body is read writes nothing; the request itself will.
+        return
+    if ctx.writing:
         # The request's own transaction writes and already holds SQLite's write lock: a
         # second writer would wait for it until the busy timeout, then fail.
         session_service.touch_or_expire(ctx.db, ctx.settings, raw)
-    elif state.needs_write:
+    else:
         # A separate short write: the request's own transaction is read-only.
         with database.transaction(write=True) as db:
             session_service.touch_or_expire(db, ctx.settings, raw)

@@ -89,13 +89,27 @@ def _with_notices(body: dict[str, Any], notices: Notices) -> dict[str, Any]:
     return body
 
 
+def _answer(
+    ctx: Ctx, amendment: Amendment, notices: Notices | None = None, status: int = 200
+) -> Response:
+    """The amendment as it stands once the follow-up work of the request (its conflicts)
+    is done."""
+    amendment_id = amendment.id
+
+    def render(db: Session) -> Response:
+        body = amendment_json(db, db.get_one(Amendment, amendment_id))
+        return json_response(_with_notices(body, notices) if notices else body, status)
+
+    return ctx.answer_after_commit(render)
+
+
 def amendment_create(ctx: Ctx) -> Response:
     document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
     notices = Notices()
     amendment = services.propose(
         ctx.db, ctx.settings, _me(ctx), document, body_object(ctx), notices
     )
-    return json_response(_with_notices(amendment_json(ctx.db, amendment, document), notices), 201)
+    return _answer(ctx, amendment, notices, 201)
 
 
 def amendment_list(ctx: Ctx) -> Response:
@@ -117,7 +131,7 @@ def amendment_update(ctx: Ctx) -> Response:
     amendment = services.update_changes(
         ctx.db, _me(ctx), _amendment(ctx), body_object(ctx), notices
     )
-    return json_response(_with_notices(amendment_json(ctx.db, amendment), notices))
+    return _answer(ctx, amendment, notices)
 
 
 def sponsor(ctx: Ctx) -> Response:
@@ -128,7 +142,7 @@ def sponsor(ctx: Ctx) -> Response:
 
 def submit(ctx: Ctx) -> Response:
     amendment = services.submit(ctx.db, ctx.settings, _me(ctx), _amendment(ctx))
-    return json_response(amendment_json(ctx.db, amendment))
+    return _answer(ctx, amendment)
 
 
 def withdraw(ctx: Ctx) -> Response:

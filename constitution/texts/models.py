@@ -26,6 +26,9 @@ class Document(Base):
     languages: Mapped[list[str]] = mapped_column(JSON)
     authoritative: Mapped[str] = mapped_column(String(16))
     current_rev: Mapped[int] = mapped_column(Integer, default=0)
+    # The revision up to which the follow-up work of new revisions (re-checking open
+    # amendments) has run; behind ``current_rev`` only while that work is pending.
+    settled_rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
 
 

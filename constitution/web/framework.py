@@ -24,14 +24,22 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from constitution import i18n
-from constitution.db import Database, utcnow
-from constitution.errors import N_, DomainError, Forbidden
+from constitution.db import (
+    Database,
+    FollowUp,
+    after_commit,
+    defer_follow_ups,
+    take_follow_ups,
+    utcnow,
+)
+from constitution.errors import N_, Busy, DomainError, Forbidden
 from constitution.security import cross_site, make_csrf_token, read_csrf_token
 from constitution.settings import Settings
 
@@ -92,6 +100,13 @@ class Ctx:
     body: Any = None
     cookies: list[tuple[str, str, int | None]] = field(default_factory=list)
     anon_binding: str | None = None
+    database: Database | None = None
+    # True while ``db`` is in a write transaction (on SQLite: holding the write lock).
+    writing: bool = False
+    # True in the check before a write request's body is read: nothing may be written.
+    preflight: bool = False
+    pending_nonce: str | None = None
+    gate: Gate | None = None
 
     def _(self, message: str) -> str:
         return i18n.gettext(message)
@@ -129,11 +144,50 @@ class Ctx:
     def start_over(self) -> None:
         """Undo what a refused call wrote; the page is then read in a fresh transaction."""
         self.db.rollback()
+        take_follow_ups(self.db)
         self.db.begin()
+        if self.writing:
+            self.db.connection(execution_options={"immediate": True})
+
+    def begin_write(self) -> None:
+        """In a phased view: end the read transaction and take the write lock now.
+
+        Slow work (password hashing, diffs) is done before this call, on what was read;
+        after it, the view must check that what it relied on has not changed meanwhile
+        (rows read before may be stale). A form's one-time token is spent here.
+        """
+        if self.writing:
+            return
+        self.db.commit()
+        self.db.begin()
+        self.db.connection(execution_options={"immediate": True})
+        self.writing = True
+        if self.pending_nonce is not None and self.gate is not None:
+            nonce, self.pending_nonce = self.pending_nonce, None
+            self.gate.spend_form_nonce(self, nonce)
+
+    def answer_after_commit(self, render: Callable[[Session], Response]) -> Response:
+        """An answer made after the commit and its follow-up work (for instance an
+        amendment with the conflicts its follow-up found), in a fresh read transaction."""
+        return AnswerLater(render)
+
+    def after_commit(self, task: FollowUp) -> None:
+        """Do ``task`` once this request's writes have committed, outside the write lock,
+        before the answer is sent (see ``constitution.db.after_commit``). When it fails,
+        the request's writes stand and the task's work waits for its next run."""
+        after_commit(self.db, task)
 
     def url(self, name: str, **params: Any) -> str:
         """The path (never a full URL) of the route called ``name``."""
         return str(self.request.app.url_path_for(name, **params))
+
+
+class AnswerLater(Response):
+    """What ``Ctx.answer_after_commit`` returns: replaced by ``make(db)`` once committed."""
+
+    def __init__(self, render: Callable[[Session], Response]) -> None:
+        super().__init__(status_code=204)
+        self.make = render
 
 
 def _apply_cookies(ctx: Ctx, response: Response) -> Response:
@@ -205,7 +259,11 @@ def _check_form_token(ctx: Ctx, gate: Gate) -> None:
             code="csrf_failed",
         )
     if ctx.session is not None:
-        gate.spend_form_nonce(ctx, token.nonce)
+        if ctx.writing:
+            gate.spend_form_nonce(ctx, token.nonce)
+        else:
+            # A phased view spends it when it takes the write lock.
+            ctx.pending_nonce = token.nonce
 
 
 class FormAlreadySent(DomainError):
@@ -259,6 +317,42 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[s
     return single, lists
 
 
+class RequestPool:
+    """At most ``size`` requests of one kind in progress per worker; more are refused at
+    once with 503 and Retry-After (a flood of logins must not take every thread).
+
+    Used from the event loop only, so a plain counter is enough."""
+
+    def __init__(self, size: int, retry_after: int = 5) -> None:
+        self.size = size
+        self.retry_after = retry_after
+        self.in_use = 0
+
+    def try_take(self) -> bool:
+        if self.in_use >= self.size:
+            return False
+        self.in_use += 1
+        return True
+
+    def give_back(self) -> None:
+        self.in_use -= 1
+
+
+# Errors by which the database says its write lock (or a row lock) stayed taken: SQLite's
+# "database is locked" after the busy timeout, PostgreSQL's lock and statement timeouts,
+# serialization failures and deadlocks. The request wrote nothing; trying again may work.
+_BUSY_SQLSTATES = {"40001", "40P01", "55P03", "57014"}
+
+
+def is_busy_error(error: BaseException) -> bool:
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if "database is locked" in str(original) or "database is busy" in str(original):
+        return True
+    return getattr(original, "sqlstate", None) in _BUSY_SQLSTATES
+
+
 def make_endpoint(
     view: ViewFn,
     *,
@@ -268,29 +362,109 @@ def make_endpoint(
     plain_error: PlainErrorRenderer,
     parse_body: BodyParser | None = None,
     csrf: bool = True,
+    phased: bool = False,
+    pool: RequestPool | None = None,
 ) -> Callable[[Request], Any]:
     """Wrap ``view``.
 
     Without ``parse_body`` (a page) the body is read as an urlencoded form into
     ``ctx.form`` and, when ``csrf``, its token is checked and spent. With it (the API) the
     raw body is parsed into ``ctx.body``; the gate checks what the API needs instead.
+
+    A write request to a view that needs a member is first checked from its headers alone
+    (in a read transaction): a request that would be refused is answered before its body is
+    read or parsed. A write request otherwise runs in a write transaction from the start;
+    a ``phased`` view instead starts in a read transaction and takes the write lock itself
+    with ``ctx.begin_write()`` once its slow work is done. With ``pool``, requests beyond
+    the pool's size are answered 503 at once. When the database's lock stays taken the
+    answer is 503 with Retry-After, never a 500.
     """
+    needs_member = access not in (Access.PUBLIC, Access.ANONYMOUS)
 
     async def endpoint(request: Request) -> Response:
+        if pool is not None and not pool.try_take():
+            return await run_in_threadpool(_refuse, request, Busy(retry_after=pool.retry_after))
+        try:
+            return await _serve(request)
+        finally:
+            if pool is not None:
+                pool.give_back()
+
+    async def _serve(request: Request) -> Response:
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
         form: tuple[dict[str, str], dict[str, list[str]]] = ({}, {})
         raw_body = b""
+        if unsafe and needs_member:
+            refusal = await _guarded(request, _preflight, request)
+            if refusal is not None:
+                return refusal
         if unsafe:
+            # Outside the guard: a body over the limit is the limit middleware's 413.
             if parse_body is None:
                 form = await _read_form(request)
             else:
                 raw_body = await request.body()
+        response = await _guarded(request, _run, request, form, raw_body, unsafe)
+        assert response is not None
+        return response
+
+    async def _guarded(
+        request: Request, work: Callable[..., Response | None], *args: Any
+    ) -> Response | None:
+        """``work`` in a worker thread; a busy database is a 503, anything else a 500."""
         try:
-            return await run_in_threadpool(_run, request, form, raw_body, unsafe)
-        except Exception:
+            return await run_in_threadpool(work, *args)
+        except Exception as error:
+            if is_busy_error(error):
+                log.warning("database busy on %s %s", request.method, request.url.path)
+                return await run_in_threadpool(_refuse, request, Busy())
             # Logged without the request's address; the person gets a generic page.
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             return plain_error(request, 500)
+
+    def _context(request: Request, db: Session, database: Database) -> Ctx:
+        return Ctx(
+            request=request,
+            settings=request.app.state.settings,
+            db=db,
+            lang=i18n.DEFAULT_LANGUAGE,
+            database=database,
+            gate=gate,
+        )
+
+    def _refuse(request: Request, error: DomainError) -> Response:
+        """The error page or JSON of a refusal decided before the view ran."""
+        database: Database = request.app.state.database
+        token_lang = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
+        try:
+            with database.read() as db:
+                ctx = _context(request, db, database)
+                ctx.preflight = True
+                ctx.lang = _choose_language(ctx)
+                i18n.current_language.set(ctx.lang)
+                response = _with_retry_after(render_error(ctx, error), error)
+            return _apply_cookies(ctx, response)
+        finally:
+            i18n.current_language.reset(token_lang)
+
+    def _preflight(request: Request) -> Response | None:
+        """The refusal of a write request its headers already decide, or None."""
+        database: Database = request.app.state.database
+        token_lang = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
+        try:
+            with database.read() as db, db.begin():
+                ctx = _context(request, db, database)
+                ctx.preflight = True
+                try:
+                    gate.authenticate(ctx, database, True)
+                    ctx.lang = _choose_language(ctx)
+                    i18n.current_language.set(ctx.lang)
+                    gate.check_access(ctx, access)
+                except DomainError as error:
+                    return _apply_cookies(ctx, _with_retry_after(render_error(ctx, error), error))
+                return None
+        finally:
+            i18n.current_language.reset(token_lang)
 
     def _run(
         request: Request,
@@ -298,20 +472,23 @@ def make_endpoint(
         raw_body: bytes,
         unsafe: bool,
     ) -> Response:
-        settings: Settings = request.app.state.settings
         database: Database = request.app.state.database
         token_lang = i18n.current_language.set(i18n.DEFAULT_LANGUAGE)
+        writing = unsafe and not phased
         try:
-            with database.write() if unsafe else database.read() as db:
-                ctx = Ctx(
-                    request=request,
-                    settings=settings,
-                    db=db,
-                    lang=i18n.DEFAULT_LANGUAGE,
-                    form=form[0],
-                    form_lists=form[1],
-                )
+            with database.write() if writing else database.read() as db:
+                defer_follow_ups(db)
+                ctx = _context(request, db, database)
+                ctx.writing = writing
+                ctx.form, ctx.form_lists = form
                 response = _handle(ctx, database, unsafe, raw_body)
+                tasks = take_follow_ups(db)
+            for task in tasks:
+                _run_task(task, database, request)
+            if isinstance(response, AnswerLater):
+                with database.read() as db, db.begin():
+                    ctx.db = db
+                    response = response.make(db)
             return _apply_cookies(ctx, response)
         finally:
             i18n.current_language.reset(token_lang)
@@ -336,14 +513,31 @@ def make_endpoint(
                 db.commit()
             else:
                 db.rollback()
-            return render_error(ctx, error)
+                take_follow_ups(db)
+            return _with_retry_after(render_error(ctx, error), error)
         except BaseException:
             db.rollback()
+            take_follow_ups(db)
             raise
 
     endpoint.__name__ = getattr(view, "__name__", "endpoint")
     endpoint.__doc__ = view.__doc__
     return endpoint
+
+
+def _with_retry_after(response: Response, error: DomainError) -> Response:
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _run_task(task: FollowUp, database: Database, request: Request) -> None:
+    try:
+        if not database.run_follow_up(task):
+            log.warning("follow-up work kept changing under it after %s", request.url.path)
+    except Exception:
+        # The request's own writes are committed; the task's work waits for its next run.
+        log.exception("follow-up work failed after %s %s", request.method, request.url.path)
 
 
 def json_response(data: Any, status: int = 200) -> Response:

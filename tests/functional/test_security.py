@@ -39,6 +39,7 @@ from constitution.security import make_csrf_token
 from constitution.settings import Settings
 from tests.factories import (
     PASSWORD,
+    api_token,
     bearer,
     csrf_token,
     current_code,
@@ -559,10 +560,28 @@ def test_logged_in_page_post_over_the_limit_is_413(
     assert count(db, Invitation) == 0
 
 
-def test_document_import_has_the_larger_limit(client: TestClient) -> None:
-    response = client.post("/api/v1/documents", content=b"a" * (2 * MB))
-    assert response.status_code in (400, 401)  # read, then refused, but not for its size
-    assert client.post("/api/v1/documents", content=too_big_body(17 * MB)).status_code == 413
+def test_document_import_has_the_larger_limit(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    editor = make_member(db, settings, "importer", ["member", "secretariat"])
+    headers = bearer(api_token(client, editor))
+    response = client.post("/api/v1/documents", content=b"a" * (2 * MB), headers=headers)
+    assert response.status_code == 400  # read, then refused as malformed, not for its size
+    big = client.post("/api/v1/documents", content=too_big_body(17 * MB), headers=headers)
+    assert big.status_code == 413
+
+
+def test_unauthenticated_write_is_refused_before_its_body_is_read(client: TestClient) -> None:
+    """A stranger's 16 MB body is never read or parsed: the answer comes from the headers
+    (the body here would be a 413 if it were read, and a 400 if it were parsed)."""
+    response = client.post("/api/v1/documents", content=too_big_body(17 * MB))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    forged = {"Authorization": "Bearer not-a-token"}
+    response = client.post("/api/v1/documents", content=b"{" * MB, headers=forged)
+    assert response.status_code == 401
+    response = client.post("/amendments/1/comments", content=too_big_body(2 * MB))
+    assert response.status_code == 303  # to the login form
 
 
 # ---- session cookies --------------------------------------------------------------------

@@ -4,7 +4,9 @@ once as an ``AmendmentConflict`` row (a < b) and recomputed when either changes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from constitution.amendments.models import (
     AmendmentConflict,
 )
 from constitution.amendments.services.notices import tell
+from constitution.db import after_commit
 from constitution.diffing.merge import overlaps
 from constitution.texts import services as texts
 from constitution.texts.models import Document
@@ -97,11 +100,70 @@ def _involving(ids: list[int]) -> ColumnElement[bool]:
     return or_(AmendmentConflict.a_id.in_(ids), AmendmentConflict.b_id.in_(ids))
 
 
-def refresh_conflicts(db: Session, amendment: Amendment, tree: texts.Tree | None = None) -> None:
-    """Recompute the amendment's conflicts with every other open amendment; both proposers
-    hear of a new one. ``tree`` is the current text when the caller has it loaded."""
-    document = db.get_one(Document, amendment.document_id)
-    refresh_many(db, document, [amendment], tree)
+def refresh_conflicts(db: Session, amendment: Amendment) -> None:
+    """Recompute the amendment's conflicts with every other open amendment (after the
+    transaction commits, outside the write lock); both proposers hear of a new one."""
+    refresh_many(db, amendment.document_id, [amendment])
+
+
+def refresh_many(db: Session, document_id: int, amendments: list[Amendment]) -> None:
+    """Recompute the conflicts of ``amendments`` with every open amendment of the document,
+    as follow-up work (``RefreshConflicts``)."""
+    if amendments:
+        after_commit(db, RefreshConflicts(document_id, tuple(a.id for a in amendments)))
+
+
+def fingerprint(db: Session, document: Document) -> str:
+    """What conflicts and rebases are computed from: the document's revision and the state
+    of each of its open amendments. Any change to them changes this value."""
+    rows = db.execute(
+        select(Amendment.id, Amendment.status, Amendment.base_rev, Amendment.updated_at)
+        .where(Amendment.document_id == document.id, Amendment.status.in_(sorted(OPEN_STATUSES)))
+        .order_by(Amendment.id)
+    )
+    digest = hashlib.sha256(str(document.current_rev).encode())
+    for row in rows:
+        digest.update(repr((row[0], str(row[1]), row[2], row[3].isoformat())).encode())
+    return digest.hexdigest()
+
+
+Clash = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class _ConflictPlan:
+    fingerprint: str
+    clashes: list[Clash]
+
+
+@dataclass(frozen=True)
+class RefreshConflicts:
+    """Follow-up work: the conflicts of some amendments with every open amendment."""
+
+    document_id: int
+    amendment_ids: tuple[int, ...]
+
+    def plan(self, db: Session) -> _ConflictPlan:
+        document = db.get_one(Document, self.document_id)
+        amendments = [a for i in self.amendment_ids if (a := db.get(Amendment, i)) is not None]
+        return _ConflictPlan(fingerprint(db, document), _clashes(db, document, amendments))
+
+    def apply(self, db: Session, plan: _ConflictPlan) -> bool:
+        document = db.get_one(Document, self.document_id)
+        if fingerprint(db, document) != plan.fingerprint:
+            return False
+        involving = _involving(list(self.amendment_ids))
+        pairs = db.execute(select(AmendmentConflict.a_id, AmendmentConflict.b_id).where(involving))
+        known = {(a, b) for a, b in pairs}
+        db.execute(delete(AmendmentConflict).where(involving))
+        for low, high, key in plan.clashes:
+            db.add(AmendmentConflict(a_id=low, b_id=high, key=key))
+            if (low, high) not in known:
+                one, two = db.get_one(Amendment, low), db.get_one(Amendment, high)
+                tell(db, one.proposer_id, "conflict", one, payload={"with": two.number})
+                tell(db, two.proposer_id, "conflict", two, payload={"with": one.number})
+        db.flush()
+        return True
 
 
 def _touching(db: Session, document: Document, keys: set[str]) -> dict[str, dict[int, Amendment]]:
@@ -129,27 +191,18 @@ def _touching(db: Session, document: Document, keys: set[str]) -> dict[str, dict
     return touching
 
 
-def refresh_many(
-    db: Session, document: Document, amendments: list[Amendment], tree: texts.Tree | None = None
-) -> None:
-    """Recompute the conflicts of ``amendments`` with every open amendment of the document,
-    each pair once and in a few queries; both proposers hear of a new conflict."""
-    ids = [a.id for a in amendments]
-    if not ids:
-        return
-    involving = _involving(ids)
-    pairs = db.execute(select(AmendmentConflict.a_id, AmendmentConflict.b_id).where(involving))
-    known = {(a, b) for a, b in pairs}
-    db.execute(delete(AmendmentConflict).where(involving))
+def _clashes(db: Session, document: Document, amendments: list[Amendment]) -> list[Clash]:
+    """Each pair of an open amendment of ``amendments`` and another open amendment that
+    conflict, once, with the first provision where they clash. Reads only."""
     mine = [a for a in amendments if a.status in OPEN_STATUSES]
     if not mine:
-        return
-    if tree is None:
-        tree = texts.load_tree(db, document)
+        return []
+    tree = texts.load_tree(db, document)
     reach = {a.id: _reach(tree, a) for a in mine}
     touching = _touching(db, document, set().union(*reach.values()))
     current = {key: draft.text for key, draft in tree.items.items() if not draft.deleted}
     seen: set[tuple[int, int]] = set()
+    clashes: list[Clash] = []
     for amendment in mine:
         candidates = {i: o for key in reach[amendment.id] for i, o in touching.get(key, {}).items()}
         for other in candidates.values():
@@ -160,12 +213,6 @@ def refresh_many(
             if amendment.amends_id == other.id or other.amends_id == amendment.id:
                 continue  # an amendment to an amendment overlaps it by design
             clash = _first_clash(document, tree, current, amendment, other)
-            if clash is None:
-                continue
-            db.add(AmendmentConflict(a_id=low, b_id=high, key=clash))
-            if (low, high) not in known:
-                tell(
-                    db, amendment.proposer_id, "conflict", amendment, payload={"with": other.number}
-                )
-                tell(db, other.proposer_id, "conflict", other, payload={"with": amendment.number})
-    db.flush()
+            if clash is not None:
+                clashes.append((low, high, clash))
+    return clashes

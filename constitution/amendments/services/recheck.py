@@ -1,23 +1,59 @@
 """After every new revision: the open amendments that touch what it changed are rebased,
-or marked as needing an update, or obsolete (registered by ``constitution.wiring``)."""
+or marked as needing an update, or obsolete (registered by ``constitution.wiring``).
+
+The merges are slow (three-way merges of whole provisions), so they never run under the
+write lock: the re-check is follow-up work (``constitution.db.after_commit``). Its plan is
+computed in a read transaction; the write that applies it first checks that the document and
+its open amendments are as the plan found them, and the plan is made again when they are not.
+``Document.settled_rev`` records the revision up to which the re-check has run: a re-check
+cut short (a crash after the revision committed) is caught up by the next one.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from constitution.amendments.models import OPEN_STATUSES, Amendment, AmendmentChange, Status
-from constitution.amendments.services.conflicts import refresh_many
-from constitution.amendments.services.rebase import RebaseOutcome, apply_plan, plan_rebase
+from constitution.amendments.services.conflicts import RefreshConflicts, fingerprint
+from constitution.amendments.services.rebase import (
+    RebaseOutcome,
+    RebasePlan,
+    apply_plan,
+    plan_rebase,
+)
 from constitution.amendments.services.workflow import transition
 from constitution.audit.services import record
+from constitution.db import after_commit
 from constitution.texts import services as texts
-from constitution.texts.models import Document, Revision
+from constitution.texts.models import Document, ProvisionVersion, Revision
 
 
-def _affected(
-    db: Session, document: Document, revision: Revision, keys: set[str]
-) -> list[Amendment]:
+def _changed_keys(db: Session, document: Document, since: int, head: int) -> set[str]:
+    """The provisions revisions ``since + 1`` to ``head`` added, changed or removed."""
+    rows = db.execute(
+        select(ProvisionVersion.key).where(
+            ProvisionVersion.document_id == document.id,
+            or_(
+                ProvisionVersion.rev_from.between(since + 1, head),
+                ProvisionVersion.rev_to.between(since + 1, head),
+            ),
+        )
+    )
+    return {key for (key,) in rows}
+
+
+def _affected(db: Session, document: Document, since: int, head: int) -> list[Amendment]:
+    keys = _changed_keys(db, document, since, head)
+    if not keys:
+        return []
+    adopted = select(Revision.amendment_id).where(
+        Revision.document_id == document.id,
+        Revision.rev.between(since + 1, head),
+        Revision.amendment_id.is_not(None),
+    )
     touching = select(AmendmentChange.amendment_id).where(
         or_(
             AmendmentChange.key.in_(keys),
@@ -31,7 +67,7 @@ def _affected(
             .where(
                 Amendment.document_id == document.id,
                 Amendment.status.in_(sorted(OPEN_STATUSES)),
-                Amendment.id != (revision.amendment_id or 0),
+                Amendment.id.not_in(adopted),
                 Amendment.id.in_(touching),
             )
             .order_by(Amendment.number)
@@ -39,33 +75,65 @@ def _affected(
     )
 
 
-def recheck(db: Session, document: Document, revision: Revision, keys: set[str]) -> None:
-    """Rebase every open amendment that touches a changed provision; mark those that cannot
-    be rebased as needing an update, and those whose provision is gone (or whose changes are
-    all in the text already) as obsolete."""
-    affected = _affected(db, document, revision, keys)
-    if not affected:
-        return
-    tree = texts.load_tree(db, document)
-    # Every merge first, in memory; then the writes, flushed together.
-    plans = [(amendment, plan_rebase(document, tree, amendment)) for amendment in affected]
-    refresh: list[Amendment] = []
-    moved = {"rev": revision.rev}
-    for amendment, plan in plans:
-        if plan.outcome is RebaseOutcome.OBSOLETE:
-            amendment.problem = plan.problems
-            transition(db, amendment, "obsolete", None, payload=moved)
-            refresh.append(amendment)
-        elif plan.outcome is RebaseOutcome.NEEDS_UPDATE:
-            amendment.problem = plan.problems
-            if amendment.status != Status.NEEDS_UPDATE:
-                transition(db, amendment, "needs_update", None, payload=moved)
-        else:
-            apply_plan(amendment, plan)
-            amendment.base_rev = revision.rev
-            if plan.outcome is RebaseOutcome.REBASED:
-                obj = f"amendment:{amendment.id}"
-                record(db, "amendment.rebased", obj, actor_id=None, payload=moved)
-            refresh.append(amendment)
-    # Once every amendment is on the new text, so that each pair is compared as it stands.
-    refresh_many(db, document, refresh, tree)
+@dataclass(frozen=True)
+class _Plan:
+    head: int
+    fingerprint: str
+    rebases: list[tuple[int, RebasePlan]]
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """The re-check of a document's open amendments after its newest revisions."""
+
+    document_id: int
+
+    def plan(self, db: Session) -> _Plan | None:
+        document = db.get_one(Document, self.document_id)
+        head = document.current_rev
+        if document.settled_rev >= head:
+            return None
+        affected = _affected(db, document, document.settled_rev, head)
+        tree = texts.load_tree(db, document) if affected else None
+        rebases = [(a.id, plan_rebase(document, tree, a)) for a in affected if tree is not None]
+        return _Plan(head, fingerprint(db, document), rebases)
+
+    def apply(self, db: Session, plan: _Plan | None) -> bool:
+        document = db.get_one(Document, self.document_id)
+        if plan is None:
+            return document.settled_rev >= document.current_rev
+        if document.current_rev != plan.head or fingerprint(db, document) != plan.fingerprint:
+            return False
+        moved = {"rev": plan.head}
+        refresh: list[int] = []
+        for amendment_id, rebase in plan.rebases:
+            amendment = db.get_one(Amendment, amendment_id)
+            if rebase.outcome is RebaseOutcome.OBSOLETE:
+                amendment.problem = rebase.problems
+                transition(db, amendment, "obsolete", None, payload=moved)
+                refresh.append(amendment.id)
+            elif rebase.outcome is RebaseOutcome.NEEDS_UPDATE:
+                amendment.problem = rebase.problems
+                if amendment.status != Status.NEEDS_UPDATE:
+                    transition(db, amendment, "needs_update", None, payload=moved)
+            else:
+                apply_plan(amendment, rebase)
+                amendment.base_rev = plan.head
+                if rebase.outcome is RebaseOutcome.REBASED:
+                    obj = f"amendment:{amendment.id}"
+                    record(db, "amendment.rebased", obj, actor_id=None, payload=moved)
+                refresh.append(amendment.id)
+        document.settled_rev = plan.head
+        db.flush()
+        if refresh:
+            # Once every amendment is on the new text, so that each pair is compared as it
+            # stands: follow-up work of its own, outside the write lock too.
+            after_commit(db, RefreshConflicts(document.id, tuple(refresh)))
+        return True
+
+
+def recheck(document_id: int) -> Recheck:
+    """The after-revision hook: rebase every open amendment that touches a changed
+    provision; mark those that cannot be rebased as needing an update, and those whose
+    provision is gone (or whose changes are all in the text already) as obsolete."""
+    return Recheck(document_id)

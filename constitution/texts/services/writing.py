@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from constitution.accounts import permissions
 from constitution.accounts.models import Member
 from constitution.audit.services import record
+from constitution.db import FollowUp, after_commit
 from constitution.errors import N_, Forbidden, Invalid, StateConflict
 from constitution.texts import positions
 from constitution.texts.models import (
@@ -44,9 +45,11 @@ def require_editor(actor: Member) -> None:
         raise Forbidden(N_("Only the secretariat may change the text directly."))
 
 
-# Called after every new revision with the keys it changed; ``constitution.wiring``
-# registers the re-check of open amendments (texts does not depend on amendments).
-RevisionHook = Callable[[Session, Document, Revision, set[str]], None]
+# After every new revision, each registered hook gives the follow-up work (done after the
+# commit, outside the write lock) for the document's id; ``constitution.wiring`` registers
+# the re-check of open amendments (texts does not depend on amendments). The work records
+# how far it got in ``Document.settled_rev``.
+RevisionHook = Callable[[int], FollowUp]
 AFTER_REVISION: dict[str, RevisionHook] = {}
 
 
@@ -131,7 +134,7 @@ def write_revision(
         },
     )
     for hook in AFTER_REVISION.values():
-        hook(db, document, revision, {d.key for d in changed})
+        after_commit(db, hook(document.id))
     return revision
 
 
