@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Protocol, TypeVar
@@ -167,6 +168,10 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Follow-up tasks running in this process, each with "run it again" (see
+        # ``run_follow_up``). Tasks are frozen dataclasses: equal tasks do the same work.
+        self._running: dict[FollowUp, bool] = {}
+        self._running_lock = threading.Lock()
         self.read = sessionmaker(bind=engine, expire_on_commit=False)
         self.write = sessionmaker(
             bind=engine.execution_options(immediate=True), expire_on_commit=False
@@ -194,7 +199,29 @@ class Database:
     def run_follow_up(self, task: FollowUp) -> bool:
         """Plan in a read transaction, apply in a write one; plan again while what the plan
         was made from changes meanwhile (at most a few times). False when it never held:
-        the work is left for the task's next run."""
+        the work is left for the task's next run.
+
+        Tasks equal to one already running in this process (the re-check of the same
+        document, say) are not run twice at once: the running one runs again when it is
+        done, and the caller goes on.
+        """
+        with self._running_lock:
+            if task in self._running:
+                self._running[task] = True  # run it again once the current run is done
+                return True
+            self._running[task] = False
+        try:
+            while True:
+                done = self._run_once(task)
+                with self._running_lock:
+                    if not self._running[task]:
+                        return done
+                    self._running[task] = False
+        finally:
+            with self._running_lock:
+                del self._running[task]
+
+    def _run_once(self, task: FollowUp) -> bool:
         for _ in range(FOLLOW_UP_ATTEMPTS):
             with self.read() as session, session.begin():
                 plan = task.plan(session)
