@@ -61,8 +61,11 @@ class ResolvedAnchor:
 
 
 def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -> str:
-    """Quoted text or its context, cleaned like any text but with its whitespace kept."""
-    return clean_string(value, name, notices, max_length=max_length, required=False, strip=False)
+    """Quoted text or its context: a passage of the stored text, so only normalised (never
+    taken for Zawgyi and converted, which would rewrite the passage), its whitespace kept."""
+    return clean_string(
+        value, name, notices, max_length=max_length, required=False, strip=False, zawgyi=False
+    )
 
 
 def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices) -> dict[str, Any]:
@@ -238,7 +241,7 @@ def hide_comment(
         raise NotFound(N_("There is no such comment."))
     if comment.hidden_at is not None:
         raise StateConflict(N_("This comment is already hidden."), code="comment_hidden")
-    why = clean_string(reason, "reason", notices, max_length=2_000)
+    why = clean_string(reason, "reason", notices, max_length=2_000, multiline=False)
     comment.hidden_at = utcnow()
     comment.hidden_by_id = actor.id
     comment.hidden_reason = why

@@ -44,27 +44,60 @@ def clean_string(
     required: bool = True,
     multiline: bool = True,
     strip: bool = True,
+    zawgyi: bool = True,
 ) -> str:
-    """Text as stored: Zawgyi converted (and noted), NFC, LF line ends, no control
-    characters, within the limit; outer whitespace removed unless ``strip`` is False (a
-    quote's context must abut the quote)."""
+    """Text as stored: NFC, LF line ends, no control characters, within the limit, Zawgyi
+    converted (and noted); outer whitespace removed unless ``strip`` is False (a quote's
+    context must abut the quote). A single-line field (``multiline=False``) refuses line
+    breaks and invisible characters too. ``zawgyi=False`` only normalises (a quote of the
+    stored text).
+
+    The length and the runs of combining marks are checked first: detecting and converting
+    Zawgyi take time that grows with them."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):
         raise Invalid(N_("This field must be text."), field=name)
-    cleaned = myanmar.clean(value)
-    if cleaned.converted_from_zawgyi:
-        notices.converted(name)
-    text = _line_ends(cleaned.text)
+    raw = _line_ends(value)
     if strip:
-        text = text.strip()
-    if myanmar.has_control_characters(text) or (not multiline and "\n" in text):
-        raise Invalid(N_("This field contains control characters."), field=name)
+        raw = raw.strip()
+    text = myanmar.nfc(raw)
+    # The whole value: a line separator at its end is whitespace to strip(), but refused.
+    check_plain_text(text, name, max_length=max_length, multiline=multiline, whole=value)
     if required and not text:
         raise Invalid(N_("This field is required."), field=name)
+    if zawgyi:
+        cleaned = myanmar.clean(raw)
+        if cleaned.converted_from_zawgyi:
+            notices.converted(name)
+            text = cleaned.text
+            if len(text) > max_length:
+                raise Invalid(N_("This text is longer than the limit."), field=name)
+    return text
+
+
+def check_plain_text(
+    text: str, name: str, *, max_length: int, multiline: bool, whole: str | None = None
+) -> None:
+    """The checks of every text field, in the order that bounds their cost: the length,
+    runs of combining marks, control characters; in a single-line field also line breaks,
+    invisible characters and direction marks."""
     if len(text) > max_length:
         raise Invalid(N_("This text is longer than the limit."), field=name)
-    return text
+    if myanmar.has_mark_run(text):
+        raise Invalid(
+            N_("This text has too many combining marks in a row."),
+            field=name,
+            code="too_many_marks",
+        )
+    if myanmar.has_control_characters(text) or (not multiline and "\n" in text):
+        raise Invalid(N_("This field contains control characters."), field=name)
+    if not multiline and myanmar.has_invisible_characters(text if whole is None else whole):
+        raise Invalid(
+            N_("This field contains invisible characters or direction marks."),
+            field=name,
+            code="invisible_character",
+        )
 
 
 def _line_ends(text: str) -> str:
@@ -275,4 +308,4 @@ def clean_document(body: Any, notices: Notices) -> DocumentInput:
 
 
 def clean_reason(value: Any, notices: Notices) -> str:
-    return clean_string(value, "reason", notices, max_length=MAX_REASON)
+    return clean_string(value, "reason", notices, max_length=MAX_REASON, multiline=False)

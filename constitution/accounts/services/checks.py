@@ -41,6 +41,12 @@ def clean_username(value: Any, field: str = "username") -> str:
     if not isinstance(value, str):
         raise Invalid(N_("Give a username."), field=field)
     name = myanmar.nfc(value).strip().lower()
+    if myanmar.has_invisible_characters(value):
+        raise Invalid(
+            N_("This field contains invisible characters or direction marks."),
+            field=field,
+            code="invisible_character",
+        )
     if not USERNAME.fullmatch(name):
         raise Invalid(
             N_(
@@ -53,15 +59,34 @@ def clean_username(value: Any, field: str = "username") -> str:
 
 
 def clean_text(value: Any, field: str, *, max_length: int, required: bool = True) -> str:
+    """A single-line text (a display name, a committee's name, a group): its length and
+    runs of combining marks are checked before Zawgyi is detected and converted; line
+    breaks, control and invisible characters and direction marks are refused."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):
         raise Invalid(N_("This field must be text."), field=field)
-    text = myanmar.clean(value).text.strip()
-    if myanmar.has_control_characters(text):
+    raw = value.strip()
+    text = myanmar.nfc(raw)
+    if len(text) > max_length:
+        raise Invalid(N_("This field is too long."), field=field)
+    if myanmar.has_mark_run(text):
+        raise Invalid(
+            N_("This text has too many combining marks in a row."),
+            field=field,
+            code="too_many_marks",
+        )
+    if myanmar.has_control_characters(text) or "\n" in text or "\r" in text:
         raise Invalid(N_("This field contains control characters."), field=field)
+    if myanmar.has_invisible_characters(value):
+        raise Invalid(
+            N_("This field contains invisible characters or direction marks."),
+            field=field,
+            code="invisible_character",
+        )
     if required and not text:
         raise Invalid(N_("This field is required."), field=field)
+    text = myanmar.clean(raw).text
     if len(text) > max_length:
         raise Invalid(N_("This field is too long."), field=field)
     return text
