@@ -24,6 +24,7 @@ from constitution.accounts.models import Committee, Member
 from constitution.accounts.passwords import hash_password
 from constitution.amendments import services as amendment_services
 from constitution.amendments.models import Amendment
+from constitution.audit.services import record
 from constitution.settings import Settings
 from constitution.texts import services as text_services
 from constitution.texts.models import Document, ProvisionVersion, Revision
@@ -68,6 +69,9 @@ def make_member(
         member.totp_secret = pyotp.random_base32()
         member.totp_confirmed = True
     db.add(member)
+    db.flush()
+    # As every service that creates a member does: the chain records her state.
+    record(db, "member.created", f"member:{member.id}", actor_id=None, payload={"via": "test"})
     db.commit()
     return member
 

@@ -129,6 +129,7 @@ def write_revision(
             "amendment": amendment_id,
             "keys": sorted(d.key for d in changed),
         },
+        covers=[f"revision:{revision.id}"],
     )
     for hook in AFTER_REVISION.values():
         hook(db, document, revision, {d.key for d in changed})
