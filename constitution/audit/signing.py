@@ -10,6 +10,7 @@ public half is.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -62,10 +63,8 @@ def _create(path: Path) -> None:
             out.write(b64(secrets.token_bytes(SEED_BYTES)) + "\n")
             out.flush()
             os.fsync(out.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another process was first: keep its key
             os.link(temporary, path)
-        except FileExistsError:
-            pass
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -42,8 +42,7 @@ def test_sample_members_roles_second_factors_and_audit(db: Session, settings: Se
         for u, _display, roles, _groups in SAMPLE_MEMBERS
     ]
     assert [(e.payload["username"], e.payload["roles"], e.payload["via"]) for e in created] == [
-        (u, roles, "sample")
-        for u, _display, roles, _groups in SAMPLE_MEMBERS
+        (u, roles, "sample") for u, _display, roles, _groups in SAMPLE_MEMBERS
     ]
     assert [e.action for e in events[len(created) :]][:2] == ["committee.created"] * 2
     assert verify(db).ok
