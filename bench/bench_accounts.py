@@ -36,6 +36,8 @@ def run() -> None:
             language="my",
         )
         db.add(member)
+        db.flush()
+        record(db, "member.created", f"member:{member.id}", actor_id=None, payload={"via": "bench"})
     with TestClient(app, follow_redirects=False) as client:
         print("Pages (in-process ASGI, SQLite, one request at a time)")
         report("GET /login (anonymous)", timed(lambda: client.get("/login"), runs=50))
@@ -59,6 +61,28 @@ def run() -> None:
                 record(db, "bench.event", f"bench:{i}", actor_id=None, payload={"i": i})
 
     report("record 100 events in one transaction", timed(append_100, runs=7))
+
+    def append_100_states() -> None:
+        with database.transaction() as db:
+            for _ in range(100):
+                record(db, "bench.member", f"member:{member.id}", actor_id=None)
+
+    report(
+        "record 100 events on a member (her state hashed in each)",
+        timed(append_100_states, runs=7),
+    )
+    with database.transaction() as db:
+        for i in range(200):
+            extra = Member(
+                username=f"bench{i}",
+                display_name=f"Bench {i}",
+                roles=["member"],
+                active=True,
+                language="my",
+            )
+            db.add(extra)
+            db.flush()
+            record(db, "member.created", f"member:{extra.id}", actor_id=None)
 
     def verify_all() -> None:
         with database.transaction(write=False) as db:

@@ -20,7 +20,7 @@ COMMANDS: dict[str, str] = {
     "create-admin": "create the first administrator (password on standard input)",
     "invite": "invite a member and print her one-time link",
     "serve": "run the web server",
-    "verify": "check the audit chain; exit 1 naming the first failing event",
+    "verify": "check the audit chain (and a saved checkpoint); exit 1 naming what fails",
     "backup": "write a consistent copy of the database while the server runs",
     "sample": "load sample members, committees and the sample draft into an empty database",
     "import": "create a document from a JSON file (or the Markdown format, .md)",
@@ -122,18 +122,46 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.audit.checkpoints import check_checkpoint
     from constitution.audit.services import verify
+    from constitution.audit.signing import SigningKeyError, instance_key
     from constitution.db import Database
 
+    checkpoint = None
+    if args.checkpoint:
+        try:
+            checkpoint = json.loads(Path(args.checkpoint).read_bytes().decode("utf-8"))
+        except OSError as error:
+            print(f"cannot read {args.checkpoint}: {error.strerror}", file=sys.stderr)
+            return 1
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            print(f"{args.checkpoint} is not a JSON checkpoint", file=sys.stderr)
+            return 1
     database = _database(settings)
     assert isinstance(database, Database)
     with database.transaction(write=False) as db:
         result = verify(db)
-    if result.ok:
-        print(f"audit chain holds: {result.checked} events checked")
-        return 0
-    print(f"audit chain broken at event {result.failed_seq}: {result.reason}", file=sys.stderr)
-    return 1
+        problem = None
+        if result.ok and checkpoint is not None:
+            try:
+                public_key = instance_key(settings, create=False).public_key
+            except SigningKeyError as error:
+                print(f"checkpoint not verified: {error}", file=sys.stderr)
+                return 1
+            problem = check_checkpoint(db, checkpoint, public_key)
+    if not result.ok:
+        where = f"event {result.failed_seq}" if result.failed_seq is not None else "the rows"
+        row = f" ({result.object})" if result.object else ""
+        print(f"audit chain broken at {where}{row}: {result.reason}", file=sys.stderr)
+        return 1
+    if problem is not None:
+        print(f"audit chain does not extend the checkpoint: {problem}", file=sys.stderr)
+        return 1
+    extends = ""
+    if checkpoint is not None:
+        extends = f"; it extends the checkpoint at event {checkpoint['seq']}"
+    print(f"audit chain holds: {result.checked} events checked{extends}")
+    return 0
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -282,7 +310,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
-    add("verify", cmd_verify)
+    p = add("verify", cmd_verify)
+    p.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="a saved GET /api/v1/audit/head answer the chain must still extend",
+    )
     p = add("backup", cmd_backup)
     p.add_argument("path")
     add("sample", cmd_sample)

@@ -18,6 +18,7 @@ from constitution.amendments.views import lists as amendment_lists
 from constitution.amendments.views import propose as amendment_propose
 from constitution.api import accounts as api_accounts
 from constitution.api import amendments as api_amendments
+from constitution.api import audit as api_audit
 from constitution.api import openapi
 from constitution.api import texts as api_texts
 from constitution.api.auth import ApiGate
@@ -268,6 +269,8 @@ API_ROUTES: list[Route] = [
     api("/committees", api_accounts.committee_list, "api.committees.list", A.MEMBER),
     api("/committees", api_accounts.committee_create, "api.committees.create", A.ADMIN, POST),
     api("/audit", api_accounts.audit_list, "api.audit.list", A.ADMIN),
+    api("/audit/head", api_audit.audit_head, "api.audit.head", A.MEMBER),
+    api("/public-key", api_audit.public_key, "api.public_key", A.MEMBER),
     api("/documents", api_texts.document_list, "api.documents.list", A.MEMBER),
     api("/documents", api_texts.document_create, "api.documents.create", A.EDITOR, POST),
     api("/documents/{slug}", api_texts.document_detail, "api.documents.detail", A.MEMBER),

@@ -25,6 +25,8 @@ SETTINGS: dict[str, str] = {
     "DATABASE_URL": "SQLAlchemy URL; default SQLite at `var/constitution.sqlite3`.",
     "SECRET_KEY": "Signing key for cookies, CSRF and invitation tokens; required in production.",
     "VAR_DIR": "Where development keeps its SQLite file and generated secret; default `var/`.",
+    "SIGNING_KEY_FILE": "The instance's Ed25519 signing key, created on first use (mode 0600); "
+    "default `signing_key` under `VAR_DIR`. Keep it out of the database and its backups.",
     "BASE_URL": "Public address used in invitation links (for example an .onion address).",
     "SESSION_IDLE_MINUTES": "A browser session ends after this long without a request (30).",
     "SESSION_ABSOLUTE_HOURS": "A browser session ends this long after login, used or not (12).",
@@ -48,6 +50,7 @@ class Settings:
     production: bool = False
     var_dir: Path = PROJECT_ROOT / "var"
     base_url: str | None = None
+    signing_key_file: Path | None = None
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     api_token_days: int = 30
@@ -112,6 +115,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         production=production,
         var_dir=var_dir,
         base_url=(env.get("BASE_URL") or None),
+        signing_key_file=Path(env["SIGNING_KEY_FILE"]) if env.get("SIGNING_KEY_FILE") else None,
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", 12),
         api_token_days=_int(env, "API_TOKEN_DAYS", 30),

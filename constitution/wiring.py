@@ -13,18 +13,28 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from constitution.accounts import permissions
+from constitution.accounts.audit_states import committee_states, member_states
 from constitution.accounts.committees import committee_count
+from constitution.amendments.audit_states import amendment_states
 from constitution.amendments.services import recheck
-from constitution.audit.services import register_row_check
+from constitution.audit.services import register_row_check, register_state_kind
+from constitution.comments.audit_states import comment_states
 from constitution.comments.display import UrlFor, comment_targets
 from constitution.inbox.models import Notification
 from constitution.inbox.services import unread_count
 from constitution.inbox.views import register_link_finder
-from constitution.texts.services import check_revision_row, register_after_revision
+from constitution.texts.services import (
+    check_revision_row,
+    register_after_revision,
+    revision_states,
+)
 from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
 ROW_CHECKED_ACTIONS = ("revision.created",)
+# The kinds of rows (``kind:id`` objects) whose state every event on them records, and
+# ``verify`` compares with the rows.
+STATE_KINDS = ("member", "committee", "amendment", "comment", "revision")
 
 
 def _comment_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> dict[int, str]:
@@ -46,6 +56,11 @@ def wire() -> None:
     register_after_revision("amendments.recheck", recheck)
     # audit: the rows that events cover.
     register_row_check("revision.created", check_revision_row)
+    register_state_kind("member", member_states)
+    register_state_kind("committee", committee_states)
+    register_state_kind("amendment", amendment_states)
+    register_state_kind("comment", comment_states)
+    register_state_kind("revision", revision_states)
     # web: the navigation's counts.
     register_nav_item("unread", unread_count)
     register_nav_item("committees", committee_count)

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -24,6 +24,8 @@ from constitution.accounts.models import Committee, Member
 from constitution.accounts.passwords import hash_password
 from constitution.amendments import services as amendment_services
 from constitution.amendments.models import Amendment
+from constitution.audit.models import AuditEvent, AuditHead
+from constitution.audit.services import GENESIS, event_hash, record
 from constitution.settings import Settings
 from constitution.texts import services as text_services
 from constitution.texts.models import Document, ProvisionVersion, Revision
@@ -68,6 +70,9 @@ def make_member(
         member.totp_secret = pyotp.random_base32()
         member.totp_confirmed = True
     db.add(member)
+    db.flush()
+    # As every service that creates a member does: the chain records her state.
+    record(db, "member.created", f"member:{member.id}", actor_id=None, payload={"via": "test"})
     db.commit()
     return member
 
@@ -251,6 +256,68 @@ def adopt_amendment(db: Session, amendment: Amendment, chair: Member | None = No
     """What the vote will do: schedule the amendment, then adopt it into a new revision."""
     amendment_services.transition(db, amendment, "schedule", chair)
     return amendment_services.adopt(db, chair, amendment)
+
+
+# ---- tampering with the audit chain, as an attacker with the database would -------------
+
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": ["DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"],
+    "postgresql": ["DROP TRIGGER audit_events_append_only ON audit_events"],
+}
+
+
+def drop_append_only_triggers(db: Session) -> None:
+    """The test's transaction rolls the dropped triggers back afterwards."""
+    dialect = db.get_bind().dialect.name
+    assert dialect in APPEND_ONLY_TRIGGERS, f"no known append-only triggers on {dialect}"
+    for statement in APPEND_ONLY_TRIGGERS[dialect]:
+        db.execute(text(statement))
+
+
+def rewrite_chain(db: Session, seq: int, **values: Any) -> None:
+    """Change event ``seq`` (``payload=``, ``actor_id=``...), then recompute the hash of it
+    and of every later event, and the head: a rewrite no bare hash chain can reveal."""
+    drop_append_only_triggers(db)
+    db.flush()
+    db.execute(
+        update(AuditEvent)
+        .where(AuditEvent.seq == seq)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.expire_all()
+    prev = db.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq - 1)) or GENESIS
+    for event in db.scalars(
+        select(AuditEvent).where(AuditEvent.seq >= seq).order_by(AuditEvent.seq)
+    ).all():
+        digest = event_hash(
+            prev, event.seq, event.at, event.actor_id, event.action, event.object, event.payload
+        )
+        db.execute(
+            update(AuditEvent)
+            .where(AuditEvent.seq == event.seq)
+            .values(prev_hash=prev, hash=digest)
+            .execution_options(synchronize_session=False)
+        )
+        prev = digest
+    db.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    db.expire_all()
+
+
+def cut_chain(db: Session, count: int = 1) -> None:
+    """Delete the last ``count`` events and move the head back to the one before."""
+    drop_append_only_triggers(db)
+    last = db.scalar(select(func.max(AuditEvent.seq))) or 0
+    db.execute(
+        delete(AuditEvent)
+        .where(AuditEvent.seq > last - count)
+        .execution_options(synchronize_session=False)
+    )
+    row = db.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq == last - count)
+    ).one()
+    db.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=row.seq, hash=row.hash))
+    db.expire_all()
 
 
 # ---- pages, forms and the API -----------------------------------------------------------

@@ -38,6 +38,9 @@ def render() -> str:
             lines.append("")
             lines.append(op["summary"])
             lines.append("")
+            if op.get("description"):
+                lines.append(op["description"])
+                lines.append("")
             if op.get("security") == []:
                 lines.append("No authentication.")
                 lines.append("")

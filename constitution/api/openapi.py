@@ -94,7 +94,36 @@ SCHEMAS: dict[str, Any] = {
             "hash": {"type": "string"},
         },
     },
+    "AuditHead": {
+        "type": "object",
+        "required": ["seq", "hash", "at", "signature", "public_key"],
+        "properties": {
+            "seq": {"type": "integer", "description": "The newest event's number (0: none)."},
+            "hash": {"type": "string", "description": "Its hash, 64 hexadecimal digits."},
+            "at": {"type": ["string", "null"], "format": "date-time"},
+            "signature": {"type": "string", "description": "Ed25519 signature, base64."},
+            "public_key": {"type": "string", "description": "The instance's key, base64."},
+        },
+    },
+    "PublicKey": {
+        "type": "object",
+        "required": ["algorithm", "public_key"],
+        "properties": {
+            "algorithm": {"type": "string", "enum": ["ed25519"]},
+            "public_key": {"type": "string", "description": "32 bytes, base64."},
+        },
+    },
 }
+
+HEAD_SIGNED = (
+    "The signature is Ed25519, by the instance's key (the one `GET /api/v1/public-key` "
+    "gives), over the UTF-8 bytes of the canonical JSON of the other three fields: an "
+    'object with exactly the keys "at", "hash" and "seq", keys sorted, no spaces, for '
+    'example `{"at":"2026-01-01T08:00:00.000000Z","hash":"<64 hex>","seq":42}` ("at" is '
+    "null for an empty chain). Saved to a file, the answer is a checkpoint: "
+    "`constitution verify --checkpoint FILE` fails when the chain no longer holds that "
+    "event at that position with that hash."
+)
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +155,7 @@ def _op(
     body: Any = None,
     auth: bool = True,
     params: list[dict[str, Any]] | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
     statuses = set(errors)
     if body is not None:
@@ -134,6 +164,8 @@ def _op(
         statuses.add("401")
     responses = {**ok, **_errors(*sorted(statuses))}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if description is not None:
+        operation["description"] = description
     if body is not None:
         operation["requestBody"] = _body(body)
     if not auth:
@@ -288,6 +320,21 @@ def _paths() -> dict[str, Any]:
                         "schema": {"type": "integer", "minimum": 1, "maximum": 5000},
                     },
                 ],
+            )
+        },
+        "/api/v1/audit/head": {
+            "get": _op(
+                "The audit chain's newest event, signed with the instance's key.",
+                _ok("200", _ref("AuditHead"), "The signed head."),
+                AUTHED,
+                description=HEAD_SIGNED,
+            )
+        },
+        "/api/v1/public-key": {
+            "get": _op(
+                "The instance's Ed25519 public key, which signs audit heads and poll records.",
+                _ok("200", _ref("PublicKey"), "The public key."),
+                AUTHED,
             )
         },
     }

@@ -68,6 +68,8 @@ ACCOUNTS = {
     ("get", "/api/v1/committees"),
     ("post", "/api/v1/committees"),
     ("get", "/api/v1/audit"),
+    ("get", "/api/v1/audit/head"),
+    ("get", "/api/v1/public-key"),
 }
 
 
@@ -439,6 +441,10 @@ def test_real_responses_match_the_documented_schemas(
     call("GET", "/api/v1/audit", 200, url="/api/v1/audit?after=0&limit=50", token=token)
     call("GET", "/api/v1/audit", 422, url="/api/v1/audit?after=-1", token=token)
     call("GET", "/api/v1/audit", 403, token=api_token(client, aye))
+    call("GET", "/api/v1/audit/head", 200, token=api_token(client, aye))
+    call("GET", "/api/v1/audit/head", 401)
+    call("GET", "/api/v1/public-key", 200, token=token)
+    call("GET", "/api/v1/public-key", 401)
     call("DELETE", "/api/v1/tokens/current", 204, token=partial)
     call("DELETE", "/api/v1/tokens/current", 401, token=partial)
 

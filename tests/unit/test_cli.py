@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import sqlite3
 import subprocess
@@ -20,11 +21,13 @@ import pyotp
 import pytest
 
 from constitution.accounts import services
+from constitution.audit.checkpoints import head_checkpoint
 from constitution.audit.services import GENESIS
+from constitution.audit.signing import b64, instance_key, load_key
 from constitution.cli import COMMANDS, main, migrate
 from constitution.db import Database, make_engine
 from constitution.settings import PROJECT_ROOT, Settings, load
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, cut_chain, rewrite_chain
 
 URL = re.compile(r"^(\S+)/invitations/(\S+)$")
 
@@ -198,6 +201,89 @@ def test_verify_exits_1_naming_the_event_after_tampering(cli: Cli, tampering: li
     assert code == 1
     assert out == ""
     assert re.search(r"\bevent 2\b", err), err
+
+
+def test_verify_exits_1_naming_a_member_row_edited_in_the_file(cli: Cli) -> None:
+    cli.ready()
+    assert cli("verify")[0] == 0
+    cli.sql("""UPDATE members SET roles = '["member", "admin", "chair"]' WHERE id = 1""")
+    code, out, err = cli("verify")
+    assert (code, out) == (1, "")
+    assert "event 1 (member:1)" in err and "state" in err, err
+
+
+def save_checkpoint(cli: Cli, path: Path) -> dict[str, object]:
+    """GET /api/v1/audit/head's answer, saved, as a member would keep it."""
+    with open_database() as database, database.transaction(write=False) as db:
+        checkpoint = head_checkpoint(db, instance_key(load()))
+    path.write_text(json.dumps(checkpoint), encoding="utf-8")
+    return checkpoint
+
+
+def invite(cli: Cli, name: str) -> None:
+    assert cli("invite", "--by", "admin", "--username", name, "--display-name", "N")[0] == 0
+
+
+def test_verify_checkpoint_passes_while_the_chain_extends_it(cli: Cli, tmp_path: Path) -> None:
+    cli.ready()
+    saved = tmp_path / "head.json"
+    checkpoint = save_checkpoint(cli, saved)
+    invite(cli, "aye")
+    code, out, err = cli("verify", "--checkpoint", str(saved))
+    assert (code, err) == (0, "")
+    assert f"extends the checkpoint at event {checkpoint['seq']}" in out
+
+
+def test_verify_checkpoint_fails_on_a_chain_recomputed_whole(cli: Cli, tmp_path: Path) -> None:
+    cli.ready()
+    saved = tmp_path / "head.json"
+    save_checkpoint(cli, saved)
+    invite(cli, "aye")
+    with open_database() as database, database.transaction() as db:
+        rewrite_chain(db, 2, payload={"username": "mallory"})
+    assert cli("verify")[0] == 0  # a bare chain cannot tell
+    code, out, err = cli("verify", "--checkpoint", str(saved))
+    assert (code, out) == (1, "")
+    assert "does not extend the checkpoint" in err and "rewritten" in err, err
+
+
+def test_verify_checkpoint_fails_on_a_truncated_chain(cli: Cli, tmp_path: Path) -> None:
+    cli.ready()
+    saved = tmp_path / "head.json"
+    save_checkpoint(cli, saved)
+    with open_database() as database, database.transaction() as db:
+        cut_chain(db, 1)
+    assert cli("verify")[0] == 0  # the invitation's event recorded no row's state
+    code, _out, err = cli("verify", "--checkpoint", str(saved))
+    assert code == 1
+    assert "ends at event 2" in err, err
+
+
+def test_verify_checkpoint_refuses_a_forged_signature(cli: Cli, tmp_path: Path) -> None:
+    cli.ready()
+    saved = tmp_path / "head.json"
+    checkpoint = save_checkpoint(cli, saved)
+    other = load_key(tmp_path / "attacker_key")
+    body = {k: checkpoint[k] for k in ("seq", "hash", "at")}
+    forged = other.sign(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    saved.write_text(json.dumps({**checkpoint, "signature": b64(forged)}), encoding="utf-8")
+    code, _out, err = cli("verify", "--checkpoint", str(saved))
+    assert code == 1
+    assert "signature is not valid for this instance's key" in err, err
+    saved.write_text("{", encoding="utf-8")
+    assert cli("verify", "--checkpoint", str(saved))[0] == 1
+    assert cli("verify", "--checkpoint", str(tmp_path / "missing.json"))[0] == 1
+
+
+def test_verify_checkpoint_without_the_instance_key_fails(cli: Cli, tmp_path: Path) -> None:
+    cli.ready()
+    saved = tmp_path / "head.json"
+    save_checkpoint(cli, saved)
+    cli.monkeypatch.setenv("SIGNING_KEY_FILE", str(tmp_path / "no_such_key"))
+    code, _out, err = cli("verify", "--checkpoint", str(saved))
+    assert code == 1
+    assert "no signing key" in err
+    assert not (tmp_path / "no_such_key").exists()
 
 
 def test_triggers_refuse_tampering_in_a_migrated_file(cli: Cli) -> None:

@@ -36,9 +36,13 @@ def test_sample_members_roles_second_factors_and_audit(db: Session, settings: Se
     assert sorted(m.member_id for m in rights.members) == [ids["nandar"], ids["mon"]]
     events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
     created = [e for e in events if e.action == "member.created"]
-    assert [(e.actor_id, e.object, e.payload) for e in created] == [
-        (None, f"member:{ids[u]}", {"username": u, "roles": roles, "via": "sample"})
+    # Each also records the member's state ("states"), as every event on a member does.
+    assert [(e.actor_id, e.object, e.payload.keys() - {"states"}) for e in created] == [
+        (None, f"member:{ids[u]}", {"username", "roles", "via"})
         for u, _display, roles, _groups in SAMPLE_MEMBERS
+    ]
+    assert [(e.payload["username"], e.payload["roles"], e.payload["via"]) for e in created] == [
+        (u, roles, "sample") for u, _display, roles, _groups in SAMPLE_MEMBERS
     ]
     assert [e.action for e in events[len(created) :]][:2] == ["committee.created"] * 2
     assert verify(db).ok

@@ -71,6 +71,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
         "SECRET_KEY": STRONG_SECRET,
         "VAR_DIR": str(tmp_path),
         "BASE_URL": "http://example.onion",
+        "SIGNING_KEY_FILE": str(tmp_path / "keys" / "instance"),
         **{name: "20000" for name in INTEGERS},
     }
     assert set(env) == set(SETTINGS), "a documented setting is missing from this test"
@@ -81,6 +82,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
     assert settings.secret_key == STRONG_SECRET
     assert settings.var_dir == tmp_path
     assert settings.base_url == "http://example.onion"
+    assert settings.signing_key_file == tmp_path / "keys" / "instance"
     for field in INTEGERS.values():
         assert getattr(settings, field) == 20000, field
 

@@ -25,6 +25,7 @@ from constitution.web import render
 REGISTRIES = {
     "after revision": texts.AFTER_REVISION,
     "row checks": audit.ROW_CHECKS,
+    "state kinds": audit.STATE_KINDS,
     "navigation": render.NAV_ITEMS,
     "template permissions": render.PERMISSIONS,
     "inbox links": inbox_views.LINK_FINDERS,
@@ -47,6 +48,7 @@ def test_wire_fills_every_registry_and_may_run_again() -> None:
     assert first == {
         "after revision": {"amendments.recheck"},
         "row checks": set(wiring.ROW_CHECKED_ACTIONS),
+        "state kinds": set(wiring.STATE_KINDS),
         "navigation": {"unread", "committees"},
         "template permissions": {"administer", "edit_text"},
         "inbox links": {"comments", "amendments"},
@@ -57,17 +59,17 @@ def test_importing_a_part_registers_nothing() -> None:
     """A fresh interpreter that imports every part but does not wire has empty registries."""
     code = (
         "import constitution.models, constitution.routes, constitution.cli, constitution.app\n"
-        "from constitution.audit.services import ROW_CHECKS\n"
+        "from constitution.audit.services import ROW_CHECKS, STATE_KINDS\n"
         "from constitution.texts.services import AFTER_REVISION\n"
         "from constitution.web.render import NAV_ITEMS, PERMISSIONS\n"
         "from constitution.inbox.views import LINK_FINDERS\n"
         "print(len(ROW_CHECKS), len(AFTER_REVISION), len(NAV_ITEMS), len(PERMISSIONS),"
-        " len(LINK_FINDERS))\n"
+        " len(LINK_FINDERS), len(STATE_KINDS))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
     )
-    assert done.stdout.split() == ["0", "0", "0", "0", "0"]
+    assert done.stdout.split() == ["0", "0", "0", "0", "0", "0"]
 
 
 def test_every_recorded_hash_has_a_row_check(db: Session, settings: Settings) -> None:

@@ -78,7 +78,14 @@ def recommend(
     substitute = None
     if choice == "modify":
         substitute = _clean_substitute(document, amendment, body.get("text"), notices)
-    # The transition first: refused, it leaves the amendment as it was.
+    # Refused, the amendment is left as it was; allowed, the recommendation is written
+    # before the transition's event, which records the amendment's state with it.
+    if not rules.can_move(amendment, "recommend"):
+        raise rules.wrong_status()
+    amendment.committee_id = committees[0].id
+    amendment.recommendation = choice
+    amendment.recommendation_note = note
+    amendment.substitute = substitute
     transition(
         db,
         amendment,
@@ -86,10 +93,6 @@ def recommend(
         actor,
         payload={"committee": committees[0].id, "recommendation": choice},
     )
-    amendment.committee_id = committees[0].id
-    amendment.recommendation = choice
-    amendment.recommendation_note = note
-    amendment.substitute = substitute
     return amendment
 
 

@@ -11,6 +11,7 @@ The names below are the part's public surface; callers import them from here.
 from constitution.texts.services.hashing import (
     check_revision_row,
     document_hash,
+    revision_states,
     version_hash,
 )
 from constitution.texts.services.reading import (
@@ -70,6 +71,7 @@ __all__ = [
     "reading_order",
     "register_after_revision",
     "require_editor",
+    "revision_states",
     "revisions",
     "version_hash",
     "versions_at",

@@ -4,13 +4,14 @@ check of them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from constitution.audit.models import AuditEvent
-from constitution.audit.services import canonical_json
+from constitution.audit.services import canonical_json, format_time
 from constitution.texts.models import (
     Document,
     ProvisionVersion,
@@ -53,3 +54,35 @@ def check_revision_row(db: Session, event: AuditEvent) -> str | None:
     if document_hash(document, versions_at(db, document, rev)) != revision.hash:
         return "the text of the revision does not match its hash"
     return None
+
+
+def revision_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, Any]]:
+    """A revision's metadata as the audit chain records it (its text is covered by its hash,
+    which ``check_revision_row`` recomputes)."""
+    query = select(
+        Revision.id,
+        Revision.document_id,
+        Revision.rev,
+        Revision.created_at,
+        Revision.author_id,
+        Revision.kind,
+        Revision.reason,
+        Revision.amendment_id,
+        Revision.hash,
+    ).order_by(Revision.id)
+    if ids is not None:
+        query = query.where(Revision.id.in_(ids))
+    for row in db.execute(query):
+        yield (
+            row.id,
+            {
+                "document": row.document_id,
+                "rev": row.rev,
+                "created_at": format_time(row.created_at),
+                "author": row.author_id,
+                "kind": row.kind,
+                "reason": row.reason,
+                "amendment": row.amendment_id,
+                "hash": row.hash,
+            },
+        )

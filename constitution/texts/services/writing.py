@@ -132,6 +132,7 @@ def write_revision(
             "amendment": amendment_id,
             "keys": sorted(d.key for d in changed),
         },
+        covers=[f"revision:{revision.id}"],
     )
     for hook in AFTER_REVISION.values():
         after_commit(db, hook(document.id))

@@ -199,7 +199,7 @@ def test_disjoint_edits_do_not_conflict_and_both_apply(
     assert b.changes[0].base_text[lang] == changed(lang, first)
     assert b.changes[0].text[lang] == changed(lang, first, second)
     rebased = world.events("amendment.rebased", b)
-    assert [e.payload for e in rebased] == [{"rev": revision.rev}]
+    assert [e.payload["rev"] for e in rebased] == [revision.rev]
     diff = services.change_diff(world.document, b.changes[0])[lang]
     assert "".join(t for op, t in diff if op <= 0) == changed(lang, first)
     assert "".join(t for op, t in diff if op >= 0) == changed(lang, first, second)

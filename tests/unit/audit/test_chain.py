@@ -13,27 +13,23 @@ from typing import Any
 
 import pyotp
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from constitution.accounts import committees, services, sessions
 from constitution.audit.models import AuditEvent, AuditHead
-from constitution.audit.services import GENESIS, record, verify
-from tests.factories import PASSWORD, api_token, bearer, login, make_member, post_form
-
-TRIGGERS = {
-    "sqlite": ["DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"],
-    "postgresql": ["DROP TRIGGER audit_events_append_only ON audit_events"],
-}
-
-
-def drop_append_only_triggers(db: Session) -> None:
-    dialect = db.get_bind().dialect.name
-    assert dialect in TRIGGERS, f"no known append-only triggers on {dialect}"
-    for statement in TRIGGERS[dialect]:
-        db.execute(text(statement))
+from constitution.audit.services import GENESIS, current_states, record, verify
+from tests.factories import (
+    PASSWORD,
+    api_token,
+    bearer,
+    drop_append_only_triggers,
+    login,
+    make_member,
+    post_form,
+)
 
 
 def expected_hash(prev: str, event: AuditEvent) -> str:
@@ -315,8 +311,13 @@ def test_account_services_record_each_event(db: Session, settings) -> None:
         ("committee.updated", f"committee:{committee.id}", admin.id),
         ("member.language_set", f"member:{thida.id}", thida.id),
     ]
-    assert events[14].payload == {"roles": {"from": ["member"], "to": ["member", "chair"]}}
-    assert events[9].payload == {"count": 1}
+    assert events[14].payload == {
+        "roles": {"from": ["member"], "to": ["member", "chair"]},
+        "states": {
+            f"member:{thida.id}": current_states(db, [f"member:{thida.id}"])[f"member:{thida.id}"]
+        },
+    }
+    assert events[9].payload["count"] == 1
     # Nothing secret is written into the chain.
     written = json.dumps([e.payload for e in events])
     assert PASSWORD not in written and secret not in written and raw not in written
