@@ -8,9 +8,15 @@ from sqlalchemy.orm import Session
 
 from constitution.amendments.models import OPEN_STATUSES, Amendment, AmendmentChange, Status
 from constitution.amendments.services.conflicts import refresh_many
-from constitution.amendments.services.rebase import RebaseOutcome, apply_plan, plan_rebase
+from constitution.amendments.services.rebase import (
+    REBASE_BUDGET,
+    RebaseOutcome,
+    apply_plan,
+    plan_rebase,
+)
 from constitution.amendments.services.workflow import transition
 from constitution.audit.services import record
+from constitution.diffing.bounded import Budget
 from constitution.texts import services as texts
 from constitution.texts.models import Document, Revision
 
@@ -48,7 +54,8 @@ def recheck(db: Session, document: Document, revision: Revision, keys: set[str])
         return
     tree = texts.load_tree(db, document)
     # Every merge first, in memory; then the writes, flushed together.
-    plans = [(amendment, plan_rebase(document, tree, amendment)) for amendment in affected]
+    budget = Budget(REBASE_BUDGET)
+    plans = [(amendment, plan_rebase(document, tree, amendment, budget)) for amendment in affected]
     refresh: list[Amendment] = []
     moved = {"rev": revision.rev}
     for amendment, plan in plans:
