@@ -27,6 +27,7 @@ Myanmar syllable); adjacent pieces differ in op; a deletion comes before its ins
 from __future__ import annotations
 
 import math
+import re
 import time
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -42,12 +43,21 @@ from constitution.diffing.diff import (
     diff_token_lists,
     diff_tokens,
 )
-from constitution.diffing.tokens import tokenize
+from constitution.diffing.tokens import MARKS, tokenize
 
 __all__ = ["Budget", "Diff", "coarse_diff", "diff_texts", "sentences"]
 
 # The characters that end a sentence (the Burmese full stop and comma, and Latin ones).
 SENTENCE_ENDS = frozenset("။၊.!?")
+_ENDS = "".join(sorted(SENTENCE_ENDS))
+# A sentence end with its marks and the whitespace after it; or a run of whitespace with a
+# line break, matched only from the run's start (so a long run of spaces costs linear time).
+_SENTENCE_END = re.compile(
+    f"[{re.escape(_ENDS)}]{MARKS}(?:\\s+{MARKS})?|(?<![^\\S\\n\\r])[^\\S\\n\\r]*[\\n\\r]\\s*{MARKS}"
+)
+# A run of changed sentences longer than this (in characters, on either side) is diffed on
+# tokens only while the budget lasts.
+SMALL_REGION_CHARS = 2000
 # A run of changed sentences whose token counts multiply to at most this is always diffed on
 # tokens, budget or not: diff-match-patch then does at most a few thousand steps.
 SMALL_REGION = 4096
@@ -102,32 +112,22 @@ def diff_texts(old: str, new: str, budget: Budget) -> Diff:
     return Diff(coarse_diff(old, new, budget, exact_failed=seconds > 0), simplified=True)
 
 
-def sentences(tokens: Iterable[str]) -> list[list[str]]:
-    """The tokens grouped into sentences (see the module's documentation)."""
-    groups: list[list[str]] = []
-    current: list[str] = []
-    ended = False
-    for token in tokens:
-        first = token[0]
-        if first.isspace():
-            current.append(token)
-            if ended or "\n" in token or "\r" in token:
-                groups.append(current)
-                current = []
-                ended = False
-            continue
-        if first in SENTENCE_ENDS:
-            current.append(token)
-            ended = True
-            continue
-        if ended:
-            groups.append(current)
-            current = []
-            ended = False
-        current.append(token)
-    if current:
-        groups.append(current)
-    return groups
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences (see the module's documentation); they join up to it.
+
+    Each cut falls where a token ends: after a sentence end with its combining marks and
+    the whitespace (and marks) after it, or after a run of whitespace with a line break.
+    """
+    found: list[str] = []
+    start = 0
+    for cut in _SENTENCE_END.finditer(text):
+        end = cut.end()
+        if end > start:
+            found.append(text[start:end])
+            start = end
+    if start < len(text):
+        found.append(text[start:])
+    return found
 
 
 def coarse_diff(old: str, new: str, budget: Budget, *, exact_failed: bool = False) -> list[Pair]:
@@ -136,38 +136,38 @@ def coarse_diff(old: str, new: str, budget: Budget, *, exact_failed: bool = Fals
     ``exact_failed`` says a token diff of the whole texts has just run out of time: a run
     of changed sentences is then diffed on tokens only when it is small.
     """
-    old_groups = sentences(tokenize(old))
-    new_groups = sentences(tokenize(new))
-    a = ["".join(g) for g in old_groups]
-    b = ["".join(g) for g in new_groups]
+    a = sentences(old)
+    b = sentences(new)
     matches: list[tuple[int, int]] = []
     _align(a, b, 0, len(a), 0, len(b), ALIGN_DEPTH, matches)
     pairs: list[Pair] = []
     i = j = 0
     for mi, mj in [*matches, (len(a), len(b))]:
         if i < mi or j < mj:
-            old_tokens = [t for g in old_groups[i:mi] for t in g]
-            new_tokens = [t for g in new_groups[j:mj] for t in g]
-            pairs.extend(_region(old_tokens, new_tokens, budget, exact_failed))
+            pairs.extend(_region("".join(a[i:mi]), "".join(b[j:mj]), budget, exact_failed))
         if mi < len(a):
             pairs.append((EQUAL, a[mi]))
         i, j = mi + 1, mj + 1
     return _canonical(pairs)
 
 
-def _region(old: list[str], new: list[str], budget: Budget, exact_failed: bool) -> list[Pair]:
-    """One run of changed sentences: diffed on tokens when cheap or affordable."""
+def _region(old: str, new: str, budget: Budget, exact_failed: bool) -> list[Pair]:
+    """One run of changed sentences (cut where tokens end, so tokenized on its own it has
+    the tokens it has in the whole text): diffed on tokens when cheap or affordable."""
     if not old or not new:
-        return [(DELETE, "".join(old))] if old else [(INSERT, "".join(new))]
-    if len(old) * len(new) <= SMALL_REGION:
-        return diff_token_lists(old, new)
+        return [(DELETE, old)] if old else [(INSERT, new)]
     seconds = 0.0 if exact_failed else budget.attempt()
-    if seconds > 0:
-        try:
-            return diff_token_lists(old, new, deadline=time.time() + seconds)
-        except TimedOut:
-            pass
-    return [(DELETE, "".join(old)), (INSERT, "".join(new))]
+    small = len(old) <= SMALL_REGION_CHARS and len(new) <= SMALL_REGION_CHARS
+    if small or seconds > 0:
+        old_tokens, new_tokens = tokenize(old), tokenize(new)
+        if len(old_tokens) * len(new_tokens) <= SMALL_REGION:
+            return diff_token_lists(old_tokens, new_tokens)
+        if seconds > 0:
+            try:
+                return diff_token_lists(old_tokens, new_tokens, deadline=time.time() + seconds)
+            except TimedOut:
+                pass
+    return [(DELETE, old), (INSERT, new)]
 
 
 def _align(

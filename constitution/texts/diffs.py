@@ -8,6 +8,9 @@ text. A diff is a function of its two texts alone, so the key needs no version i
 language: provision versions are immutable, an amendment change rewritten by an update has a
 new text and so a new key, and nothing ever needs invalidating. A simplified diff is kept
 too (with its flag): a later reader gets it at once rather than spending the budget again.
+What is stored is only each piece's op and length (``[[0, 120], [-1, 8], [1, 9], …]``): the
+pieces are slices of the two texts the caller has anyway, so a stored diff is a few bytes
+and reading it costs next to nothing.
 
 Why the store is written from the read that first needs a diff, and how:
 
@@ -42,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from constitution.db import Database, utcnow
 from constitution.diffing.bounded import Budget, Diff, diff_texts
-from constitution.diffing.diff import Pair
+from constitution.diffing.diff import DELETE, EQUAL, INSERT, Pair
 from constitution.texts.models import StoredDiff
 from constitution.web.framework import Ctx
 
@@ -83,6 +86,14 @@ class Differ:
         self.database = database
         self._known: dict[Key, Diff] = {}
         self._new: dict[Key, Diff] = {}
+        self._stored: dict[Key, list[list[int]]] = {}
+        self._digests: dict[str, str] = {}
+
+    def _digest(self, value: str) -> str:
+        found = self._digests.get(value)
+        if found is None:
+            found = self._digests[value] = digest(value)
+        return found
 
     def __enter__(self) -> Differ:
         return self
@@ -106,16 +117,22 @@ class Differ:
         """The diff of each (old, new) pair: stored ones looked up together, the rest made."""
         wanted = list(items)
         keys: list[Key | None] = [
-            None if old == new or not old or not new else (digest(old), digest(new))
+            None if old == new or not old or not new else (self._digest(old), self._digest(new))
             for old, new in wanted
         ]
-        self._look_up([k for k in keys if k is not None and k not in self._known])
+        self._look_up(
+            [k for k in keys if k is not None and k not in self._known and k not in self._stored]
+        )
         result = []
         for (old, new), key in zip(wanted, keys, strict=True):
             if key is None:
                 result.append(diff_texts(old, new, self.budget))
                 continue
             found = self._known.get(key)
+            if found is None and key in self._stored:
+                found = _rebuild(old, new, self._stored.pop(key))
+                if found is not None:
+                    self._known[key] = found
             if found is None:
                 found = self._known[key] = self._new[key] = diff_texts(old, new, self.budget)
             result.append(found)
@@ -135,10 +152,8 @@ class Differ:
                     StoredDiff.simplified,
                 ).where(tuple_(StoredDiff.old_hash, StoredDiff.new_hash).in_(batch))
             ).all()
-            for old_hash, new_hash, pairs, simplified in rows:
-                self._known[(old_hash, new_hash)] = Diff(
-                    [(int(op), str(piece)) for op, piece in pairs], bool(simplified)
-                )
+            for old_hash, new_hash, spans, simplified in rows:
+                self._stored[(old_hash, new_hash)] = [*spans, [2, int(bool(simplified))]]
 
     def save(self) -> None:
         """Store the diffs made since the last save (see the module's documentation)."""
@@ -149,7 +164,7 @@ class Differ:
             {
                 "old_hash": old_hash,
                 "new_hash": new_hash,
-                "pairs": [[op, piece] for op, piece in found.pairs],
+                "pairs": [[op, len(piece)] for op, piece in found.pairs],
                 "simplified": found.simplified,
                 "created_at": now,
             }
@@ -165,6 +180,35 @@ class Differ:
         except DBAPIError as error:
             # A writer holds the lock: the diffs are stored by a later read.
             log.info("diffs not stored this time: %s", type(error.orig).__name__)
+
+
+def _rebuild(old: str, new: str, spans: list[list[int]]) -> Diff | None:
+    """The stored ops and lengths (and a last ``[2, simplified]``) as pieces of the texts;
+    None when they do not fit the texts (then the diff is made again)."""
+    try:
+        *pieces, (_, simplified) = spans
+        pairs: list[Pair] = []
+        i = j = 0
+        for op, length in pieces:
+            if length <= 0:
+                return None
+            if op == EQUAL:
+                pairs.append((EQUAL, old[i : i + length]))
+                i += length
+                j += length
+            elif op == DELETE:
+                pairs.append((DELETE, old[i : i + length]))
+                i += length
+            elif op == INSERT:
+                pairs.append((INSERT, new[j : j + length]))
+                j += length
+            else:
+                return None
+    except (TypeError, ValueError):
+        return None
+    if i != len(old) or j != len(new):
+        return None
+    return Diff(pairs, bool(simplified))
 
 
 def _insert(connection: Connection) -> Any:

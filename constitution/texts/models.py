@@ -110,6 +110,7 @@ class StoredDiff(Base):
     Keyed by the SHA-256 of the old and of the new text: a diff is a function of the two
     texts alone, so provision versions (immutable) and amendment changes (rewritten by an
     update, which changes the hash) share one store that never needs invalidating.
+    ``pairs`` holds each piece's op and length only (the pieces are slices of the texts).
     """
 
     __tablename__ = "diff_cache"

@@ -10,14 +10,13 @@ from hypothesis import strategies as st
 
 from constitution.diffing.bounded import Budget, coarse_diff, diff_texts, sentences
 from constitution.diffing.diff import DELETE, EQUAL, INSERT, diff_tokens, new_text, old_text
-from constitution.diffing.tokens import tokenize
 
 from .strategies import PROPERTY, any_text, is_mark, text_pairs
 from .test_diff import token_boundaries
 
 
 def sentence_set(text: str) -> set[str]:
-    return {"".join(group) for group in sentences(tokenize(text))}
+    return set(sentences(text))
 
 
 @st.composite
@@ -72,7 +71,7 @@ def test_texts_sharing_a_sentence_are_never_all_deleted_and_inserted(
 
 def test_sentences_end_at_burmese_and_latin_stops_and_line_breaks() -> None:
     text = "ပြည်ထောင်စု သမ္မတ။ နိုင်ငံ၊ The Union. Is it? Yes!\nNext line"
-    assert ["".join(g) for g in sentences(tokenize(text))] == [
+    assert sentences(text) == [
         "ပြည်ထောင်စု သမ္မတ။ ",
         "နိုင်ငံ၊ ",
         "The Union. ",
@@ -80,6 +79,18 @@ def test_sentences_end_at_burmese_and_latin_stops_and_line_breaks() -> None:
         "Yes!\n",
         "Next line",
     ]
+
+
+@settings(PROPERTY, max_examples=300)
+@given(any_text)
+def test_sentences_join_up_to_the_text_and_end_where_tokens_end(text: str) -> None:
+    found = sentences(text)
+    assert "".join(found) == text and all(found)
+    boundaries = token_boundaries(text)
+    position = 0
+    for sentence in found:
+        position += len(sentence)
+        assert position in boundaries
 
 
 def test_a_rewritten_long_text_keeps_its_unchanged_sentences() -> None:
