@@ -36,6 +36,14 @@ def change_views(
     ``simplified`` says one of its diffs was simplified to stay within the time budget."""
     differ = differ if differ is not None else Differ()
     current = texts.current_rows(db, document) if current is None else current
+    empty: dict[str, str] = {}
+    differ.prefetch(
+        (old.get(lang, ""), change.text.get(lang, ""))
+        for change in amendment.changes
+        if change.op == "replace"
+        for old in (change.base_text, getattr(current.get(change.key), "text", empty))
+        for lang in document.languages
+    )
     result = []
     for change in amendment.changes:
         diffs = services.change_diffs(document, change, differ)

@@ -119,6 +119,13 @@ def amendment_list(ctx: Ctx) -> Response:
         rows = [a for a in rows if a.status == status]
     conflicts = services.conflict_map(ctx.db, [a.id for a in rows])
     with _differ_for(ctx) as differ:
+        differ.prefetch(
+            (c.base_text.get(lang, ""), c.text.get(lang, ""))
+            for a in rows
+            for c in a.changes
+            if c.op == "replace"
+            for lang in document.languages
+        )
         body = [amendment_json(ctx.db, a, document, conflicts[a.id], differ) for a in rows]
     return json_response(body)
 

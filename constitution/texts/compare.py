@@ -53,6 +53,12 @@ def compare_versions(
 ) -> list[Change]:
     differ = differ if differ is not None else Differ()
     old_by_key = {v.key: v for v in before}
+    differ.prefetch(
+        (old.text.get(lang, ""), version.text.get(lang, ""))
+        for version in after
+        if (old := old_by_key.get(version.key)) is not None and old.hash != version.hash
+        for lang in languages
+    )
     new_keys = {v.key for v in after}
     changes: list[Change] = []
     for version in after:

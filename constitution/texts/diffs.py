@@ -113,16 +113,21 @@ class Differ:
     def pairs(self, old: str, new: str) -> list[Pair]:
         return self.diff(old, new).pairs
 
+    def _keys(self, items: list[tuple[str, str]]) -> list[Key | None]:
+        return [
+            None if old == new or not old or not new else (self._digest(old), self._digest(new))
+            for old, new in items
+        ]
+
+    def prefetch(self, items: Iterable[tuple[str, str]]) -> None:
+        """Look up the stored diffs of many pairs in one query, before asking one by one."""
+        self._look_up([k for k in self._keys(list(items)) if k is not None])
+
     def diffs(self, items: Iterable[tuple[str, str]]) -> list[Diff]:
         """The diff of each (old, new) pair: stored ones looked up together, the rest made."""
         wanted = list(items)
-        keys: list[Key | None] = [
-            None if old == new or not old or not new else (self._digest(old), self._digest(new))
-            for old, new in wanted
-        ]
-        self._look_up(
-            [k for k in keys if k is not None and k not in self._known and k not in self._stored]
-        )
+        keys = self._keys(wanted)
+        self._look_up([k for k in keys if k is not None])
         result = []
         for (old, new), key in zip(wanted, keys, strict=True):
             if key is None:
@@ -139,6 +144,7 @@ class Differ:
         return result
 
     def _look_up(self, keys: list[Key]) -> None:
+        keys = [k for k in keys if k not in self._known and k not in self._stored]
         if self.db is None or not keys:
             return
         unique = list(dict.fromkeys(keys))
