@@ -166,16 +166,22 @@ def take_follow_ups(db: Session) -> list[FollowUp]:
 class Database:
     """The engine and two session factories: one for reads, one for writes."""
 
+    # Follow-up tasks running in this process, each with "run it again" (see
+    # ``run_follow_up``). Tasks are frozen dataclasses: equal tasks do the same work.
+    _running: dict[FollowUp, bool]
+    _running_lock: threading.Lock
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # Follow-up tasks running in this process, each with "run it again" (see
-        # ``run_follow_up``). Tasks are frozen dataclasses: equal tasks do the same work.
-        self._running: dict[FollowUp, bool] = {}
-        self._running_lock = threading.Lock()
+        self.track_follow_ups()
         self.read = sessionmaker(bind=engine, expire_on_commit=False)
         self.write = sessionmaker(
             bind=engine.execution_options(immediate=True), expire_on_commit=False
         )
+
+    def track_follow_ups(self) -> None:
+        self._running = {}
+        self._running_lock = threading.Lock()
 
     def close(self) -> None:
         self.engine.dispose()

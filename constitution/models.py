@@ -22,6 +22,7 @@ from constitution.texts.models import (
     ProvisionVersion,
     Revision,
     SearchEntry,
+    StoredDiff,
 )
 
 metadata = Base.metadata
@@ -48,6 +49,7 @@ __all__ = [
     "Revision",
     "SearchEntry",
     "Sponsor",
+    "StoredDiff",
     "UsedFormToken",
     "metadata",
 ]

@@ -37,6 +37,10 @@ SETTINGS: dict[str, str] = {
     "COSPONSOR_THRESHOLD": "Co-sponsors an amendment needs before it can be submitted (2).",
     "MAX_BODY_BYTES": "Largest request body in bytes (1048576); larger gets 413.",
     "MAX_IMPORT_BYTES": "Largest body for document creation or import (16777216).",
+    "DIFF_BUDGET_MS": "Milliseconds all the diffs of one request may take together (500); "
+    "past it, diffs are simplified (by sentence). 0 always simplifies.",
+    "AMENDMENT_MAX_CHARS": "Most characters an amendment's texts may hold, all changes and "
+    "languages together (200000).",
     "THREADS": "Worker threads per process for blocking work (4).",
     "PASSWORD_HASH_MEMORY_KIB": "argon2id memory in KiB (65536; at least 19456 in production).",
     "PASSWORD_HASH_TIME_COST": "argon2id iterations (3).",
@@ -60,6 +64,8 @@ class Settings:
     cosponsor_threshold: int = 2
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 16 * 1024 * 1024
+    diff_budget_ms: int = 500
+    amendment_max_chars: int = 200_000
     threads: int = 4
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
@@ -125,6 +131,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         cosponsor_threshold=_int(env, "COSPONSOR_THRESHOLD", 2, minimum=0),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024),
         max_import_bytes=_int(env, "MAX_IMPORT_BYTES", 16 * 1024 * 1024),
+        diff_budget_ms=_int(env, "DIFF_BUDGET_MS", 500, minimum=0),
+        amendment_max_chars=_int(env, "AMENDMENT_MAX_CHARS", 200_000),
         threads=_int(env, "THREADS", 4),
         password_hash_memory_kib=memory,
         password_hash_time_cost=_int(env, "PASSWORD_HASH_TIME_COST", 3),

@@ -21,7 +21,11 @@ from constitution.app import create_app
 from constitution.cli import migrate
 from constitution.db import Database, make_engine
 from constitution.settings import Settings
+from constitution.web import framework
 from constitution.wiring import wire
+
+# A follow-up (re-check, conflicts) that fails in a test fails the test.
+framework.RAISE_FOLLOW_UP_ERRORS = True
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
 
@@ -84,6 +88,7 @@ class TestDatabase(Database):
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         self.write = self.read
+        self.track_follow_ups()
 
     def close(self) -> None:
         """The connection belongs to the test, which rolls it back."""

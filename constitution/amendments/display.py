@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, AmendmentChange
-from constitution.diffing.diff import diff_tokens
 from constitution.diffing.render import inline_html, side_by_side, synopsis
 from constitution.texts import services as texts
+from constitution.texts.diffs import Differ
 from constitution.texts.models import Document, ProvisionVersion
 
 # ---- changes ----------------------------------------------------------------------------
@@ -29,15 +29,27 @@ def change_views(
     *,
     side: bool = False,
     current: Mapping[str, ProvisionVersion] | None = None,
+    differ: Differ | None = None,
 ) -> list[dict[str, Any]]:
     """Each change: its diff per language (inline, or old and new side by side) against the
-    text it was made on, and a synopsis of the current text beside the amended one."""
+    text it was made on, and a synopsis of the current text beside the amended one.
+    ``simplified`` says one of its diffs was simplified to stay within the time budget."""
+    differ = differ if differ is not None else Differ()
     current = texts.current_rows(db, document) if current is None else current
+    empty: dict[str, str] = {}
+    differ.prefetch(
+        (old.get(lang, ""), change.text.get(lang, ""))
+        for change in amendment.changes
+        if change.op == "replace"
+        for old in (change.base_text, getattr(current.get(change.key), "text", empty))
+        for lang in document.languages
+    )
     result = []
     for change in amendment.changes:
-        pairs = services.change_diff(document, change)
+        diffs = services.change_diffs(document, change, differ)
         cells: dict[str, Any] = {
-            lang: side_by_side(p) if side else inline_html(p) for lang, p in pairs.items()
+            lang: side_by_side(d.pairs) if side else inline_html(d.pairs)
+            for lang, d in diffs.items()
         }
         row = current.get(change.key)
         old = row.text if row is not None and change.op != "insert" else None
@@ -51,60 +63,83 @@ def change_views(
             lang: (old.get(lang) if old else None, new.get(lang) if new else None)
             for lang in document.languages
         }
+        shown = synopsis(rows, differ.diff)
         result.append(
             {
                 "change": change,
                 "label": change.label or (row.label if row is not None else change.key),
                 "exists": row is not None,
                 "cells": cells,
-                "synopsis": synopsis(rows),
+                "synopsis": shown,
+                "simplified": any(d.simplified for d in diffs.values())
+                or any(cell.simplified for cell in shown.values()),
             }
         )
+    differ.save()
     return result
 
 
-def substitute_views(document: Document, amendment: Amendment) -> list[dict[str, Any]]:
+def substitute_views(
+    document: Document, amendment: Amendment, differ: Differ | None = None
+) -> list[dict[str, Any]]:
     """A committee substitute, per provision and language, as a diff against the amendment."""
+    differ = differ if differ is not None else Differ()
     substitute = amendment.substitute or {}
     result = []
     for change in amendment.changes:
         text = substitute.get(change.key)
         if not isinstance(text, dict):
             continue
-        cells = {
-            lang: inline_html(diff_tokens(change.text.get(lang, ""), text[lang]))
-            for lang in document.languages
-            if lang in text
-        }
-        result.append({"key": change.key, "label": change.label or change.key, "cells": cells})
+        languages = [lang for lang in document.languages if lang in text]
+        found = differ.diffs([(change.text.get(lang, ""), text[lang]) for lang in languages])
+        cells = {lang: inline_html(d.pairs) for lang, d in zip(languages, found, strict=True)}
+        result.append(
+            {
+                "key": change.key,
+                "label": change.label or change.key,
+                "cells": cells,
+                "simplified": any(d.simplified for d in found),
+            }
+        )
+    differ.save()
     return result
 
 
-def problem_views(amendment: Amendment) -> list[dict[str, Any]]:
+def problem_views(amendment: Amendment, differ: Differ | None = None) -> list[dict[str, Any]]:
     """Why the amendment needs an update: per provision and language, what it changes and
     what the text changed meanwhile, both from the same base."""
+    differ = differ if differ is not None else Differ()
     result = []
     for problem in amendment.problem or []:
         if "language" not in problem:
             continue
         base = str(problem.get("base", ""))
+        ours = differ.diff(base, str(problem.get("ours", "")))
+        theirs = differ.diff(base, str(problem.get("theirs", "")))
         result.append(
             {
                 "key": problem.get("key"),
                 "language": problem["language"],
                 "base": base,
-                "ours": inline_html(diff_tokens(base, str(problem.get("ours", "")))),
-                "theirs": inline_html(diff_tokens(base, str(problem.get("theirs", "")))),
+                "ours": inline_html(ours.pairs),
+                "theirs": inline_html(theirs.pairs),
+                "simplified": ours.simplified or theirs.simplified,
             }
         )
+    differ.save()
     return result
 
 
 def preview(
-    db: Session, document: Document, changes: list[dict[str, Any]], notices: Any
+    db: Session,
+    document: Document,
+    changes: list[dict[str, Any]],
+    notices: Any,
+    differ: Differ | None = None,
 ) -> list[dict[str, Any]]:
     """Apply the changes to the current text in memory (every check of a real change runs,
     nothing is written) and render each one as a synopsis."""
+    differ = differ if differ is not None else Differ()
     tree = texts.load_tree(db, document)
     before = {k: (d.label, dict(d.text)) for k, d in tree.items.items() if not d.deleted}
     texts.apply_changes(tree, changes, notices)
@@ -119,15 +154,29 @@ def preview(
             for lang in document.languages
         }
         label = draft.label if draft is not None else (old[0] if old else key)
-        result.append({"key": key, "label": label, "op": change.get("op"), "cells": synopsis(rows)})
+        cells = synopsis(rows, differ.diff)
+        result.append(
+            {
+                "key": key,
+                "label": label,
+                "op": change.get("op"),
+                "cells": cells,
+                "simplified": any(cell.simplified for cell in cells.values()),
+            }
+        )
     return result
 
 
 def proposals_by_key(
-    db: Session, document: Document, rows: list[ProvisionVersion], languages: list[str]
+    db: Session,
+    document: Document,
+    rows: list[ProvisionVersion],
+    languages: list[str],
+    differ: Differ | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every open amendment's change, placed under the provision it changes (an inserted
     provision under the one it follows), as an inline diff against the current text."""
+    differ = differ if differ is not None else Differ()
     current = {r.key: r for r in rows}
     found: dict[str, list[dict[str, Any]]] = {}
     for amendment in services.open_amendments(db, document):
@@ -136,19 +185,28 @@ def proposals_by_key(
             row = current.get(place or "")
             if row is None:
                 continue
-            cells = {lang: _proposed(change, row, lang) for lang in languages}
+            shown = [_proposed(differ, change, row, lang) for lang in languages]
             found.setdefault(row.key, []).append(
-                {"amendment": amendment, "change": change, "cells": cells}
+                {
+                    "amendment": amendment,
+                    "change": change,
+                    "cells": {lang: cell for lang, (cell, _) in zip(languages, shown, strict=True)},
+                    "simplified": any(simplified for _, simplified in shown),
+                }
             )
+    differ.save()
     return found
 
 
-def _proposed(change: AmendmentChange, row: ProvisionVersion, lang: str) -> Markup:
+def _proposed(
+    differ: Differ, change: AmendmentChange, row: ProvisionVersion, lang: str
+) -> tuple[Markup, bool]:
     old = row.text.get(lang, "")
     if change.op == "insert":
-        return inline_html([(1, change.text.get(lang, ""))])
+        return inline_html([(1, change.text.get(lang, ""))]), False
     if change.op == "delete":
-        return inline_html([(-1, old)])
+        return inline_html([(-1, old)]), False
     if change.op == "replace":
-        return inline_html(diff_tokens(old, change.text.get(lang, old)))
-    return inline_html([(0, old)])
+        found = differ.diff(old, change.text.get(lang, old))
+        return inline_html(found.pairs), found.simplified
+    return inline_html([(0, old)]), False

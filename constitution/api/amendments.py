@@ -19,6 +19,8 @@ from constitution.errors import N_, Invalid
 from constitution.inbox import services as inbox_service
 from constitution.inbox.models import Notification
 from constitution.texts import services as texts
+from constitution.texts.diffs import Differ
+from constitution.texts.diffs import differ_for as _differ_for
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx, json_response
@@ -33,8 +35,10 @@ def amendment_json(
     amendment: Amendment,
     document: Document | None = None,
     conflicts: list[int] | None = None,
+    differ: Differ | None = None,
 ) -> dict[str, Any]:
     document = document or db.get_one(Document, amendment.document_id)
+    differ = differ if differ is not None else Differ()
     recommendation = None
     if amendment.recommendation is not None:
         committee = db.get(Committee, amendment.committee_id) if amendment.committee_id else None
@@ -56,21 +60,7 @@ def amendment_json(
         "base_rev": amendment.base_rev,
         "proposer": amendment.proposer_id,
         "sponsors": [s.member_id for s in amendment.sponsors],
-        "changes": [
-            {
-                "op": c.op,
-                "key": c.key,
-                "label": c.label,
-                "kind": c.kind,
-                "parent": c.parent,
-                "after": c.after,
-                "diff": {
-                    lang: [[op, text] for op, text in pairs]
-                    for lang, pairs in services.change_diff(document, c).items()
-                },
-            }
-            for c in amendment.changes
-        ],
+        "changes": [_change_json(document, c, differ) for c in amendment.changes],
         "conflicts": (services.conflicts_of(db, amendment) if conflicts is None else conflicts),
         "recommendation": recommendation,
         "problem": amendment.problem,
@@ -78,6 +68,29 @@ def amendment_json(
         "created_at": format_time(amendment.created_at),
         "updated_at": format_time(amendment.updated_at),
     }
+
+
+def _change_json(document: Document, change: Any, differ: Differ) -> dict[str, Any]:
+    diffs = services.change_diffs(document, change, differ)
+    body: dict[str, Any] = {
+        "op": change.op,
+        "key": change.key,
+        "label": change.label,
+        "kind": change.kind,
+        "parent": change.parent,
+        "after": change.after,
+        "diff": {lang: [[op, text] for op, text in d.pairs] for lang, d in diffs.items()},
+    }
+    if any(d.simplified for d in diffs.values()):
+        # Present (true) only when a diff was simplified to save time.
+        body["simplified"] = True
+    return body
+
+
+def _json(ctx: Ctx, amendment: Amendment, document: Document | None = None) -> dict[str, Any]:
+    """``amendment_json`` with the request's diff budget, its new diffs stored."""
+    with _differ_for(ctx) as differ:
+        return amendment_json(ctx.db, amendment, document, differ=differ)
 
 
 def _amendment(ctx: Ctx) -> Amendment:
@@ -97,7 +110,8 @@ def _answer(
     amendment_id = amendment.id
 
     def render(db: Session) -> Response:
-        body = amendment_json(db, db.get_one(Amendment, amendment_id))
+        # ``ctx.db`` is now the fresh read transaction ``db``.
+        body = _json(ctx, db.get_one(Amendment, amendment_id))
         return json_response(_with_notices(body, notices) if notices else body, status)
 
     return ctx.answer_after_commit(render)
@@ -119,25 +133,37 @@ def amendment_list(ctx: Ctx) -> Response:
     if status:
         rows = [a for a in rows if a.status == status]
     conflicts = services.conflict_map(ctx.db, [a.id for a in rows])
-    return json_response([amendment_json(ctx.db, a, document, conflicts[a.id]) for a in rows])
+    with _differ_for(ctx) as differ:
+        differ.prefetch(
+            (c.base_text.get(lang, ""), c.text.get(lang, ""))
+            for a in rows
+            for c in a.changes
+            if c.op == "replace"
+            for lang in document.languages
+        )
+        body = [amendment_json(ctx.db, a, document, conflicts[a.id], differ) for a in rows]
+    return json_response(body)
 
 
 def amendment_detail(ctx: Ctx) -> Response:
-    return json_response(amendment_json(ctx.db, _amendment(ctx)))
+    return json_response(_json(ctx, _amendment(ctx)))
 
 
 def amendment_update(ctx: Ctx) -> Response:
     notices = Notices()
     amendment = services.update_changes(
-        ctx.db, _me(ctx), _amendment(ctx), body_object(ctx), notices
+        ctx.db,
+        _me(ctx),
+        _amendment(ctx),
+        body_object(ctx),
+        notices,
+        max_chars=ctx.settings.amendment_max_chars,
     )
     return _answer(ctx, amendment, notices)
 
 
 def sponsor(ctx: Ctx) -> Response:
-    return json_response(
-        amendment_json(ctx.db, services.sponsor(ctx.db, _me(ctx), _amendment(ctx)))
-    )
+    return json_response(_json(ctx, services.sponsor(ctx.db, _me(ctx), _amendment(ctx))))
 
 
 def submit(ctx: Ctx) -> Response:
@@ -146,15 +172,13 @@ def submit(ctx: Ctx) -> Response:
 
 
 def withdraw(ctx: Ctx) -> Response:
-    return json_response(
-        amendment_json(ctx.db, services.withdraw(ctx.db, _me(ctx), _amendment(ctx)))
-    )
+    return json_response(_json(ctx, services.withdraw(ctx.db, _me(ctx), _amendment(ctx))))
 
 
 def recommendation(ctx: Ctx) -> Response:
     notices = Notices()
     amendment = services.recommend(ctx.db, _me(ctx), _amendment(ctx), body_object(ctx), notices)
-    return json_response(_with_notices(amendment_json(ctx.db, amendment), notices))
+    return json_response(_with_notices(_json(ctx, amendment), notices))
 
 
 def comment_json(comment: Comment, anchor: comment_service.ResolvedAnchor | None) -> dict[str, Any]:

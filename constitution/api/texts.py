@@ -12,6 +12,7 @@ from constitution.audit.services import format_time
 from constitution.errors import N_, Invalid
 from constitution.texts import services
 from constitution.texts.compare import compare
+from constitution.texts.diffs import differ_for
 from constitution.texts.formats import document_json
 from constitution.texts.models import Document, ProvisionVersion, Revision
 from constitution.texts.search import search
@@ -124,7 +125,8 @@ def compare_view(ctx: Ctx) -> Response:
     rev_from = _int_param(ctx, "from", required=True)
     rev_to = _int_param(ctx, "to", required=True)
     assert rev_from is not None and rev_to is not None
-    changes = compare(ctx.db, document, rev_from, rev_to)
+    with differ_for(ctx) as differ:
+        changes = compare(ctx.db, document, rev_from, rev_to, differ)
     return json_response(
         {
             "from": rev_from,
@@ -138,6 +140,8 @@ def compare_view(ctx: Ctx) -> Response:
                     "diff": {
                         lang: [[op, text] for op, text in pairs] for lang, pairs in c.diff.items()
                     },
+                    # Present (true) only when a diff was simplified to save time.
+                    **({"simplified": True} if c.simplified else {}),
                 }
                 for c in changes
             ],

@@ -23,6 +23,7 @@ here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 
@@ -36,6 +37,7 @@ __all__ = [
     "EQUAL",
     "INSERT",
     "Pair",
+    "TimedOut",
     "diff_token_lists",
     "diff_tokens",
     "new_text",
@@ -50,6 +52,11 @@ Pair = tuple[int, str]
 
 # Seconds diff-match-patch may spend before it settles for a valid but less minimal diff.
 DIFF_TIMEOUT = 1.0
+
+
+class TimedOut(Exception):
+    """A diff given a ``deadline`` did not finish by then (its result would be a poor one)."""
+
 
 # Code points handed out to tokens, in order: the Basic Multilingual Plane's private use area,
 # the supplementary private use areas A and B, and then (only for inputs with more than 137,000
@@ -251,12 +258,15 @@ def _diff(
     ends: tuple[int, int] = (0, 0),
     head_kind: Callable[[], int] | None = None,
     tail_kind: Callable[[], int] | None = None,
+    deadline: float | None = None,
 ) -> list[Pair]:
     """Diff two token sequences that join up to ``old`` and ``new``.
 
     ``ends`` says whether the first and the last token of both sequences is a pseudo-token
     for text that both share (1) or not (0); ``head_kind``/``tail_kind`` give the boundary
-    kind of the real token next to the cut.
+    kind of the real token next to the cut. With a ``deadline`` (``time.time()`` seconds)
+    it raises :class:`TimedOut` rather than return the coarse diff diff-match-patch settles
+    for when time runs out; without one it has ``DIFF_TIMEOUT`` seconds and settles.
     """
     head, tail = ends
     old_middle = old_tokens[head : len(old_tokens) - tail]
@@ -270,7 +280,9 @@ def _diff(
     suffix = _TAIL if tail else ""
     encoded_old = prefix + "".join(map(code, old_middle)) + suffix
     encoded_new = prefix + "".join(map(code, new_middle)) + suffix
-    diffs: list[tuple[int, str]] = _DMP.diff_main(encoded_old, encoded_new, False)
+    diffs: list[tuple[int, str]] = _DMP.diff_main(encoded_old, encoded_new, False, deadline)
+    if deadline is not None and time.time() > deadline:
+        raise TimedOut
     if cleanup:
         _DMP.diff_cleanupSemantic(diffs)
         tokens = dict(zip(codes.values(), codes, strict=True))
@@ -279,22 +291,34 @@ def _diff(
     return _decode(diffs, old, old_tokens, new, new_tokens)
 
 
-def diff_token_lists(old: Sequence[str], new: Sequence[str], *, cleanup: bool = True) -> list[Pair]:
+def diff_token_lists(
+    old: Sequence[str],
+    new: Sequence[str],
+    *,
+    cleanup: bool = True,
+    deadline: float | None = None,
+) -> list[Pair]:
     """Diff two token sequences; the texts of the pairs are joined tokens.
 
     ``old`` and ``new`` are the tokens of the two texts (for example from :func:`tokenize`);
     every pair holds whole tokens of them. ``cleanup=False`` skips the semantic cleanup and
     keeps the minimal diff (every token in common), which aligns texts but reads badly.
+    With a ``deadline`` (a ``time.time()`` value) it raises :class:`TimedOut` when the diff
+    is not done by then.
     """
     old_text = "".join(old)
     new_text = "".join(new)
     if old_text == new_text and list(old) == list(new):
         return [(EQUAL, old_text)] if old_text else []
-    return _diff(old_text, old, new_text, new, cleanup=cleanup)
+    return _diff(old_text, old, new_text, new, cleanup=cleanup, deadline=deadline)
 
 
-def diff_tokens(old: str, new: str) -> list[Pair]:
+def diff_tokens(old: str, new: str, *, deadline: float | None = None) -> list[Pair]:
     """Diff two texts on tokens: Myanmar syllables, words, numbers, spaces, punctuation.
+
+    With a ``deadline`` (a ``time.time()`` value) it raises :class:`TimedOut` when the diff
+    is not done by then; :func:`constitution.diffing.bounded.diff_texts` then falls back to
+    a coarser diff.
 
     >>> diff_tokens("The cat sat.", "The big cat sat.")
     [(0, 'The '), (1, 'big '), (0, 'cat sat.')]
@@ -336,6 +360,7 @@ def diff_tokens(old: str, new: str) -> list[Pair]:
         ends=ends,
         head_kind=head_kind,
         tail_kind=tail_kind,
+        deadline=deadline,
     )
 
 

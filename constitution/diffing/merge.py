@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from constitution.diffing.diff import DELETE, EQUAL, diff_tokens
+from constitution.diffing.bounded import Budget, diff_texts
+from constitution.diffing.diff import DELETE, EQUAL
 from constitution.diffing.tokens import cut_after, cut_before, tokenize
 
 __all__ = ["Edit", "MergeConflict", "MergeResult", "changed_ranges", "edits", "merge3", "overlaps"]
@@ -73,13 +74,17 @@ class MergeResult:
         return not self.conflicts
 
 
-def edits(base: str, new: str) -> list[Edit]:
-    """The edits that turn ``base`` into ``new``, in order, as ranges of ``base``."""
+def edits(base: str, new: str, budget: Budget | None = None) -> list[Edit]:
+    """The edits that turn ``base`` into ``new``, in order, as ranges of ``base``.
+
+    Past the ``budget`` the diff is a coarser one (by sentence): its edits are larger, so a
+    merge sees more conflicts, never a wrong merge.
+    """
     result: list[Edit] = []
     position = 0
     start: int | None = None
     inserted: list[str] = []
-    for op, text in diff_tokens(base, new):
+    for op, text in diff_texts(base, new, budget if budget is not None else Budget(None)).pairs:
         if op == EQUAL:
             if start is not None:
                 result.append(Edit(start, position, "".join(inserted)))
@@ -208,8 +213,10 @@ def overlaps(base: str, a: str, b: str) -> bool:
     return any(_touch(x.start, x.end, y.start, y.end) for x in spans_a for y in spans_b)
 
 
-def merge3(base: str, ours: str, theirs: str) -> MergeResult:
+def merge3(base: str, ours: str, theirs: str, budget: Budget | None = None) -> MergeResult:
     """Merge two edits of ``base``: ``ours`` (an amendment) and ``theirs`` (the current text).
+
+    Both diffs share the ``budget`` (see :func:`edits`).
 
     Returns the merged text when the two sides' edits do not touch (or are identical), or
     ``text=None`` with every conflicting region. ``merge3(base, x, base)`` is ``x`` and
@@ -220,7 +227,9 @@ def merge3(base: str, ours: str, theirs: str) -> MergeResult:
     if ours == base:
         return MergeResult(theirs)
     words = _Words(base)
-    spans = _spans(words, 0, edits(base, ours)) + _spans(words, 1, edits(base, theirs))
+    spans = _spans(words, 0, edits(base, ours, budget)) + _spans(
+        words, 1, edits(base, theirs, budget)
+    )
     spans.sort(key=lambda span: (span.start, span.end, span.side))
 
     # Group the spans into clusters of transitively touching ones.

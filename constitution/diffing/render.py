@@ -8,12 +8,13 @@ Line breaks and runs of spaces are kept as they are: the page shows them with CS
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from constitution.diffing.diff import DELETE, EQUAL, INSERT, Pair, diff_tokens
+from constitution.diffing.bounded import Budget, Diff, diff_texts
+from constitution.diffing.diff import DELETE, EQUAL, INSERT, Pair
 
 __all__ = ["SynopsisCell", "inline_html", "side_by_side", "synopsis"]
 
@@ -67,34 +68,49 @@ class SynopsisCell:
 
     ``old`` and ``new`` are the two texts marked up side by side, ``inline`` the same change
     in one text, and ``changed`` whether the language's text changed at all (a translation
-    that was not updated along with the authoritative text shows ``changed=False``).
+    that was not updated along with the authoritative text shows ``changed=False``);
+    ``simplified`` says the diff was simplified to stay within a time budget.
     """
 
     old: Markup
     new: Markup
     inline: Markup
     changed: bool
+    simplified: bool = False
 
 
-def synopsis(rows: Mapping[str, tuple[str | None, str | None]]) -> dict[str, SynopsisCell]:
+def synopsis(
+    rows: Mapping[str, tuple[str | None, str | None]],
+    diff: Callable[[str, str], Diff] | None = None,
+) -> dict[str, SynopsisCell]:
     """Render a change in several languages at once, for a view like Burmese | English.
 
     ``rows`` maps a language code to that language's (old, new) text, in display order; a
     missing text (a provision that did not exist yet, or no translation) is ``None`` and
     shows as empty. The result maps the same codes, in the same order, to rendered cells.
+    ``diff`` makes each diff (default: within ``DIFF_TIMEOUT`` each, see
+    :func:`~constitution.diffing.bounded.diff_texts`).
 
     >>> cells = synopsis({"my": ("က", "ခ"), "en": ("a", "a")})
     >>> cells["my"].inline, cells["en"].changed
     (Markup('<del>က</del><ins>ခ</ins>'), False)
     """
+    if diff is None:
+        budget = Budget(None)
+
+        def diff(old: str, new: str) -> Diff:
+            return diff_texts(old, new, budget)
+
     cells: dict[str, SynopsisCell] = {}
     for language, (old, new) in rows.items():
-        pairs = diff_tokens(old or "", new or "")
+        found = diff(old or "", new or "")
+        pairs = found.pairs
         before, after = side_by_side(pairs)
         cells[language] = SynopsisCell(
             old=before,
             new=after,
             inline=inline_html(pairs),
             changed=any(op != EQUAL for op, _ in pairs),
+            simplified=found.simplified,
         )
     return cells

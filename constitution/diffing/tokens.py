@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "MARKS",
     "MARK_RANGES",
     "common_prefix",
     "common_suffix",
@@ -99,6 +100,8 @@ _ASTRAL_MARK = "(?=[\\U00010000-\\U0010FFFF])" + _char_class(MARK_RANGES, astral
 # One mark; any number of marks.
 _MARK = f"(?:{_BMP_MARK}|{_ASTRAL_MARK})"
 _MARKS = f"{_BMP_MARK}*(?:{_ASTRAL_MARK}{_BMP_MARK}*)*"
+# A regex of any number of combining marks (what follows a character in its token).
+MARKS = _MARKS
 # Myanmar-script letters (consonants, independent vowels, Shan/Mon/Karen/Khamti/Aiton/
 # Tai Laing letters) and the symbols that start a syllable.
 _MY_LETTER = (

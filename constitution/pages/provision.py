@@ -14,6 +14,7 @@ from constitution.comments.views import comments_context, post_comment
 from constitution.diffing.render import inline_html
 from constitution.errors import N_
 from constitution.texts import services as texts
+from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document
 from constitution.texts.views import provision_context
 from constitution.web.framework import Ctx
@@ -25,19 +26,26 @@ def provision(ctx: Ctx) -> Response:
     return provision_page(ctx, document, ctx.request.path_params["key"])
 
 
-def _open_amendments(ctx: Ctx, document: Document, key: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "amendment": amendment,
-            "cells": {
-                lang: inline_html(pairs)
-                for change in amendment.changes
-                if change.key == key
-                for lang, pairs in amendments.change_diff(document, change).items()
-            },
+def _open_amendments(
+    ctx: Ctx, document: Document, key: str, differ: Differ
+) -> list[dict[str, Any]]:
+    result = []
+    for amendment in amendments.open_amendments_for(ctx.db, document, key):
+        diffs = {
+            lang: found
+            for change in amendment.changes
+            if change.key == key
+            for lang, found in amendments.change_diffs(document, change, differ).items()
         }
-        for amendment in amendments.open_amendments_for(ctx.db, document, key)
-    ]
+        result.append(
+            {
+                "amendment": amendment,
+                "cells": {lang: inline_html(found.pairs) for lang, found in diffs.items()},
+                "simplified": any(found.simplified for found in diffs.values()),
+            }
+        )
+    differ.save()
+    return result
 
 
 def provision_page(
@@ -50,9 +58,10 @@ def provision_page(
 ) -> Response:
     """A provision's text, history, open amendments and comments (also shown again, with
     the member's text and the error, when her comment was refused)."""
-    context = provision_context(ctx, document, key)
+    differ = differ_for(ctx)
+    context = provision_context(ctx, document, key, differ)
     keys = [(key, context["latest"].label)] if context["current"] is not None else []
-    context["amendments"] = _open_amendments(ctx, document, key)
+    context["amendments"] = _open_amendments(ctx, document, key, differ)
     context |= comments_context(
         ctx,
         Thread(document, provision_key=key),

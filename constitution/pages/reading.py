@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from constitution.amendments import display
+from constitution.texts.diffs import differ_for
 from constitution.texts.views import reading_context
 from constitution.web.framework import Ctx
 from constitution.web.render import render
@@ -20,6 +21,6 @@ def read(ctx: Ctx) -> Response:
     ):
         context["with_amendments"] = True
         context["proposals"] = display.proposals_by_key(
-            ctx.db, document, context["rows"], context["languages"]
+            ctx.db, document, context["rows"], context["languages"], differ_for(ctx)
         )
     return render(ctx, "texts/read.html", context)

@@ -2,7 +2,8 @@
 
 Only the versions that differ between the two revisions are loaded (a provision that did not
 change has the same version row at both); of those, ones whose content hash is equal are
-only checked for a move, the others are diffed.
+only checked for a move, the others are diffed, by a :class:`~constitution.texts.diffs.Differ`
+(one time budget for the whole compare; each diff computed once and stored).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
+from constitution.texts.diffs import Differ
 from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.services import check_rev, reading_order
 
@@ -27,12 +29,16 @@ class Change:
     moved: bool = False
     old: ProvisionVersion | None = None
     new: ProvisionVersion | None = None
+    # The languages whose diff was simplified to stay within the time budget.
+    simplified: list[str] = field(default_factory=list)
 
 
-def _text_diffs(languages: list[str], old: dict[str, str], new: dict[str, str]) -> dict[str, Pairs]:
-    from constitution.diffing.diff import diff_tokens
-
-    return {lang: diff_tokens(old.get(lang, ""), new.get(lang, "")) for lang in languages}
+def _text_diffs(
+    differ: Differ, languages: list[str], old: dict[str, str], new: dict[str, str]
+) -> tuple[dict[str, Pairs], list[str]]:
+    found = differ.diffs([(old.get(lang, ""), new.get(lang, "")) for lang in languages])
+    diffs = {lang: d.pairs for lang, d in zip(languages, found, strict=True)}
+    return diffs, [lang for lang, d in zip(languages, found, strict=True) if d.simplified]
 
 
 def _whole(languages: list[str], text: dict[str, str], op: int) -> dict[str, Pairs]:
@@ -40,9 +46,19 @@ def _whole(languages: list[str], text: dict[str, str], op: int) -> dict[str, Pai
 
 
 def compare_versions(
-    languages: list[str], before: list[ProvisionVersion], after: list[ProvisionVersion]
+    languages: list[str],
+    before: list[ProvisionVersion],
+    after: list[ProvisionVersion],
+    differ: Differ | None = None,
 ) -> list[Change]:
+    differ = differ if differ is not None else Differ()
     old_by_key = {v.key: v for v in before}
+    differ.prefetch(
+        (old.text.get(lang, ""), version.text.get(lang, ""))
+        for version in after
+        if (old := old_by_key.get(version.key)) is not None and old.hash != version.hash
+        for lang in languages
+    )
     new_keys = {v.key for v in after}
     changes: list[Change] = []
     for version in after:
@@ -62,15 +78,17 @@ def compare_versions(
             continue
         moved = old.parent_key != version.parent_key or old.position != version.position
         if old.hash != version.hash:
+            diffs, simplified = _text_diffs(differ, languages, old.text, version.text)
             changes.append(
                 Change(
                     version.key,
                     version.label,
                     "modified",
-                    _text_diffs(languages, old.text, version.text),
+                    diffs,
                     moved,
                     old,
                     version,
+                    simplified,
                 )
             )
         elif moved:
@@ -142,10 +160,12 @@ def _in_order(
     return sorted(rows, key=lambda r: rank.get(r.key, 0))
 
 
-def compare(db: Session, document: Document, rev_from: int, rev_to: int) -> list[Change]:
+def compare(
+    db: Session, document: Document, rev_from: int, rev_to: int, differ: Differ | None = None
+) -> list[Change]:
     a = check_rev(document, rev_from)
     b = check_rev(document, rev_to)
     if a == b:
         return []
     before, after = differing_versions(db, document, a, b)
-    return compare_versions(document.languages, before, after)
+    return compare_versions(document.languages, before, after, differ)

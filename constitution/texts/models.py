@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from constitution.db import Base, Timestamp, utcnow
@@ -105,3 +105,21 @@ class SearchEntry(Base):
     language: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     folded: Mapped[str] = mapped_column(Text)
+
+
+class StoredDiff(Base):
+    """A diff of two texts, computed once (see :mod:`constitution.texts.diffs`).
+
+    Keyed by the SHA-256 of the old and of the new text: a diff is a function of the two
+    texts alone, so provision versions (immutable) and amendment changes (rewritten by an
+    update, which changes the hash) share one store that never needs invalidating.
+    ``pairs`` holds each piece's op and length only (the pieces are slices of the texts).
+    """
+
+    __tablename__ = "diff_cache"
+
+    old_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    new_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pairs: Mapped[list[list[Any]]] = mapped_column(JSON)
+    simplified: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)

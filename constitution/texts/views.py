@@ -11,11 +11,11 @@ from starlette.responses import Response
 
 from constitution.accounts import permissions
 from constitution.accounts.web import current_member
-from constitution.diffing.diff import diff_tokens
 from constitution.diffing.render import inline_html, side_by_side
 from constitution.errors import N_, DomainError, NotFound
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
+from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document
 from constitution.texts.search import search
 from constitution.texts.validation import Notices
@@ -90,18 +90,30 @@ def reading_context(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-def provision_context(ctx: Ctx, document: Document, key: str) -> dict[str, Any]:
+def provision_context(
+    ctx: Ctx, document: Document, key: str, differ: Differ | None = None
+) -> dict[str, Any]:
     """A provision's text and history: every version, each step as a diff."""
+    differ = differ if differ is not None else differ_for(ctx)
     history = services.provision_history(ctx.db, document, key)
     current = history[-1] if history[-1].rev_to is None else None
     steps: list[dict[str, Any]] = []
+    languages = document.languages
     for older, newer in itertools.pairwise(history):
         change = Change(key, newer.label, "modified", old=older, new=newer)
-        diffs = {
-            lang: inline_html(diff_tokens(older.text.get(lang, ""), newer.text.get(lang, "")))
-            for lang in document.languages
-        }
-        steps.append({"change": change, "diffs": diffs, "rev": newer.rev_from})
+        found = differ.diffs(
+            [(older.text.get(lang, ""), newer.text.get(lang, "")) for lang in languages]
+        )
+        diffs = {lang: inline_html(d.pairs) for lang, d in zip(languages, found, strict=True)}
+        steps.append(
+            {
+                "change": change,
+                "diffs": diffs,
+                "rev": newer.rev_from,
+                "simplified": any(d.simplified for d in found),
+            }
+        )
+    differ.save()
     return {
         "document": document,
         "history": history,
@@ -135,7 +147,8 @@ def compare_page(ctx: Ctx) -> Response:
     )
     view = ctx.request.query_params.get("view", "inline")
     view = view if view in VIEWS else "inline"
-    changes = compare(ctx.db, document, rev_from, rev_to)
+    with differ_for(ctx) as differ:
+        changes = compare(ctx.db, document, rev_from, rev_to, differ)
     rendered = []
     for change in changes:
         cells = {}

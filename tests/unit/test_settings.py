@@ -25,6 +25,8 @@ INTEGERS = {
     "MAX_BODY_BYTES": "max_body_bytes",
     "MAX_IMPORT_BYTES": "max_import_bytes",
     "THREADS": "threads",
+    "DIFF_BUDGET_MS": "diff_budget_ms",
+    "AMENDMENT_MAX_CHARS": "amendment_max_chars",
     "PASSWORD_HASH_MEMORY_KIB": "password_hash_memory_kib",
     "PASSWORD_HASH_TIME_COST": "password_hash_time_cost",
 }
@@ -52,6 +54,8 @@ def test_defaults(tmp_path: Path) -> None:
         "max_body_bytes": 1024 * 1024,
         "max_import_bytes": 16 * 1024 * 1024,
         "threads": 4,
+        "diff_budget_ms": 500,
+        "amendment_max_chars": 200_000,
         "password_hash_memory_kib": 65536,
         "password_hash_time_cost": 3,
     }
@@ -101,7 +105,7 @@ def test_a_bad_integer_names_its_variable(tmp_path: Path, name: str, raw: str) -
         load({"VAR_DIR": str(tmp_path), name: raw})
 
 
-@pytest.mark.parametrize("name", sorted(set(INTEGERS) - {"COSPONSOR_THRESHOLD"}))
+@pytest.mark.parametrize("name", sorted(set(INTEGERS) - {"COSPONSOR_THRESHOLD", "DIFF_BUDGET_MS"}))
 def test_an_integer_below_its_minimum_names_its_variable(tmp_path: Path, name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load({"VAR_DIR": str(tmp_path), name: "0"})
@@ -209,3 +213,9 @@ def test_readme_documents_every_command() -> None:
         if not re.search(rf"`constitution {re.escape(command)}[\s`]", text)
     ]
     assert missing == [], f"README.md does not document the commands {missing}"
+
+
+def test_a_diff_budget_of_zero_is_allowed(tmp_path: Path) -> None:
+    assert load({"VAR_DIR": str(tmp_path), "DIFF_BUDGET_MS": "0"}).diff_budget_ms == 0
+    with pytest.raises(SettingsError, match="DIFF_BUDGET_MS"):
+        load({"VAR_DIR": str(tmp_path), "DIFF_BUDGET_MS": "-1"})

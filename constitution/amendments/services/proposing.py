@@ -26,6 +26,8 @@ from constitution.texts.validation import Notices, clean_string, clean_text_map
 
 MAX_RATIONALE = 20_000
 MAX_TITLE = 300
+# The default of the AMENDMENT_MAX_CHARS setting.
+MAX_AMENDMENT_CHARS = Settings.amendment_max_chars
 
 
 def _clean_title(value: Any, notices: Notices) -> str:
@@ -102,10 +104,12 @@ def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[
 
 
 def _validated_changes(
-    db: Session, document: Document, raw: Any, notices: Notices
+    db: Session, document: Document, raw: Any, notices: Notices, max_chars: int
 ) -> list[AmendmentChange]:
     """Apply the changes to a copy of the current text: every check of an editorial change
-    holds (unknown provision, empty or identical change, label clash, cycle...)."""
+    holds (unknown provision, empty or identical change, label clash, cycle...); and the
+    texts together are within ``max_chars`` characters (each diff of an amendment is shown
+    on its page and in every list of it: its size bounds their work)."""
     before = texts.load_tree(db, document)
     tree = before.copy()
     texts.apply_changes(tree, raw, notices)
@@ -113,7 +117,18 @@ def _validated_changes(
     keys = [c.get("key") for c in raw]
     if len(set(keys)) != len(keys):
         raise Invalid(N_("A provision is changed twice in one amendment."), field="changes")
-    return _changes_from(tree, before, raw)
+    changes = _changes_from(tree, before, raw)
+    size = sum(len(text) for change in changes for text in change.text.values())
+    if size > max_chars:
+        raise Invalid(
+            N_(
+                "This amendment is too large: its new texts together are longer than the "
+                "limit. Split it into several amendments."
+            ),
+            code="amendment_too_large",
+            field="changes",
+        )
+    return changes
 
 
 def propose(
@@ -126,7 +141,9 @@ def propose(
     amends: Amendment | None = None
     if body.get("amends") is not None:
         amends = _amendable_parent(db, document, body.get("amends"))
-    changes = _validated_changes(db, document, body.get("changes"), notices)
+    changes = _validated_changes(
+        db, document, body.get("changes"), notices, settings.amendment_max_chars
+    )
     if amends is not None:
         _check_sub_amendment(amends, changes)
     number = (
@@ -189,10 +206,16 @@ def _check_sub_amendment(parent: Amendment, changes: list[AmendmentChange]) -> N
 
 
 def update_changes(
-    db: Session, actor: Member, amendment: Amendment, body: Any, notices: Notices
+    db: Session,
+    actor: Member,
+    amendment: Amendment,
+    body: Any,
+    notices: Notices,
+    *,
+    max_chars: int = MAX_AMENDMENT_CHARS,
 ) -> Amendment:
     """The proposer rewrites her changes against the current text (a draft, or one that
-    needs an update after a conflict)."""
+    needs an update after a conflict); ``max_chars`` is the AMENDMENT_MAX_CHARS setting."""
     refusal = rules.update_refusal(actor, amendment)
     if refusal is not None:
         raise refusal
@@ -200,7 +223,7 @@ def update_changes(
     document = db.get_one(Document, amendment.document_id)
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
-    changes = _validated_changes(db, document, body.get("changes"), notices)
+    changes = _validated_changes(db, document, body.get("changes"), notices, max_chars)
     # Delete the old rows first: the new ones reuse their (amendment_id, seq).
     amendment.changes = []
     db.flush()

@@ -17,8 +17,10 @@ from constitution.amendments.models import (
 )
 from constitution.audit.models import AuditEvent
 from constitution.comments.services import Thread
-from constitution.diffing.diff import Pair, diff_tokens
+from constitution.diffing.bounded import Diff
+from constitution.diffing.diff import Pair
 from constitution.errors import N_, NotFound
+from constitution.texts.diffs import Differ
 from constitution.texts.models import Document
 
 
@@ -111,21 +113,36 @@ def conflict_counts(db: Session, ids: Iterable[int]) -> dict[int, int]:
     return {i: len(others) for i, others in conflict_map(db, ids).items()}
 
 
-def change_diff(document: Document, change: AmendmentChange) -> dict[str, list[Pair]]:
-    """What the change does to the text it was made against, per language."""
-    result: dict[str, list[Pair]] = {}
-    for lang in document.languages:
+def change_diffs(
+    document: Document, change: AmendmentChange, differ: Differ | None = None
+) -> dict[str, Diff]:
+    """What the change does to the text it was made against, per language (a replaced
+    text diffed by ``differ``: within its budget, and stored)."""
+    differ = differ if differ is not None else Differ()
+    languages = document.languages
+    if change.op == "replace":
+        found = differ.diffs(
+            [(change.base_text.get(lang, ""), change.text.get(lang, "")) for lang in languages]
+        )
+        return dict(zip(languages, found, strict=True))
+    result: dict[str, Diff] = {}
+    for lang in languages:
         old = change.base_text.get(lang, "")
         new = change.text.get(lang, "")
-        if change.op == "replace":
-            result[lang] = diff_tokens(old, new)
-        elif change.op == "insert":
-            result[lang] = [(1, new)] if new else []
+        if change.op == "insert":
+            result[lang] = Diff([(1, new)] if new else [])
         elif change.op == "delete":
-            result[lang] = [(-1, old)] if old else []
+            result[lang] = Diff([(-1, old)] if old else [])
         else:
-            result[lang] = [(0, old)] if old else []
+            result[lang] = Diff([(0, old)] if old else [])
     return result
+
+
+def change_diff(
+    document: Document, change: AmendmentChange, differ: Differ | None = None
+) -> dict[str, list[Pair]]:
+    """The pairs of :func:`change_diffs`, per language."""
+    return {lang: d.pairs for lang, d in change_diffs(document, change, differ).items()}
 
 
 def status_before(db: Session, amendment: Amendment, action: str, default: Status) -> Status:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from constitution.amendments.models import Amendment, AmendmentChange
 from constitution.amendments.services.conflicts import needs
+from constitution.diffing.bounded import Budget
 from constitution.diffing.merge import merge3
 from constitution.texts import services as texts
 from constitution.texts.models import Document
@@ -82,19 +83,20 @@ class _Merging:
     current: dict[str, str]
     wanted: dict[str, str] | None
     problems: list[dict[str, Any]]
+    budget: Budget
     merged: dict[str, str] = field(default_factory=dict)
 
     def language(self, lang: str) -> None:
         change, theirs = self.change, self.current.get(lang, "")
         ours = change.text.get(lang, "")
         base = change.base_text.get(lang, "")
-        result = merge3(base, ours, theirs)
+        result = merge3(base, ours, theirs, self.budget)
         if result.text is None:
             self.problems.append(_merge_problem(change, lang, ours, theirs))
         else:
             self.merged[lang] = result.text
         if self.wanted is not None and lang in self.wanted:
-            result = merge3(base, self.wanted[lang], theirs)
+            result = merge3(base, self.wanted[lang], theirs, self.budget)
             if result.text is None:
                 problem = _merge_problem(change, lang, self.wanted[lang], theirs)
                 self.problems.append(problem | {"substitute": True})
@@ -102,9 +104,17 @@ class _Merging:
                 self.wanted = {**self.wanted, lang: result.text}
 
 
-def plan_rebase(document: Document, tree: texts.Tree, amendment: Amendment) -> RebasePlan:
+# Seconds the merges of one re-check (or one dry run) may take together: past it, a merge
+# diffs by sentence, which can only find more conflicts (needs_update), never merge wrongly.
+REBASE_BUDGET = 2.0
+
+
+def plan_rebase(
+    document: Document, tree: texts.Tree, amendment: Amendment, budget: Budget | None = None
+) -> RebasePlan:
     """Bring the amendment's changes, and a committee substitute, onto ``tree`` (the current
     text) in memory. An amendment whose every change is already in the text is obsolete."""
+    budget = budget if budget is not None else Budget(REBASE_BUDGET)
     problems: list[dict[str, Any]] = []
     new_texts: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     substitute = dict(amendment.substitute or {})
@@ -122,7 +132,7 @@ def plan_rebase(document: Document, tree: texts.Tree, amendment: Amendment) -> R
         text = dict(change.text)
         wanted = substitute.get(change.key)
         if draft.text != change.base_text:
-            merging = _Merging(change, draft.text, wanted, problems)
+            merging = _Merging(change, draft.text, wanted, problems, budget)
             for lang in document.languages:
                 merging.language(lang)
             new_texts[change.seq] = (merging.merged, dict(draft.text))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from constitution.amendments.models import OPEN_STATUSES, Amendment, AmendmentChange, Status
 from constitution.amendments.services.conflicts import RefreshConflicts, fingerprint
 from constitution.amendments.services.rebase import (
+    REBASE_BUDGET,
     RebaseOutcome,
     RebasePlan,
     apply_plan,
@@ -27,6 +28,7 @@ from constitution.amendments.services.rebase import (
 from constitution.amendments.services.workflow import transition
 from constitution.audit.services import record
 from constitution.db import after_commit
+from constitution.diffing.bounded import Budget
 from constitution.texts import services as texts
 from constitution.texts.models import Document, ProvisionVersion, Revision
 
@@ -95,7 +97,12 @@ class Recheck:
             return None
         affected = _affected(db, document, document.settled_rev, head)
         tree = texts.load_tree(db, document) if affected else None
-        rebases = [(a.id, plan_rebase(document, tree, a)) for a in affected if tree is not None]
+        # One budget for every merge of the re-check: past it, merges diff by sentence,
+        # which can only find more conflicts (needs_update), never merge wrongly.
+        budget = Budget(REBASE_BUDGET)
+        rebases = [
+            (a.id, plan_rebase(document, tree, a, budget)) for a in affected if tree is not None
+        ]
         return _Plan(head, fingerprint(db, document), rebases)
 
     def apply(self, db: Session, plan: _Plan | None) -> bool:

@@ -22,6 +22,7 @@ from constitution.amendments.views.common import (
 )
 from constitution.errors import N_, DomainError, Forbidden, NotFound
 from constitution.texts import services as texts
+from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
@@ -66,13 +67,16 @@ def _queue_item(
     current: Any,
     state: dict[str, Any] | None,
     tree: texts.Tree,
+    differ: Differ,
 ) -> dict[str, Any]:
     covering = services.covering_committees(ctx.db, document, amendment, tree)
     mine = state is not None and state["amendment_id"] == amendment.id
     return {
         "amendment": amendment,
-        "changes": display.change_views(ctx.db, document, amendment, current=current),
-        "substitute": display.substitute_views(document, amendment),
+        "changes": display.change_views(
+            ctx.db, document, amendment, current=current, differ=differ
+        ),
+        "substitute": display.substitute_views(document, amendment, differ),
         "values": state["values"]
         if mine and state is not None
         else _initial_recommendation(document, amendment),
@@ -91,6 +95,7 @@ def _committee_page(
 ) -> Response:
     queues = []
     proposers: set[int] = set()
+    differ = differ_for(ctx)
     for document in texts.list_documents(ctx.db):
         amendments = services.committee_queue(ctx.db, committee, document)
         if not amendments:
@@ -98,7 +103,7 @@ def _committee_page(
         current = texts.current_rows(ctx.db, document)
         tree = texts.load_tree(ctx.db, document)
         proposers.update(a.proposer_id for a in amendments)
-        items = [_queue_item(ctx, document, a, current, state, tree) for a in amendments]
+        items = [_queue_item(ctx, document, a, current, state, tree, differ) for a in amendments]
         queues.append({"document": document, "items": items})
     context = {
         "committee": committee,

@@ -19,6 +19,7 @@ from constitution.amendments.views.propose import initial_update
 from constitution.comments.views import comments_context, post_comment
 from constitution.errors import N_
 from constitution.texts import services as texts
+from constitution.texts.diffs import differ_for
 from constitution.texts.models import KINDS
 from constitution.web.framework import Ctx
 from constitution.web.render import render
@@ -44,6 +45,7 @@ def detail_page(
     can = rules.abilities(current_member(ctx), amendment)
     # The provisions it changes that are in the text: quoted from, or amended again.
     keys = [(c.key, current[c.key].label) for c in amendment.changes if c.key in current]
+    differ = differ_for(ctx)
     context = {
         "document": document,
         "amendment": amendment,
@@ -52,13 +54,15 @@ def detail_page(
         "view": "side" if side else "inline",
         "proposer": people.get(amendment.proposer_id, "—"),
         "sponsors": [people.get(i, "—") for i in sponsor_ids],
-        "changes": display.change_views(ctx.db, document, amendment, side=side, current=current),
+        "changes": display.change_views(
+            ctx.db, document, amendment, side=side, current=current, differ=differ
+        ),
         "conflicts": services.amendments_by_ids(ctx.db, services.conflicts_of(ctx.db, amendment)),
         "committee": (
             ctx.db.get(Committee, amendment.committee_id) if amendment.committee_id else None
         ),
-        "substitute": display.substitute_views(document, amendment),
-        "problems": display.problem_views(amendment)
+        "substitute": display.substitute_views(document, amendment, differ),
+        "problems": display.problem_views(amendment, differ)
         if amendment.status == Status.NEEDS_UPDATE
         else [],
         "parent": ctx.db.get(Amendment, amendment.amends_id) if amendment.amends_id else None,

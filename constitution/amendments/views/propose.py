@@ -22,6 +22,7 @@ from constitution.amendments.views.common import (
 )
 from constitution.errors import N_, DomainError, Forbidden, NotFound
 from constitution.texts import services as texts
+from constitution.texts.diffs import Differ, budget_of
 from constitution.texts.models import KINDS, Document, ProvisionVersion
 from constitution.texts.validation import Notices, changed_languages
 from constitution.web.framework import Ctx
@@ -130,7 +131,7 @@ def propose(ctx: Ctx) -> Response:
     notices = Notices()
     try:
         if ctx.form.get("action") == "preview":
-            shown = display.preview(ctx.db, document, [change], notices)
+            shown = display.preview(ctx.db, document, [change], notices, Differ(budget_of(ctx)))
             return _propose_page(ctx, document, row, parent, values, preview=shown)
         body: dict[str, Any] = {
             "title": values["title"],
@@ -220,9 +221,13 @@ def update(ctx: Ctx) -> Response:
     preview = None
     try:
         if ctx.form.get("action") == "preview":
-            preview = display.preview(ctx.db, document, body["changes"], notices)
+            preview = display.preview(
+                ctx.db, document, body["changes"], notices, Differ(budget_of(ctx))
+            )
         else:
-            services.update_changes(ctx.db, me, amendment, body, notices)
+            services.update_changes(
+                ctx.db, me, amendment, body, notices, max_chars=ctx.settings.amendment_max_chars
+            )
             return saved(
                 ctx, amendment_url(ctx, amendment), N_("The amendment was updated."), notices
             )
