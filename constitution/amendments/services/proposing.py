@@ -102,13 +102,14 @@ def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[
 
 
 def _validated_changes(
-    db: Session, document: Document, raw: Any, notices: Notices
+    db: Session, document: Document, raw: Any, notices: Notices, base_rev: int | None = None
 ) -> list[AmendmentChange]:
     """Apply the changes to a copy of the current text: every check of an editorial change
-    holds (unknown provision, empty or identical change, label clash, cycle...)."""
+    holds (unknown provision, empty or identical change, label clash, cycle...), and, given
+    ``base_rev``, none of the provisions they change has changed since."""
     before = texts.load_tree(db, document)
     tree = before.copy()
-    texts.apply_changes(tree, raw, notices)
+    texts.apply_on_base(db, tree, raw, notices, base_rev)
     assert isinstance(raw, list)
     keys = [c.get("key") for c in raw]
     if len(set(keys)) != len(keys):
@@ -192,7 +193,12 @@ def update_changes(
     db: Session, actor: Member, amendment: Amendment, body: Any, notices: Notices
 ) -> Amendment:
     """The proposer rewrites her changes against the current text (a draft, or one that
-    needs an update after a conflict)."""
+    needs an update after a conflict).
+
+    ``base_rev`` in the body is the revision of the document her form (or her client) was
+    loaded at: when a provision her changes touch has changed in the text since, the update
+    is refused with ``stale_base`` (the text moved on, and the amendment may have been
+    rebased, under her form), and nothing is written."""
     refusal = rules.update_refusal(actor, amendment)
     if refusal is not None:
         raise refusal
@@ -200,7 +206,8 @@ def update_changes(
     document = db.get_one(Document, amendment.document_id)
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
-    changes = _validated_changes(db, document, body.get("changes"), notices)
+    base_rev = texts.clean_base_rev(body.get("base_rev"), document)
+    changes = _validated_changes(db, document, body.get("changes"), notices, base_rev)
     # Delete the old rows first: the new ones reuse their (amendment_id, seq).
     amendment.changes = []
     db.flush()

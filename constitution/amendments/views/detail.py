@@ -67,6 +67,7 @@ def detail_page(
         "can": can,
         "threshold": ctx.settings.cosponsor_threshold,
         "update": initial_update(document, amendment) if can["update"] else None,
+        "update_base": document.current_rev,
         "kinds": KINDS,
         **comments_context(
             ctx,
