@@ -309,7 +309,9 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
         "/api/v1/amendments/{amendment_id}/recommendation": {
             "post": op(
                 "A member of a committee covering every provision the amendment touches "
-                "records its recommendation (submitted or in committee → recommended).",
+                "records its recommendation (submitted or in committee → recommended), or "
+                "revises it while it is recommended; 403 conflict_of_interest for the "
+                "amendment's proposer and co-sponsors.",
                 ok("200", amendment, "The amendment, status recommended."),
                 ("400", *AUTHED, "404", "409", "413", "422"),
                 body=body_object(
