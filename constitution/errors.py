@@ -6,6 +6,8 @@ layer translates them into the reader's language.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def N_(message: str) -> str:
     """Mark a message for translation without translating it now."""
@@ -25,6 +27,7 @@ class DomainError(Exception):
         code: str | None = None,
         field: str | None = None,
         keep_changes: bool = False,
+        details: dict[str, Any] | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -32,6 +35,9 @@ class DomainError(Exception):
         # True when what the service wrote before refusing must still be committed
         # (a failed login counts towards the lock).
         self.keep_changes = keep_changes
+        # More about the refusal for API clients, added to the error object (a stale
+        # base's changed keys, say).
+        self.details = details or {}
         if code is not None:
             self.code = code
 

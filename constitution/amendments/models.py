@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from constitution.db import Base, StrEnumType, Timestamp, utcnow
@@ -145,3 +145,20 @@ class AmendmentConflict(Base):
         ForeignKey("amendments.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(100))
+
+
+class Recommendation(Base):
+    """Each recommendation a committee member recorded on an amendment, oldest first: the
+    amendment's ``recommendation`` fields hold the latest; these rows are its history."""
+
+    __tablename__ = "amendment_recommendations"
+    __table_args__ = (Index("ix_amendment_recommendations_amendment", "amendment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amendment_id: Mapped[int] = mapped_column(ForeignKey("amendments.id", ondelete="CASCADE"))
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    recommendation: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    substitute: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)

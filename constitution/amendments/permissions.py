@@ -121,11 +121,28 @@ def recommend_refusal(
     member: Member, amendment: Amendment, covering: list[Committee]
 ) -> DomainError | None:
     """A member of a committee whose provisions cover every provision the amendment
-    touches (``covering``) may recommend; whether its state still takes a recommendation
-    is ``may_recommend_now``."""
+    touches (``covering``) may recommend, unless she proposed or co-sponsors it: a
+    committee decides as a committee, not as the amendment's authors. Whether its state
+    still takes a recommendation is ``may_recommend_now``."""
     if not any(sits_on(member, committee) for committee in covering):
         return Forbidden(
             N_("Only a member of a committee that covers these provisions may recommend.")
+        )
+    if is_proposer(member, amendment):
+        return Forbidden(
+            N_(
+                "You proposed this amendment: another member of the committee records "
+                "its recommendation."
+            ),
+            code="conflict_of_interest",
+        )
+    if _is_sponsor(member, amendment):
+        return Forbidden(
+            N_(
+                "You co-sponsor this amendment: another member of the committee records "
+                "its recommendation."
+            ),
+            code="conflict_of_interest",
         )
     return None
 
@@ -140,8 +157,10 @@ def sits_on(member: Member, committee: Committee) -> bool:
 
 
 def may_recommend_now(amendment: Amendment) -> bool:
-    """The amendment's state still takes a committee's recommendation."""
-    return can_move(amendment, "recommend")
+    """The amendment's state still takes a committee's recommendation: a first one while
+    submitted or in committee (it becomes recommended), a revised one while it is still
+    recommended (in review, not yet on a sitting's agenda)."""
+    return can_move(amendment, "recommend") or amendment.status == Status.RECOMMENDED
 
 
 def agenda_refusal(amendment: Amendment, action: str) -> DomainError | None:

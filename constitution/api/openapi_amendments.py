@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from constitution.amendments.models import Status
-from constitution.api.openapi_texts import KIND, NOTICES, PAIRS, SLUG, STR, TEXT_MAP
+from constitution.api.openapi_texts import BASE_REV, KIND, NOTICES, PAIRS, SLUG, STR, TEXT_MAP
 
 INT = {"type": "integer"}
 OPT_INT = {"type": ["integer", "null"]}
@@ -268,7 +268,8 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
         "/api/v1/amendments/{amendment_id}/changes": {
             "post": op(
                 "The proposer rewrites her changes against the current text (a draft, or one "
-                "that needs an update, which goes back to submitted).",
+                "that needs an update, which goes back to submitted); 409 stale_base when a "
+                "provision they change changed in the text since base_rev.",
                 ok("200", amendment, "The amendment, rebased on the current revision."),
                 ("400", *AUTHED, "404", "409", "413", "422"),
                 body=body_object(
@@ -276,6 +277,7 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
                     changes=changes,
                     title={"type": "string", "maxLength": 300},
                     rationale=RATIONALE,
+                    base_rev=BASE_REV,
                 ),
                 params=[AMENDMENT_ID],
             ),
@@ -307,7 +309,9 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
         "/api/v1/amendments/{amendment_id}/recommendation": {
             "post": op(
                 "A member of a committee covering every provision the amendment touches "
-                "records its recommendation (submitted or in committee → recommended).",
+                "records its recommendation (submitted or in committee → recommended), or "
+                "revises it while it is recommended; 403 conflict_of_interest for the "
+                "amendment's proposer and co-sponsors.",
                 ok("200", amendment, "The amendment, status recommended."),
                 ("400", *AUTHED, "404", "409", "413", "422"),
                 body=body_object(

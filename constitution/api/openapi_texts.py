@@ -23,6 +23,13 @@ NOTICES = {
         "properties": {"field": STR, "code": STR},
     },
 }
+BASE_REV = {
+    "type": "integer",
+    "minimum": 1,
+    "description": "The revision the change was made on: when a provision it changes has "
+    "changed since (new text, label, translation marks, place, or removed), the answer is "
+    "409 stale_base and nothing is written. Without it, nothing is checked.",
+}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": STR}
 KIND = {"type": "string", "enum": ["part", "chapter", "article", "section", "clause", "subclause"]}
 
@@ -157,13 +164,15 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
                 params=[SLUG],
             ),
             "post": op(
-                "An editorial correction or translation update, applied at once (secretariat).",
+                "An editorial correction or translation update, applied at once (secretariat); "
+                "409 stale_base when a provision it changes changed since base_rev.",
                 ok("201", _ref("Revision"), "The new revision."),
-                ("400", "401", "403", "404", "413", "422"),
+                ("400", "401", "403", "404", "409", "413", "422"),
                 body=body_object(
                     ["reason", "changes"],
                     reason=STR,
                     changes={"type": "array", "items": _ref("Change")},
+                    base_rev=BASE_REV,
                 ),
                 params=[SLUG],
             ),

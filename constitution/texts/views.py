@@ -16,7 +16,7 @@ from constitution.errors import N_, DomainError, NotFound
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
 from constitution.texts.diffs import Differ, differ_for
-from constitution.texts.models import Document
+from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.search import search
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
@@ -184,52 +184,130 @@ def edit_form(ctx: Ctx) -> Response:
     latest = services.provision_history(ctx.db, document, key)[-1]
     if latest.rev_to is not None:
         raise NotFound(N_("This provision was removed."))
+    return _edit_page(ctx, document, latest, dict(latest.text), "")
+
+
+def _edit_page(
+    ctx: Ctx,
+    document: Document,
+    row: ProvisionVersion,
+    values: dict[str, str],
+    reason: str,
+    *,
+    base_rev: int | None = None,
+    error: DomainError | None = None,
+    stale: list[dict[str, Any]] | None = None,
+) -> Response:
+    """The correction form, made on ``base_rev`` (its hidden field; default the current
+    revision): a form shown again after a refusal stays on the revision it was made on,
+    unless the refusal showed her what changed since."""
     return render(
         ctx,
         "texts/edit.html",
         {
             "document": document,
-            "row": latest,
-            "values": dict(latest.text),
-            "reason": "",
-            "error": None,
-            "field": None,
+            "row": row,
+            "values": values,
+            "reason": reason,
+            "base_rev": document.current_rev if base_rev is None else base_rev,
+            "error": ctx._(error.message) if error is not None else None,
+            "field": error.field if error is not None else None,
+            "stale": stale,
         },
+        status=error.status if error is not None else 200,
     )
 
 
+def _posted_base(ctx: Ctx) -> int | str | None:
+    """The form's ``base_rev``: a number, or what was sent when it is none (the service
+    refuses it), or None for a form without one (saved as before, unchecked)."""
+    raw = ctx.form.get("base_rev")
+    if raw is None or raw.strip() == "":
+        return None
+    number = parse_id(raw, strip=True)
+    return raw if number is None else number
+
+
+def _valid_base(document: Document, base_rev: int | str | None) -> int | None:
+    if isinstance(base_rev, int) and 1 <= base_rev <= document.current_rev:
+        return base_rev
+    return None
+
+
+def _started_from(
+    ctx: Ctx, document: Document, key: str, base_rev: int | str | None, latest: ProvisionVersion
+) -> ProvisionVersion:
+    """The version of the provision the form was filled from: the one at ``base_rev``."""
+    rev = _valid_base(document, base_rev)
+    if rev is not None:
+        rows = services.versions_at(ctx.db, document, rev)
+        found = next((r for r in rows if r.key == key), None)
+        if found is not None:
+            return found
+    return latest
+
+
+def _stale_views(
+    document: Document,
+    base: ProvisionVersion,
+    latest: ProvisionVersion,
+    values: dict[str, str],
+    differ: Differ,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """What changed since she opened the form, per language (the current text and the
+    change from the text she started from), and the form's values on the new base: hers
+    where she changed the text, the current text where she did not."""
+    removed = latest.rev_to is not None
+    views = []
+    kept = {}
+    for lang in document.languages:
+        started, now = base.text.get(lang, ""), latest.text.get(lang, "")
+        mine = values.get(lang, "")
+        kept[lang] = mine if mine.strip() != started or removed else now
+        if started != now or removed:
+            views.append(
+                {
+                    "language": lang,
+                    "current": now,
+                    "diff": inline_html(differ.pairs(started, now)),
+                    "mine": mine,
+                }
+            )
+    return views, kept
+
+
 def edit(ctx: Ctx) -> Response:
-    """An editorial correction or translation update by the secretariat."""
+    """An editorial correction or translation update by the secretariat, refused when the
+    provision changed since the form was opened (its ``base_rev``)."""
     document = _document(ctx)
     member = current_member(ctx)
     key = ctx.request.path_params["key"]
     values = {lang: ctx.form.get(f"text_{lang}", "") for lang in document.languages}
+    reason = ctx.form.get("reason", "")
     latest = services.provision_history(ctx.db, document, key)[-1]
+    base_rev = _posted_base(ctx)
+    base = _started_from(ctx, document, key, base_rev, latest)
+    # Only the languages she changed from the text she started from.
     changed = {
-        lang: text for lang, text in values.items() if text.strip() != latest.text.get(lang, "")
+        lang: text for lang, text in values.items() if text.strip() != base.text.get(lang, "")
     }
-    body = {
-        "reason": ctx.form.get("reason", ""),
+    body: dict[str, Any] = {
+        "reason": reason,
         "changes": [{"op": "replace", "key": key, "text": changed}],
     }
+    if base_rev is not None:
+        body["base_rev"] = base_rev
     notices = Notices()
     try:
         revision = services.editorial_revision(ctx.db, member, document, body, notices)
     except DomainError as error:
         ctx.start_over()
-        return render(
-            ctx,
-            "texts/edit.html",
-            {
-                "document": document,
-                "row": latest,
-                "values": values,
-                "reason": ctx.form.get("reason", ""),
-                "error": ctx._(error.message),
-                "field": error.field,
-            },
-            status=error.status,
-        )
+        if error.code != "stale_base":
+            kept = _valid_base(document, base_rev)
+            return _edit_page(ctx, document, latest, values, reason, base_rev=kept, error=error)
+        with differ_for(ctx) as differ:
+            stale, on_new_base = _stale_views(document, base, latest, values, differ)
+        return _edit_page(ctx, document, latest, on_new_base, reason, error=error, stale=stale)
     message = N_("Saved as revision %(rev)s.")
     if notices.items:
         message = N_(

@@ -551,7 +551,7 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def api_error(error: DomainError) -> Response:
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    body: dict[str, Any] = {**error.details, "code": error.code, "message": error.message}
     if error.field:
         body["field"] = error.field
     return JSONResponse({"error": body}, status_code=error.status)

@@ -535,7 +535,8 @@ def test_amendment_responses_match_the_documented_schemas(
     call("POST", recommend, 403, url=here + "/recommendation", token=mya, json=modify)
     call("POST", recommend, 422, url=here + "/recommendation", token=reviewer, json={})
     call("POST", recommend, 200, url=here + "/recommendation", token=reviewer, json=modify)
-    call("POST", recommend, 409, url=here + "/recommendation", token=reviewer, json=modify)
+    # Revised while still in review.
+    call("POST", recommend, 200, url=here + "/recommendation", token=reviewer, json=modify)
 
     # Comments: anchored, answered, hidden.
     comments = one + "/comments"
@@ -564,6 +565,9 @@ def test_amendment_responses_match_the_documented_schemas(
     clash = {"title": "Clash", "changes": [{**change, "text": {"en": "The Union is one."}}]}
     clashed = call("POST", listing, 201, url=at, token=mya, json=clash).json()
     assert clashed["conflicts"] == [first["id"]]
+    # A draft takes no recommendation.
+    to_draft = f"/api/v1/amendments/{clashed['id']}/recommendation"
+    call("POST", recommend, 409, url=to_draft, token=reviewer, json=modify)
     call("GET", listing, 200, url=at, token=mya)
     edit = {"reason": "Style", "changes": [{**change, "text": {"en": "Our Union is federal."}}]}
     revisions = "/api/v1/documents/{slug}/revisions"

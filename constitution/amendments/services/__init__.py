@@ -16,6 +16,7 @@ from constitution.amendments.services.committees import (
     committee_queue,
     covering_committees,
     recommend,
+    recommendation_history,
 )
 from constitution.amendments.services.conflicts import refresh_conflicts
 from constitution.amendments.services.proposing import propose, update_changes
@@ -74,6 +75,7 @@ __all__ = [
     "propose",
     "recheck",
     "recommend",
+    "recommendation_history",
     "refresh_conflicts",
     "reject",
     "schedule",

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Committee, Member
 from constitution.amendments import permissions as rules
-from constitution.amendments.models import Amendment
+from constitution.amendments.models import Amendment, Recommendation, Status
 from constitution.amendments.services.proposing import MAX_RATIONALE
 from constitution.amendments.services.workflow import transition
+from constitution.audit.services import record
+from constitution.db import utcnow
 from constitution.errors import N_, Invalid
 from constitution.texts import services as texts
 from constitution.texts.models import Document
@@ -63,6 +65,9 @@ def committee_queue(db: Session, committee: Committee, document: Document) -> li
 def recommend(
     db: Session, actor: Member, amendment: Amendment, body: Any, notices: Notices
 ) -> Amendment:
+    """Record a committee's recommendation: the first moves the amendment to recommended;
+    while it is still recommended, a member of the committee may revise it. Each one is a
+    row of its history and an audit event with the value it replaced and the new one."""
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     document = db.get_one(Document, amendment.document_id)
@@ -70,6 +75,8 @@ def recommend(
     refusal = rules.recommend_refusal(actor, amendment, covering)
     if refusal is not None:
         raise refusal
+    if not rules.may_recommend_now(amendment):
+        raise rules.wrong_status()
     committees = [c for c in covering if rules.sits_on(actor, c)]
     choice = body.get("recommendation")
     if choice not in ("adopt", "reject", "modify"):
@@ -78,22 +85,63 @@ def recommend(
     substitute = None
     if choice == "modify":
         substitute = _clean_substitute(document, amendment, body.get("text"), notices)
-    # Refused, the amendment is left as it was; allowed, the recommendation is written
-    # before the transition's event, which records the amendment's state with it.
-    if not rules.can_move(amendment, "recommend"):
-        raise rules.wrong_status()
+    old = _current_value(amendment)
+    if amendment.status == Status.RECOMMENDED:
+        amendment.updated_at = utcnow()
+    else:
+        # The transition first: refused, it leaves the amendment as it was.
+        transition(
+            db,
+            amendment,
+            "recommend",
+            actor,
+            payload={"committee": committees[0].id, "recommendation": choice},
+        )
     amendment.committee_id = committees[0].id
     amendment.recommendation = choice
     amendment.recommendation_note = note
     amendment.substitute = substitute
-    transition(
+    row = Recommendation(
+        amendment_id=amendment.id,
+        committee_id=committees[0].id,
+        member_id=actor.id,
+        recommendation=choice,
+        note=note,
+        substitute=substitute,
+    )
+    db.add(row)
+    db.flush()
+    record(
         db,
-        amendment,
-        "recommend",
-        actor,
-        payload={"committee": committees[0].id, "recommendation": choice},
+        "amendment.recommendation_recorded",
+        f"amendment:{amendment.id}",
+        actor_id=actor.id,
+        payload={"recommendation_id": row.id, "old": old, "new": _current_value(amendment)},
     )
     return amendment
+
+
+def _current_value(amendment: Amendment) -> dict[str, Any] | None:
+    """The amendment's recommendation as an audit event records it (None before one)."""
+    if amendment.recommendation is None:
+        return None
+    return {
+        "committee": amendment.committee_id,
+        "recommendation": amendment.recommendation,
+        "note": amendment.recommendation_note or "",
+        "text": amendment.substitute,
+    }
+
+
+def recommendation_history(db: Session, amendment: Amendment) -> list[Recommendation]:
+    """Every recommendation recorded on the amendment, oldest first."""
+    return list(
+        db.scalars(
+            select(Recommendation)
+            .where(Recommendation.amendment_id == amendment.id)
+            .order_by(Recommendation.id)
+        )
+    )
 
 
 def _clean_substitute(

@@ -104,15 +104,21 @@ def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[
 
 
 def _validated_changes(
-    db: Session, document: Document, raw: Any, notices: Notices, max_chars: int
+    db: Session,
+    document: Document,
+    raw: Any,
+    notices: Notices,
+    max_chars: int,
+    base_rev: int | None = None,
 ) -> list[AmendmentChange]:
     """Apply the changes to a copy of the current text: every check of an editorial change
-    holds (unknown provision, empty or identical change, label clash, cycle...); and the
-    texts together are within ``max_chars`` characters (each diff of an amendment is shown
-    on its page and in every list of it: its size bounds their work)."""
+    holds (unknown provision, empty or identical change, label clash, cycle...); given
+    ``base_rev``, none of the provisions they change has changed since; and the texts
+    together are within ``max_chars`` characters (each diff of an amendment is shown on its
+    page and in every list of it: its size bounds their work)."""
     before = texts.load_tree(db, document)
     tree = before.copy()
-    texts.apply_changes(tree, raw, notices)
+    texts.apply_on_base(db, tree, raw, notices, base_rev)
     assert isinstance(raw, list)
     keys = [c.get("key") for c in raw]
     if len(set(keys)) != len(keys):
@@ -215,7 +221,12 @@ def update_changes(
     max_chars: int = MAX_AMENDMENT_CHARS,
 ) -> Amendment:
     """The proposer rewrites her changes against the current text (a draft, or one that
-    needs an update after a conflict); ``max_chars`` is the AMENDMENT_MAX_CHARS setting."""
+    needs an update after a conflict); ``max_chars`` is the AMENDMENT_MAX_CHARS setting.
+
+    ``base_rev`` in the body is the revision of the document her form (or her client) was
+    loaded at: when a provision her changes touch has changed in the text since, the update
+    is refused with ``stale_base`` (the text moved on, and the amendment may have been
+    rebased, under her form), and nothing is written."""
     refusal = rules.update_refusal(actor, amendment)
     if refusal is not None:
         raise refusal
@@ -223,7 +234,8 @@ def update_changes(
     document = db.get_one(Document, amendment.document_id)
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
-    changes = _validated_changes(db, document, body.get("changes"), notices, max_chars)
+    base_rev = texts.clean_base_rev(body.get("base_rev"), document)
+    changes = _validated_changes(db, document, body.get("changes"), notices, max_chars, base_rev)
     # Delete the old rows first: the new ones reuse their (amendment_id, seq).
     amendment.changes = []
     db.flush()

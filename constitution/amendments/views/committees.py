@@ -47,11 +47,14 @@ def _committee(ctx: Ctx, committee_id: int) -> Committee:
 
 
 def _initial_recommendation(document: Document, amendment: Amendment) -> dict[str, Any]:
+    """The form's values: the recommendation it holds (to be revised), else none yet."""
+    substitute = amendment.substitute or {}
     return {
-        "choice": "",
-        "note": "",
+        "choice": amendment.recommendation or "",
+        "note": amendment.recommendation_note or "",
         "text": [
-            {lang: c.text.get(lang, "") for lang in document.languages} for c in amendment.changes
+            {lang: substitute.get(c.key, c.text).get(lang, "") for lang in document.languages}
+            for c in amendment.changes
         ],
     }
 
@@ -71,6 +74,8 @@ def _queue_item(
 ) -> dict[str, Any]:
     covering = services.covering_committees(ctx.db, document, amendment, tree)
     mine = state is not None and state["amendment_id"] == amendment.id
+    refusal = rules.recommend_refusal(current_member(ctx), amendment, covering)
+    now = rules.may_recommend_now(amendment)
     return {
         "amendment": amendment,
         "changes": display.change_views(
@@ -81,8 +86,11 @@ def _queue_item(
         if mine and state is not None
         else _initial_recommendation(document, amendment),
         "error": state["error"] if mine and state is not None else None,
-        "open": rules.may_recommend_now(amendment)
-        and rules.allowed(rules.recommend_refusal(current_member(ctx), amendment, covering)),
+        "open": now and rules.allowed(refusal),
+        # Why she, on the committee, may not recommend on it (her own amendment).
+        "refusal": ctx._(refusal.message)
+        if now and refusal is not None and refusal.code == "conflict_of_interest"
+        else None,
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from starlette.responses import Response
 
 from constitution.accounts.models import Committee
@@ -13,7 +14,7 @@ from constitution.accounts.services import display_names
 from constitution.accounts.web import current_member
 from constitution.amendments import display, services
 from constitution.amendments import permissions as rules
-from constitution.amendments.models import Amendment, Status
+from constitution.amendments.models import Amendment, Recommendation, Status
 from constitution.amendments.views.common import amendment_in_path, amendment_url, saved
 from constitution.amendments.views.propose import initial_update
 from constitution.comments.views import comments_context, post_comment
@@ -41,7 +42,10 @@ def detail_page(
     side = ctx.request.query_params.get("view") == "side"
     current = texts.current_rows(ctx.db, document)
     sponsor_ids = [s.member_id for s in amendment.sponsors]
-    people = display_names(ctx.db, [amendment.proposer_id, *sponsor_ids])
+    history = services.recommendation_history(ctx.db, amendment)
+    people = display_names(
+        ctx.db, [amendment.proposer_id, *sponsor_ids, *(r.member_id for r in history)]
+    )
     can = rules.abilities(current_member(ctx), amendment)
     # The provisions it changes that are in the text: quoted from, or amended again.
     keys = [(c.key, current[c.key].label) for c in amendment.changes if c.key in current]
@@ -62,6 +66,7 @@ def detail_page(
             ctx.db.get(Committee, amendment.committee_id) if amendment.committee_id else None
         ),
         "substitute": display.substitute_views(document, amendment, differ),
+        "recommendations": _history_views(ctx, history, people),
         "problems": display.problem_views(amendment, differ)
         if amendment.status == Status.NEEDS_UPDATE
         else [],
@@ -71,6 +76,7 @@ def detail_page(
         "can": can,
         "threshold": ctx.settings.cosponsor_threshold,
         "update": initial_update(document, amendment) if can["update"] else None,
+        "update_base": document.current_rev,
         "kinds": KINDS,
         **comments_context(
             ctx,
@@ -81,6 +87,28 @@ def detail_page(
         ),
     }
     return render(ctx, "amendments/detail.html", context, status)
+
+
+def _history_views(
+    ctx: Ctx, history: list[Recommendation], people: dict[int, str]
+) -> list[dict[str, Any]]:
+    """The recommendations recorded on the amendment, newest first: who, when, which, note."""
+    committees = {
+        c.id: c.name
+        for c in ctx.db.scalars(
+            select(Committee).where(Committee.id.in_({r.committee_id for r in history}))
+        )
+    }
+    return [
+        {
+            "who": people.get(r.member_id, "—"),
+            "committee": committees.get(r.committee_id, "—"),
+            "at": r.created_at,
+            "recommendation": r.recommendation,
+            "note": r.note,
+        }
+        for r in reversed(history)
+    ]
 
 
 def sponsor(ctx: Ctx) -> Response:

@@ -20,6 +20,8 @@ from constitution.amendments.views.common import (
     languages_text,
     saved,
 )
+from constitution.diffing.diff import diff_tokens
+from constitution.diffing.render import inline_html
 from constitution.errors import N_, DomainError, Forbidden, NotFound
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ, budget_of
@@ -208,8 +210,49 @@ def _update_body(
     return {"title": values["title"], "rationale": given(values["rationale"]), "changes": changes}
 
 
+def _posted_base(ctx: Ctx) -> int | str | None:
+    """The update form's ``base_rev`` (the revision it was loaded at): a number, what was
+    sent when it is none (the service refuses it), or None for a form without one."""
+    raw = ctx.form.get("base_rev")
+    if raw is None or raw.strip() == "":
+        return None
+    number = parse_id(raw, strip=True)
+    return raw if number is None else number
+
+
+def _stale_views(
+    ctx: Ctx, document: Document, amendment: Amendment, base_rev: int
+) -> list[dict[str, Any]]:
+    """The provisions her update changes that changed in the text since ``base_rev``: for
+    each language that changed, the current text and the change since she opened the form."""
+    stale = set(texts.changed_since(ctx.db, document, base_rev, [c.key for c in amendment.changes]))
+    then = {r.key: r for r in texts.versions_at(ctx.db, document, base_rev)}
+    now = texts.current_rows(ctx.db, document)
+    views = []
+    for change in amendment.changes:
+        if change.key not in stale:
+            continue
+        old, new = then.get(change.key), now.get(change.key)
+        languages = []
+        for lang in document.languages:
+            started = old.text.get(lang, "") if old is not None else ""
+            current = new.text.get(lang, "") if new is not None else ""
+            if started != current:
+                languages.append(
+                    {
+                        "language": lang,
+                        "current": current,
+                        "diff": inline_html(diff_tokens(started, current)),
+                    }
+                )
+        label = new.label if new is not None else (old.label if old is not None else change.key)
+        views.append({"label": label, "removed": new is None, "languages": languages})
+    return views
+
+
 def update(ctx: Ctx) -> Response:
-    """The proposer rewrites her draft, or an amendment that needs an update."""
+    """The proposer rewrites her draft, or an amendment that needs an update; refused when
+    a provision it changes changed in the text since the form was loaded (``base_rev``)."""
     amendment = amendment_in_path(ctx)
     me = current_member(ctx)
     if not rules.is_proposer(me, amendment):
@@ -217,6 +260,10 @@ def update(ctx: Ctx) -> Response:
     document = services.document_of(ctx.db, amendment)
     values = _posted_update(ctx, document, amendment)
     body = _update_body(amendment, values, texts.current_rows(ctx.db, document))
+    base_rev = _posted_base(ctx)
+    if base_rev is not None:
+        body["base_rev"] = base_rev
+    kept = base_rev if isinstance(base_rev, int) and 1 <= base_rev <= document.current_rev else None
     notices = Notices()
     preview = None
     try:
@@ -233,10 +280,21 @@ def update(ctx: Ctx) -> Response:
             )
     except DomainError as error:
         ctx.start_over()
+        stale = None
+        if error.code == "stale_base" and kept is not None:
+            stale = _stale_views(ctx, document, amendment, kept)
+            kept = None  # she has seen what changed: saved again, it is on the new base
         return _update_page(
-            ctx, document, amendment, values, error=ctx._(error.message), status=error.status
+            ctx,
+            document,
+            amendment,
+            values,
+            base_rev=kept,
+            error=ctx._(error.message),
+            stale=stale,
+            status=error.status,
         )
-    return _update_page(ctx, document, amendment, values, preview=preview)
+    return _update_page(ctx, document, amendment, values, base_rev=kept, preview=preview)
 
 
 def _update_page(
@@ -245,16 +303,20 @@ def _update_page(
     amendment: Amendment,
     values: dict[str, Any],
     *,
+    base_rev: int | None = None,
     preview: list[dict[str, Any]] | None = None,
     error: str | None = None,
+    stale: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
     context = {
         "document": document,
         "amendment": amendment,
         "update": values,
+        "update_base": document.current_rev if base_rev is None else base_rev,
         "preview": preview,
         "error": error,
+        "stale": stale,
         "kinds": KINDS,
     }
     return render(ctx, "amendments/update.html", context, status)

@@ -3,6 +3,7 @@
 * ``reading``: documents, revisions, the text at any revision, a provision's history;
 * ``hashing``: revision hashes and ``verify``'s check of them;
 * ``tree``: the text in memory and the checked changes applied to it;
+* ``stale``: refusing a change made on a revision when what it changes has changed since;
 * ``writing``: new revisions, documents, editorial corrections, the after-revision hooks.
 
 The names below are the part's public surface; callers import them from here.
@@ -27,6 +28,12 @@ from constitution.texts.services.reading import (
     reading_order,
     revisions,
     versions_at,
+)
+from constitution.texts.services.stale import (
+    apply_on_base,
+    changed_since,
+    clean_base_rev,
+    require_fresh,
 )
 from constitution.texts.services.tree import (
     Draft,
@@ -55,9 +62,12 @@ __all__ = [
     "Tree",
     "apply_change",
     "apply_changes",
+    "apply_on_base",
     "author_names",
+    "changed_since",
     "check_rev",
     "check_revision_row",
+    "clean_base_rev",
     "create_document",
     "current_rows",
     "depth_map",
@@ -71,6 +81,7 @@ __all__ = [
     "reading_order",
     "register_after_revision",
     "require_editor",
+    "require_fresh",
     "revision_states",
     "revisions",
     "version_hash",

@@ -28,10 +28,10 @@ from constitution.texts.services.hashing import document_hash, version_hash
 from constitution.texts.services.reading import (
     versions_at,
 )
+from constitution.texts.services.stale import apply_on_base, clean_base_rev
 from constitution.texts.services.tree import (
     Draft,
     Tree,
-    apply_changes,
     load_tree,
 )
 from constitution.texts.validation import (
@@ -218,6 +218,7 @@ def editorial_revision(
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     reason = clean_reason(body.get("reason"), notices)
+    base_rev = clean_base_rev(body.get("base_rev"), document)
     tree = load_tree(db, document)
-    apply_changes(tree, body.get("changes"), notices)
+    apply_on_base(db, tree, body.get("changes"), notices, base_rev)
     return write_revision(db, tree, actor=actor, kind="editorial", reason=reason)

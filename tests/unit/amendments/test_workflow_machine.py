@@ -258,12 +258,16 @@ class WorkflowMachine(RuleBasedStateMachine):
         model = self.models[amendment]
         who = self.actor(who, model)
         expected: Refused | list[str]
-        if who != "reviewer":
+        recorded = "amendment.recommendation_recorded"
+        if who != "reviewer" or who == model.proposer or who in model.sponsors:
+            # Only the committee, and not the amendment's own authors on it.
             expected = Refused(Forbidden)
-        elif model.status not in (S, IC):
-            expected = Refused(StateConflict)
+        elif model.status in (S, IC):
+            expected = ["amendment.recommend", recorded]
+        elif model.status is R:
+            expected = [recorded]  # revised while in review
         else:
-            expected = ["amendment.recommend"]
+            expected = Refused(StateConflict)
         recommendation: dict[str, Any] = {"recommendation": choice, "note": "Reviewed."}
         if choice == "modify":
             # A substitute of the English only: the Burmese as it stands.
