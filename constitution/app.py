@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -13,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from constitution.accounts.purge import purge
 from constitution.db import Database, make_engine
 from constitution.routes import routes
 from constitution.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -38,6 +40,29 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return plain_error(request, 500)
 
 
+def purge_once(database: Database, settings: Settings) -> dict[str, int]:
+    """One purge in its own short write transaction."""
+    with database.transaction(write=True) as db:
+        return purge(db, settings)
+
+
+async def purge_periodically(
+    database: Database, settings: Settings, seconds: float, times: int | None = None
+) -> None:
+    """Purge every ``seconds``, first after one interval, until cancelled (or ``times``
+    runs); a failure is logged and the next run tries again."""
+    runs = 0
+    while times is None or runs < times:
+        runs += 1
+        await anyio.sleep(seconds)
+        try:
+            counts = await anyio.to_thread.run_sync(purge_once, database, settings)
+        except Exception:
+            log.exception("purge failed")
+        else:
+            log.info("purged %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     wire()
     settings = settings or load_settings()
@@ -47,7 +72,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # A few threads per worker: many threads on few cores thrash (see DESIGN.md).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        yield
+        async with anyio.create_task_group() as tasks:
+            if settings.purge_minutes:
+                tasks.start_soon(
+                    purge_periodically, database, settings, settings.purge_minutes * 60
+                )
+            yield
+            tasks.cancel_scope.cancel()
         database.close()
 
     app = Starlette(

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "import": "create a document from a JSON file (or the Markdown format, .md)",
     "export": "write one revision of a document as JSON or Markdown",
     "otp": "print the current second-factor code of a member (development only)",
+    "purge": "delete expired sessions, form tokens, invitations, tokens and throttle rows",
 }
 
 
@@ -205,6 +206,21 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.accounts.purge import purge
+    from constitution.db import Database
+
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction() as db:
+        counts = purge(db, settings)
+    print(
+        "purged: "
+        + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items())
+    )
+    return 0
+
+
 def cmd_otp(settings: Settings, args: argparse.Namespace) -> int:
     import pyotp
     from sqlalchemy import select
@@ -328,6 +344,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p.add_argument("--output", required=True)
     p = add("otp", cmd_otp)
     p.add_argument("username")
+    add("purge", cmd_purge)
     return top, handlers
 
 

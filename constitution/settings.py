@@ -34,6 +34,8 @@ SETTINGS: dict[str, str] = {
     "INVITATION_DAYS": "An invitation link expires after this many days (7).",
     "LOGIN_MAX_FAILURES": "Failed logins for one username before it is locked for a while (5).",
     "LOGIN_LOCK_MINUTES": "How long a username stays locked after too many failures (15).",
+    "DEVICE_TOKEN_DAYS": "A device token (trusted browser or client) lasts this long (90).",
+    "PURGE_MINUTES": "Purge expired sessions, tokens and throttle rows this often (15; 0: off).",
     "COSPONSOR_THRESHOLD": "Co-sponsors an amendment needs before it can be submitted (2).",
     "MAX_BODY_BYTES": "Largest request body in bytes (1048576); larger gets 413.",
     "MAX_IMPORT_BYTES": "Largest body for document creation or import (16777216).",
@@ -61,6 +63,8 @@ class Settings:
     invitation_days: int = 7
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    device_token_days: int = 90
+    purge_minutes: int = 15
     cosponsor_threshold: int = 2
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 16 * 1024 * 1024
@@ -128,6 +132,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         invitation_days=_int(env, "INVITATION_DAYS", 7),
         login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
         login_lock_minutes=_int(env, "LOGIN_LOCK_MINUTES", 15),
+        device_token_days=_int(env, "DEVICE_TOKEN_DAYS", 90),
+        purge_minutes=_int(env, "PURGE_MINUTES", 15, minimum=0),
         cosponsor_threshold=_int(env, "COSPONSOR_THRESHOLD", 2, minimum=0),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024),
         max_import_bytes=_int(env, "MAX_IMPORT_BYTES", 16 * 1024 * 1024),

@@ -55,6 +55,29 @@ def member_update(ctx: Ctx) -> Response:
     return ctx.redirect(ctx.url("admin.member", member_id=subject.id), N_("The member was saved."))
 
 
+def member_end_sessions(ctx: Ctx) -> Response:
+    subject = services.get_member(ctx.db, _path_int(ctx, "member_id"))
+    services.end_sessions_of(ctx.db, current_member(ctx), subject)
+    if subject.id == current_member(ctx).id:
+        return ctx.redirect(ctx.url("accounts.login_form"), N_("All your sessions have ended."))
+    return ctx.redirect(
+        ctx.url("admin.member", member_id=subject.id), N_("Her sessions have ended.")
+    )
+
+
+def member_reset_totp(ctx: Ctx) -> Response:
+    subject = services.get_member(ctx.db, _path_int(ctx, "member_id"))
+    services.reset_totp(ctx.db, current_member(ctx), subject)
+    if subject.id == current_member(ctx).id:
+        return ctx.redirect(
+            ctx.url("accounts.login_form"), N_("Your second factor was reset. Log in again.")
+        )
+    return ctx.redirect(
+        ctx.url("admin.member", member_id=subject.id),
+        N_("Her second factor was reset; her sessions have ended."),
+    )
+
+
 def _invitations_context(ctx: Ctx, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "invitations": services.list_invitations(ctx.db),

@@ -118,13 +118,37 @@ class ApiToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per username, known or not, so both get the same answer."""
+    """Failed logins per username, known or not, so both get the same answer.
+
+    For a username this counts the attempts of clients without a device token (the
+    "untrusted clients" of that username); ``totp#<member id>`` counts wrong codes.
+    """
 
     __tablename__ = "login_throttles"
 
     username: Mapped[str] = mapped_column(String(40), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[OptTimestamp]
+    # When the last failure was counted: a row with no lock and no recent failure is purged.
+    last_failure_at: Mapped[OptTimestamp]
+
+
+class DeviceToken(Base):
+    """A browser or API client that has logged in as this member before (OWASP "device
+    cookies"): its failed logins count against it alone, not against her username.
+
+    The client holds a signed token naming the username and a random nonce; only the
+    nonce's SHA-256 is stored, for its own lockout and for revocation. No address, no
+    client description.
+    """
+
+    __tablename__ = "device_tokens"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[OptTimestamp]
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
 
 
 class Committee(Base):

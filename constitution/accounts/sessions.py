@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from constitution.accounts.models import ApiToken, AuthSession, LoginThrottle, Member
+from constitution.accounts.models import (
+    ApiToken,
+    AuthSession,
+    DeviceToken,
+    LoginThrottle,
+    Member,
+)
 from constitution.accounts.passwords import check_password, hash_password, needs_rehash
 from constitution.accounts.services import end_member_sessions, sha256
 from constitution.audit.services import record
@@ -43,34 +50,118 @@ def _throttle(db: Session, key: str) -> LoginThrottle:
     return row
 
 
-def authenticate(db: Session, settings: Settings, username: Any, password: Any) -> Member:
+# What failed logins count against: a username's untrusted clients, or one device token.
+Counter = LoginThrottle | DeviceToken
+
+
+def _locked(counter: Counter, now: dt.datetime) -> bool:
+    return counter.locked_until is not None and counter.locked_until > now
+
+
+def _count_failure(settings: Settings, counter: Counter, now: dt.datetime) -> None:
+    counter.failures += 1
+    if isinstance(counter, LoginThrottle):
+        counter.last_failure_at = now
+    if counter.failures >= settings.login_max_failures:
+        counter.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
+        counter.failures = 0
+
+
+def authenticate(
+    db: Session, settings: Settings, username: Any, password: Any, device: Any = None
+) -> Member:
     """The member whose password this is, or one refusal for every kind of failure.
 
     Unknown usernames, wrong passwords, disabled accounts and locked usernames all get the
     same message and the same argon2 work, and unknown usernames are throttled too.
+
+    ``device`` is the device token the client holds, if any (``issue_device``). Failures
+    with a valid one count against that token alone; failures without one count against
+    the username's untrusted clients. So somebody who floods wrong passwords for a username
+    locks out only clients that never logged in as her, not the phone she uses.
+
+    Three steps: the lookup (member, device token, counter), the password check, and the
+    outcome recorded on the counter.
     """
     key = _throttle_key(username)
     secret = nfc(password) if isinstance(password, str) else ""
     if not key or not secret or len(secret) > 1024:
         raise Unauthenticated(LOGIN_FAILED, code="login_failed")
-    throttle = _throttle(db, key)
-    now = utcnow()
+    # 1. Lookup.
     member = db.scalar(select(Member).where(Member.username == key))
-    locked = throttle.locked_until is not None and throttle.locked_until > now
+    trusted = find_device(db, settings, key, member, device)
+    counter: Counter = trusted if trusted is not None else _throttle(db, key)
+    now = utcnow()
+    locked = _locked(counter, now)
+    # 2. The password check: the same work whatever the lookup found.
     ok = check_password(settings, member.password_hash if member else None, secret)
+    # 3. The outcome.
     if locked:
         raise Throttled(LOGIN_FAILED, code="login_failed")
     if not ok or member is None or not member.active:
-        throttle.failures += 1
-        if throttle.failures >= settings.login_max_failures:
-            throttle.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
-            throttle.failures = 0
+        _count_failure(settings, counter, now)
         raise Unauthenticated(LOGIN_FAILED, code="login_failed", keep_changes=True)
-    throttle.failures = 0
-    throttle.locked_until = None
+    counter.failures = 0
+    counter.locked_until = None
     if member.password_hash and needs_rehash(settings, member.password_hash):
         member.password_hash = hash_password(settings, secret)
     return member
+
+
+# ---- device tokens ----------------------------------------------------------------------
+
+DEVICE_SALT = "device"
+# Device tokens kept per member; a new login beyond this replaces her oldest.
+MAX_DEVICES = 10
+
+
+def _device_serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt=DEVICE_SALT)
+
+
+def find_device(
+    db: Session, settings: Settings, key: str, member: Member | None, raw: Any
+) -> DeviceToken | None:
+    """The live device token ``raw`` names, when it was issued to this username's member;
+    None for anything else (missing, forged, another member's, expired, revoked)."""
+    if member is None or not isinstance(raw, str) or not raw or len(raw) > 300:
+        return None
+    try:
+        value = _device_serializer(settings).loads(raw)
+    except BadSignature:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and value[0] == key):
+        return None
+    if not isinstance(value[1], str):
+        return None
+    row = db.get(DeviceToken, sha256(value[1]))
+    if row is None or row.member_id != member.id:
+        return None
+    if row.created_at + dt.timedelta(days=settings.device_token_days) <= utcnow():
+        return None
+    return row
+
+
+def issue_device(db: Session, settings: Settings, member: Member, previous: Any = None) -> str:
+    """A new device token for a client that has just logged in (password and second factor).
+
+    The one it showed, if any, is replaced; she keeps at most ``MAX_DEVICES``.
+    """
+    old = find_device(db, settings, member.username, member, previous)
+    if old is not None:
+        db.delete(old)
+    nonce = secrets.token_urlsafe(24)
+    db.add(DeviceToken(nonce_hash=sha256(nonce), member_id=member.id, failures=0))
+    db.flush()
+    kept = select(DeviceToken.nonce_hash).where(DeviceToken.member_id == member.id)
+    surplus = list(
+        db.scalars(
+            kept.order_by(DeviceToken.created_at.desc(), DeviceToken.nonce_hash).offset(MAX_DEVICES)
+        )
+    )
+    if surplus:
+        db.execute(delete(DeviceToken).where(DeviceToken.nonce_hash.in_(surplus)))
+    return _device_serializer(settings).dumps([member.username, nonce])
 
 
 # ---- second factor ----------------------------------------------------------------------
@@ -181,6 +272,15 @@ def start_session(db: Session, member: Member) -> tuple[AuthSession, str]:
     db.flush()
     record(db, "session.started", f"member:{member.id}", actor_id=member.id)
     return session, raw
+
+
+def rotate_session(db: Session, session: AuthSession) -> str:
+    """Give the session a new id (and CSRF secret): the cookie before it no longer works."""
+    raw = secrets.token_urlsafe(32)
+    session.id_hash = sha256(raw)
+    session.csrf_secret = secrets.token_hex(16)
+    db.flush()
+    return raw
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ The views read and call services; every write (and its audit event) is a service
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -14,6 +15,8 @@ from constitution.accounts.web import (
     clear_session_cookie,
     current_member,
     current_session,
+    device_cookie,
+    issue_device_cookie,
     set_session_cookie,
 )
 from constitution.errors import N_, DomainError, Forbidden
@@ -22,9 +25,19 @@ from constitution.web.render import render
 
 
 def _safe_next(ctx: Ctx, value: str | None) -> str:
-    """Where to go next: a path on this site, else the home page."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value[:500]
+    """Where to go next: a path on this site, else the home page.
+
+    Browsers drop tabs and line breaks from a URL (``/\t/evil.example`` is ``//evil…``),
+    so a value with any control character is refused too."""
+    if (
+        value
+        and len(value) <= 500
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and value.isprintable()
+    ):
+        return value
     return ctx.url("home")
 
 
@@ -50,7 +63,9 @@ def login(ctx: Ctx) -> Response:
     username = ctx.form.get("username", "")
     target = _safe_next(ctx, ctx.form.get("next"))
     try:
-        member = sessions.authenticate(ctx.db, ctx.settings, username, ctx.form.get("password"))
+        member = sessions.authenticate(
+            ctx.db, ctx.settings, username, ctx.form.get("password"), device_cookie(ctx)
+        )
     except DomainError as error:
         context = {"next": target, "error": ctx._(error.message), "username": username[:40]}
         return render(ctx, "accounts/login.html", context, status=error.status)
@@ -60,7 +75,9 @@ def login(ctx: Ctx) -> Response:
     _session, raw = sessions.start_session(ctx.db, member)
     set_session_cookie(ctx, raw)
     if member.totp_confirmed:
-        return ctx.redirect(ctx.url("accounts.totp_login_form") + f"?next={target}")
+        # The device token waits for the second factor.
+        return ctx.redirect(ctx.url("accounts.totp_login_form") + "?next=" + quote(target, safe=""))
+    issue_device_cookie(ctx, member)
     if member.needs_totp:
         return ctx.redirect(ctx.url("accounts.totp_form"))
     return ctx.redirect(target, N_("You are logged in."))
@@ -89,6 +106,9 @@ def totp_login(ctx: Ctx) -> Response:
             {"next": target, "error": ctx._(error.message)},
             status=error.status,
         )
+    # A new session id now that the login is complete (the one before the code is dead).
+    set_session_cookie(ctx, sessions.rotate_session(ctx.db, session))
+    issue_device_cookie(ctx, current_member(ctx))
     return ctx.redirect(target, N_("You are logged in."))
 
 

@@ -21,6 +21,8 @@ from constitution.web.framework import Access, Ctx, FormAlreadySent, sign, unsig
 
 SESSION_COOKIE_DEV = "session"
 SESSION_COOKIE_PROD = "__Host-session"
+DEVICE_COOKIE_DEV = "device"
+DEVICE_COOKIE_PROD = "__Host-device"
 
 # What each access level beyond "a member" asks of her.
 LEVELS: dict[Access, Callable[[Member], bool]] = {
@@ -42,6 +44,21 @@ def set_session_cookie(ctx: Ctx, raw: str) -> None:
 
 def clear_session_cookie(ctx: Ctx) -> None:
     ctx.set_cookie(session_cookie_name(ctx.settings), "", None)
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return DEVICE_COOKIE_PROD if settings.production else DEVICE_COOKIE_DEV
+
+
+def device_cookie(ctx: Ctx) -> str | None:
+    """The device token this browser holds (checked by the login service), if any."""
+    return ctx.request.cookies.get(device_cookie_name(ctx.settings))
+
+
+def issue_device_cookie(ctx: Ctx, member: Member) -> None:
+    """After a complete login: a long-lived device token, replacing the browser's old one."""
+    token = session_service.issue_device(ctx.db, ctx.settings, member, device_cookie(ctx))
+    ctx.set_cookie(device_cookie_name(ctx.settings), token, ctx.settings.device_token_days * 86400)
 
 
 def current_member(ctx: Ctx) -> Member:

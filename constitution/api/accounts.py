@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution import myanmar
-from constitution.accounts import committees, services, sessions
+from constitution.accounts import committees, permissions, services, sessions
 from constitution.accounts.models import Committee, Invitation, Member
 from constitution.accounts.web import current_member
 from constitution.audit.services import format_time, list_events
@@ -16,7 +16,17 @@ from constitution.web.framework import Ctx, json_response
 from constitution.web.params import parse_id
 
 
-def member_json(member: Member) -> dict[str, Any]:
+def member_json(member: Member, viewer: Member | None = None) -> dict[str, Any]:
+    """A member as ``viewer`` may see her: her login name, language and second-factor state
+    only for herself and for admins (``viewer`` None: she is the one asking)."""
+    if viewer is not None and viewer.id != member.id and not permissions.is_admin(viewer):
+        return {
+            "id": member.id,
+            "display_name": member.display_name,
+            "roles": list(member.roles),
+            "groups": member.groups,
+            "active": member.active,
+        }
     return {
         "id": member.id,
         "username": member.username,
@@ -61,7 +71,10 @@ def _me(ctx: Ctx) -> Member:
 
 def token_create(ctx: Ctx) -> Response:
     body = body_object(ctx)
-    member = sessions.authenticate(ctx.db, ctx.settings, body.get("username"), body.get("password"))
+    device = body.get("device")
+    member = sessions.authenticate(
+        ctx.db, ctx.settings, body.get("username"), body.get("password"), device
+    )
     if member.totp_confirmed:
         if body.get("otp") is None:
             raise Invalid(
@@ -71,7 +84,8 @@ def token_create(ctx: Ctx) -> Response:
             )
         sessions.check_totp(ctx.db, ctx.settings, member, body.get("otp"))
     token = sessions.issue_token(ctx.db, ctx.settings, member)
-    return json_response({"token": token, "member": member_json(member)}, 201)
+    new_device = sessions.issue_device(ctx.db, ctx.settings, member, device)
+    return json_response({"token": token, "member": member_json(member), "device": new_device}, 201)
 
 
 def token_delete(ctx: Ctx) -> Response:
@@ -136,7 +150,8 @@ def invitation_accept(ctx: Ctx) -> Response:
 
 
 def member_list(ctx: Ctx) -> Response:
-    return json_response([member_json(m) for m in services.list_members(ctx.db)])
+    viewer = _me(ctx)
+    return json_response([member_json(m, viewer) for m in services.list_members(ctx.db)])
 
 
 def member_update(ctx: Ctx) -> Response:
@@ -151,6 +166,18 @@ def member_update(ctx: Ctx) -> Response:
         raise Invalid(N_("Unknown field."), field=sorted(unknown)[0])
     services.update_member(ctx.db, _me(ctx), subject, active=active, roles=body.get("roles"))
     return json_response(member_json(subject))
+
+
+def member_sessions_end(ctx: Ctx) -> Response:
+    subject = services.get_member(ctx.db, ctx.request.path_params["member_id"])
+    services.end_sessions_of(ctx.db, _me(ctx), subject)
+    return Response(status_code=204)
+
+
+def member_totp_reset(ctx: Ctx) -> Response:
+    subject = services.get_member(ctx.db, ctx.request.path_params["member_id"])
+    services.reset_totp(ctx.db, _me(ctx), subject)
+    return Response(status_code=204)
 
 
 def committee_create(ctx: Ctx) -> Response:

@@ -45,7 +45,9 @@ SCHEMAS: dict[str, Any] = {
     },
     "Member": {
         "type": "object",
-        "required": ["id", "username", "display_name", "roles", "groups", "active"],
+        "description": "username, language and totp_confirmed are shown only to admins and "
+        "to the member herself.",
+        "required": ["id", "display_name", "roles", "groups", "active"],
         "properties": {
             "id": {"type": "integer"},
             "username": {"type": "string"},
@@ -196,11 +198,27 @@ def _paths() -> dict[str, Any]:
                 "Log in: a bearer token for a username and password (and TOTP code).",
                 _ok(
                     "201",
-                    _obj(["token", "member"], token=STR, member=_ref("Member")),
+                    _obj(
+                        ["token", "member", "device"],
+                        token=STR,
+                        member=_ref("Member"),
+                        device={
+                            "type": "string",
+                            "description": "A device token: send it as `device` at the next "
+                            "login, so that failed logins of others do not lock this client "
+                            "out. Each login returns a new one.",
+                        },
+                    ),
                     "A new token.",
                 ),
                 ("400", "401", "413", "422", "429"),
-                body=_obj(["username", "password"], username=STR, password=STR, otp=STR),
+                body=_obj(
+                    ["username", "password"],
+                    username=STR,
+                    password=STR,
+                    otp=STR,
+                    device={"type": "string", "description": "The device token last returned."},
+                ),
                 auth=False,
             )
         },
@@ -286,6 +304,23 @@ def _paths() -> dict[str, Any]:
                     },
                     "additionalProperties": False,
                 },
+                params=[MEMBER_ID],
+            )
+        },
+        "/api/v1/members/{member_id}/sessions/end": {
+            "post": _op(
+                "End every session and API token of a member (admin); audited.",
+                _ok("204", None, "Ended."),
+                (*AUTHED, "404"),
+                params=[MEMBER_ID],
+            )
+        },
+        "/api/v1/members/{member_id}/totp/reset": {
+            "post": _op(
+                "Reset a member's second factor (admin); her sessions and tokens end, and a "
+                "role that needs one must set it up again before anything else; audited.",
+                _ok("204", None, "Reset."),
+                (*AUTHED, "404"),
                 params=[MEMBER_ID],
             )
         },

@@ -18,8 +18,9 @@ one heading per provision, then one ``[language]`` block per language:
     [en]
     …text…
 
-A text line that would read as a heading or a ``[language]`` line, or that starts with a
-backslash, is written with one more backslash in front, which import takes off again.
+In a heading's label, ``|`` and ``\\`` are written with a backslash in front. A text line
+that would read as a heading or a ``[language]`` line, or that starts with a backslash, is
+written with one more backslash in front, which import takes off again.
 
 Export then import gives back the same document (the round-trip is tested).
 """
@@ -35,9 +36,10 @@ from constitution.errors import N_, DomainError, Invalid
 from constitution.texts.models import Document, ProvisionVersion
 
 HEADING = re.compile(
-    r"^### (?P<key>\S+) \| (?P<kind>\w+) \| (?P<label>[^|]+?)"
+    r"^### (?P<key>\S+) \| (?P<kind>\w+) \| (?P<label>(?:\\.|[^|\\])+?)"
     r"(?: \| parent: (?P<parent>\S+))?\s*$"
 )
+LABEL_ESCAPE = re.compile(r"\\([\\|])")
 LANGUAGE_LINE = re.compile(r"^\[(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\]\s*$")
 
 
@@ -70,6 +72,15 @@ def _escape_line(line: str) -> str:
     return line
 
 
+def _escape_label(label: str) -> str:
+    """A label in a heading: its backslashes and pipes written with a backslash."""
+    return label.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _unescape_label(label: str) -> str:
+    return LABEL_ESCAPE.sub(r"\1", label.strip())
+
+
 def to_markdown(document: Document, rows: list[ProvisionVersion]) -> str:
     lines = [
         "+++",
@@ -83,7 +94,7 @@ def to_markdown(document: Document, rows: list[ProvisionVersion]) -> str:
     for row in rows:
         parent = f" | parent: {row.parent_key}" if row.parent_key else ""
         lines.append("")
-        lines.append(f"### {row.key} | {row.kind} | {row.label}{parent}")
+        lines.append(f"### {row.key} | {row.kind} | {_escape_label(row.label)}{parent}")
         for lang in document.languages:
             lines.append(f"[{lang}]")
             lines.extend(_escape_line(x) for x in row.text.get(lang, "").split("\n"))
@@ -138,7 +149,7 @@ def from_markdown(source: str) -> dict[str, Any]:
             current = {
                 "key": match["key"],
                 "kind": match["kind"],
-                "label": match["label"].strip(),
+                "label": _unescape_label(match["label"]),
                 "parent": match["parent"],
                 "text": {},
                 "line": number + 1,

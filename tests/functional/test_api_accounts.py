@@ -19,7 +19,7 @@ from tests.factories import PASSWORD, api_token, bearer, current_code, make_memb
 
 ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-MEMBER_KEYS = {"id", "username", "display_name", "roles", "groups", "active"}
+MEMBER_KEYS = {"id", "display_name", "roles", "groups", "active"}  # and "username" for herself
 # "ကျင့်သုံးသည်" as most people type it: asat (U+103A) before dot below (U+1037), not NFC.
 NOT_NFC = "\u1000\u103b\u1004\u103a\u1037\u101e\u102f\u1036\u1038\u101e\u100a\u103a"
 NFC = unicodedata.normalize("NFC", NOT_NFC)
@@ -96,7 +96,7 @@ def test_token_for_username_and_password(client: TestClient, db, settings) -> No
     response = client.post("/api/v1/tokens", json={"username": "aye", "password": PASSWORD})
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"token", "member"}
+    assert set(body) == {"token", "member", "device"}
     assert isinstance(body["token"], str) and len(body["token"]) >= 32
     assert_member(body["member"])
     assert body["member"]["id"] == aye.id
@@ -291,10 +291,14 @@ def test_members_are_listed_for_members(client: TestClient, db, settings) -> Non
     response = client.get("/api/v1/members", headers=bearer(api_token(client, aye)))
     assert response.status_code == 200
     members = response.json()
-    assert {m["username"] for m in members} == {"aye", "hla"}
+    assert {m["display_name"] for m in members} == {"Aye", "Hla"}
     for member in members:
         assert_member(member)
         assert "password_hash" not in member and "totp_secret" not in member
+    # Her own login name and second factor she sees; another member's, she does not.
+    mine, other = sorted(members, key=lambda m: m["id"] != aye.id)
+    assert mine["username"] == "aye" and mine["totp_confirmed"] is False
+    assert set(other) == {"id", "display_name", "roles", "groups", "active"}
 
 
 def test_admin_changes_roles_and_disabling_ends_her_tokens(

@@ -65,6 +65,8 @@ ACCOUNTS = {
     ("post", "/api/v1/invitations/accept"),
     ("get", "/api/v1/members"),
     ("patch", "/api/v1/members/{member_id}"),
+    ("post", "/api/v1/members/{member_id}/sessions/end"),
+    ("post", "/api/v1/members/{member_id}/totp/reset"),
     ("get", "/api/v1/committees"),
     ("post", "/api/v1/committees"),
     ("get", "/api/v1/audit"),
@@ -418,6 +420,10 @@ def test_real_responses_match_the_documented_schemas(
     call(
         "PATCH", patch, 409, url=f"/api/v1/members/{admin.id}", token=token, json={"active": False}
     )
+    for action in ("sessions/end", "totp/reset"):
+        template = "/api/v1/members/{member_id}/" + action
+        call("POST", template, 204, url=f"/api/v1/members/{aye.id}/{action}", token=token)
+        call("POST", template, 404, url=f"/api/v1/members/999999/{action}", token=token)
 
     # Committees.
     committee = {"name": "Federalism", "members": [aye.id], "provisions": ["art-1"]}

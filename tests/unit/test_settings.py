@@ -21,6 +21,8 @@ INTEGERS = {
     "INVITATION_DAYS": "invitation_days",
     "LOGIN_MAX_FAILURES": "login_max_failures",
     "LOGIN_LOCK_MINUTES": "login_lock_minutes",
+    "DEVICE_TOKEN_DAYS": "device_token_days",
+    "PURGE_MINUTES": "purge_minutes",
     "COSPONSOR_THRESHOLD": "cosponsor_threshold",
     "MAX_BODY_BYTES": "max_body_bytes",
     "MAX_IMPORT_BYTES": "max_import_bytes",
@@ -105,10 +107,18 @@ def test_a_bad_integer_names_its_variable(tmp_path: Path, name: str, raw: str) -
         load({"VAR_DIR": str(tmp_path), name: raw})
 
 
-@pytest.mark.parametrize("name", sorted(set(INTEGERS) - {"COSPONSOR_THRESHOLD", "DIFF_BUDGET_MS"}))
+@pytest.mark.parametrize(
+    "name", sorted(set(INTEGERS) - {"COSPONSOR_THRESHOLD", "DIFF_BUDGET_MS", "PURGE_MINUTES"})
+)
 def test_an_integer_below_its_minimum_names_its_variable(tmp_path: Path, name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load({"VAR_DIR": str(tmp_path), name: "0"})
+
+
+def test_purging_may_be_turned_off(tmp_path: Path) -> None:
+    assert load({"VAR_DIR": str(tmp_path), "PURGE_MINUTES": "0"}).purge_minutes == 0
+    with pytest.raises(SettingsError, match="PURGE_MINUTES"):
+        load({"VAR_DIR": str(tmp_path), "PURGE_MINUTES": "-1"})
 
 
 def test_no_co_sponsors_may_be_required(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from constitution.accounts.models import (
     ApiToken,
     AuthSession,
+    DeviceToken,
     Invitation,
+    LoginThrottle,
     Member,
     Role,
 )
@@ -146,10 +148,49 @@ def create_admin(db: Session, settings: Settings, username: str, password: str) 
 
 
 def end_member_sessions(db: Session, member: Member) -> int:
-    """End every browser session and API token of a member at once."""
+    """End every browser session and API token of a member at once (the count), and forget
+    her device tokens: no client counts as one she used before."""
     ended = rowcount(db.execute(delete(AuthSession).where(AuthSession.member_id == member.id)))
     ended += rowcount(db.execute(delete(ApiToken).where(ApiToken.member_id == member.id)))
+    db.execute(delete(DeviceToken).where(DeviceToken.member_id == member.id))
     return ended
+
+
+def end_sessions_of(db: Session, actor: Member, member: Member) -> int:
+    """An admin ends every session and API token of a member (a lost or seized phone)."""
+    require_admin(actor)
+    count = end_member_sessions(db, member)
+    record(
+        db,
+        "member.sessions_ended",
+        f"member:{member.id}",
+        actor_id=actor.id,
+        payload={"count": count},
+    )
+    return count
+
+
+def reset_totp(db: Session, actor: Member, member: Member) -> None:
+    """An admin removes a member's second factor (her authenticator is lost).
+
+    Her sessions and tokens end too: one that passed the old factor must not set up the
+    new one. A role that needs a second factor reaches nothing but its setup until she has
+    confirmed a new one.
+    """
+    require_admin(actor)
+    member.totp_secret = None
+    member.totp_confirmed = False
+    member.totp_last_step = 0
+    db.execute(delete(LoginThrottle).where(LoginThrottle.username == f"totp#{member.id}"))
+    count = end_member_sessions(db, member)
+    record(
+        db,
+        "member.totp_reset",
+        f"member:{member.id}",
+        actor_id=actor.id,
+        payload={"sessions_ended": count},
+    )
+    db.flush()
 
 
 def update_member(
