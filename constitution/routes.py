@@ -29,7 +29,14 @@ from constitution.pages import provision as provision_pages
 from constitution.pages import reading
 from constitution.texts import views as text_views
 from constitution.web.errors import plain_error, render_page_error
-from constitution.web.framework import Access, Ctx, ViewFn, api_error, make_endpoint
+from constitution.web.framework import (
+    Access,
+    Ctx,
+    RequestPool,
+    ViewFn,
+    api_error,
+    make_endpoint,
+)
 from constitution.web.render import STATIC_DIR
 
 A = Access
@@ -46,6 +53,10 @@ class IdConvertor(IntegerConvertor):
 register_url_convertor("int", IdConvertor())
 
 BROWSER_GATE = BrowserGate()
+# Logins check a password (argon2: tens of MiB and a good part of a second each) before
+# they take the write lock; at most two at a time per worker, a few more waiting, and a
+# flood beyond that is answered 503 at once (accounts.sessions.authenticate).
+LOGINS = RequestPool(2, queue=6, wait=3.0)
 API_GATE = ApiGate()
 
 
@@ -55,10 +66,15 @@ def page(
     name: str,
     access: Access,
     methods: tuple[str, ...] = ("GET",),
+    *,
+    phased: bool = False,
+    pool: RequestPool | None = None,
 ) -> Route:
     endpoint = make_endpoint(
         view,
         access=access,
+        phased=phased,
+        pool=pool,
         gate=BROWSER_GATE,
         render_error=render_page_error,
         plain_error=plain_error,
@@ -72,10 +88,15 @@ def api(
     name: str,
     access: Access,
     methods: tuple[str, ...] = ("GET",),
+    *,
+    phased: bool = False,
+    pool: RequestPool | None = None,
 ) -> Route:
     endpoint = make_endpoint(
         view,
         access=access,
+        phased=phased,
+        pool=pool,
         gate=API_GATE,
         render_error=_api_error,
         plain_error=plain_error,
@@ -93,7 +114,7 @@ POST = ("POST",)
 PAGE_ROUTES: list[Route] = [
     page("/", views.home, "home", A.PUBLIC),
     page("/login", views.login_form, "accounts.login_form", A.PUBLIC),
-    page("/login", views.login, "accounts.login", A.PUBLIC, POST),
+    page("/login", views.login, "accounts.login", A.PUBLIC, POST, phased=True, pool=LOGINS),
     page("/login/totp", views.totp_login_form, "accounts.totp_login_form", A.PUBLIC),
     page("/login/totp", views.totp_login, "accounts.totp_login", A.PUBLIC, POST),
     page("/logout", views.logout, "accounts.logout", A.PUBLIC, POST),
@@ -259,7 +280,15 @@ PAGE_ROUTES: list[Route] = [
 
 API_ROUTES: list[Route] = [
     api("/openapi.json", openapi.document, "api.openapi", A.PUBLIC),
-    api("/tokens", api_accounts.token_create, "api.tokens.create", A.PUBLIC, POST),
+    api(
+        "/tokens",
+        api_accounts.token_create,
+        "api.tokens.create",
+        A.PUBLIC,
+        POST,
+        phased=True,
+        pool=LOGINS,
+    ),
     api("/tokens/current", api_accounts.token_delete, "api.tokens.delete", A.PARTIAL, ("DELETE",)),
     api("/me", api_accounts.me, "api.me", A.PARTIAL),
     api("/me/totp", api_accounts.totp_create, "api.me.totp", A.PARTIAL, POST),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,12 @@ def _count_failure(settings: Settings, counter: Counter, now: dt.datetime) -> No
 
 
 def authenticate(
-    db: Session, settings: Settings, username: Any, password: Any, device: Any = None
+    db: Session,
+    settings: Settings,
+    username: Any,
+    password: Any,
+    device: Any = None,
+    begin_write: Callable[[], None] | None = None,
 ) -> Member:
     """The member whose password this is, or one refusal for every kind of failure.
 
@@ -80,8 +86,10 @@ def authenticate(
     the username's untrusted clients. So somebody who floods wrong passwords for a username
     locks out only clients that never logged in as her, not the phone she uses.
 
-    Three steps: the lookup (member, device token, counter), the password check, and the
-    outcome recorded on the counter.
+    Three steps: the lookup (member, device token), the password check, and the outcome
+    recorded on the counter. The first two only read: a caller in a read transaction
+    passes ``begin_write``, called between the password check and the outcome, so that
+    argon2's work never holds the write lock; the counter is read again under it.
     """
     key = _throttle_key(username)
     secret = nfc(password) if isinstance(password, str) else ""
@@ -90,13 +98,19 @@ def authenticate(
     # 1. Lookup.
     member = db.scalar(select(Member).where(Member.username == key))
     trusted = find_device(db, settings, key, member, device)
-    counter: Counter = trusted if trusted is not None else _throttle(db, key)
-    now = utcnow()
-    locked = _locked(counter, now)
+    trusted_id = trusted.nonce_hash if trusted is not None else None
     # 2. The password check: the same work whatever the lookup found.
     ok = check_password(settings, member.password_hash if member else None, secret)
-    # 3. The outcome.
-    if locked:
+    # 3. The outcome, under the write lock, on the counter as it is now.
+    if begin_write is not None:
+        begin_write()
+        db.expire_all()
+        if member is not None:
+            member = db.get(Member, member.id)
+    device_row = db.get(DeviceToken, trusted_id) if trusted_id is not None else None
+    counter: Counter = device_row if device_row is not None else _throttle(db, key)
+    now = utcnow()
+    if _locked(counter, now):
         raise Throttled(LOGIN_FAILED, code="login_failed")
     if not ok or member is None or not member.active:
         _count_failure(settings, counter, now)

@@ -64,7 +64,12 @@ def login(ctx: Ctx) -> Response:
     target = _safe_next(ctx, ctx.form.get("next"))
     try:
         member = sessions.authenticate(
-            ctx.db, ctx.settings, username, ctx.form.get("password"), device_cookie(ctx)
+            ctx.db,
+            ctx.settings,
+            username,
+            ctx.form.get("password"),
+            device_cookie(ctx),
+            begin_write=ctx.begin_write,
         )
     except DomainError as error:
         context = {"next": target, "error": ctx._(error.message), "username": username[:40]}

@@ -73,7 +73,7 @@ def token_create(ctx: Ctx) -> Response:
     body = body_object(ctx)
     device = body.get("device")
     member = sessions.authenticate(
-        ctx.db, ctx.settings, body.get("username"), body.get("password"), device
+        ctx.db, ctx.settings, body.get("username"), body.get("password"), device, ctx.begin_write
     )
     if member.totp_confirmed:
         if body.get("otp") is None:

@@ -14,6 +14,7 @@ here only through the small protocols below.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 import logging
@@ -318,24 +319,54 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[s
 
 
 class RequestPool:
-    """At most ``size`` requests of one kind in progress per worker; more are refused at
-    once with 503 and Retry-After (a flood of logins must not take every thread).
+    """At most ``size`` requests of one kind in progress per worker, and at most ``queue``
+    waiting (each up to ``wait`` seconds) for a place; any more are refused at once with
+    503 and Retry-After. A flood of logins (argon2's work each) then takes ``size`` threads
+    of the worker's pool, never all of them, and costs the flooder, not the members.
 
-    Used from the event loop only, so a plain counter is enough."""
+    Used from the event loop only: the counters need no lock."""
 
-    def __init__(self, size: int, retry_after: int = 5) -> None:
+    def __init__(self, size: int, *, queue: int = 8, wait: float = 2.0, retry_after: int = 5):
         self.size = size
+        self.queue = queue
+        self.wait = wait
         self.retry_after = retry_after
         self.in_use = 0
+        self.waiting = 0
+        self._freed: asyncio.Event | None = None
 
-    def try_take(self) -> bool:
-        if self.in_use >= self.size:
+    async def take(self) -> bool:
+        """A place (True), or False when the pool and its queue are full."""
+        if self.in_use < self.size:
+            self.in_use += 1
+            return True
+        if self.waiting >= self.queue:
             return False
-        self.in_use += 1
-        return True
+        self.waiting += 1
+        try:
+            deadline = asyncio.get_running_loop().time() + self.wait
+            while self.in_use >= self.size:
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    return False
+                if self._freed is None:
+                    self._freed = asyncio.Event()
+                freed = self._freed
+                try:
+                    await asyncio.wait_for(freed.wait(), left)
+                except TimeoutError:
+                    return False
+            self.in_use += 1
+            return True
+        finally:
+            self.waiting -= 1
 
     def give_back(self) -> None:
         self.in_use -= 1
+        if self._freed is not None:
+            # Wake every waiter; the first to run takes the place, the others wait again.
+            self._freed.set()
+            self._freed = None
 
 
 # Errors by which the database says its write lock (or a row lock) stayed taken: SQLite's
@@ -382,7 +413,7 @@ def make_endpoint(
     needs_member = access not in (Access.PUBLIC, Access.ANONYMOUS)
 
     async def endpoint(request: Request) -> Response:
-        if pool is not None and not pool.try_take():
+        if pool is not None and not await pool.take():
             return await run_in_threadpool(_refuse, request, Busy(retry_after=pool.retry_after))
         try:
             return await _serve(request)

@@ -116,6 +116,9 @@ def _validated_changes(
     ``base_rev``, none of the provisions they change has changed since; and the texts
     together are within ``max_chars`` characters (each diff of an amendment is shown on its
     page and in every list of it: its size bounds their work)."""
+    # The text she amends, read under the document's lock: a revision landing meanwhile
+    # (on PostgreSQL) would otherwise leave the amendment on a text its re-check missed.
+    texts.lock_document(db, document)
     before = texts.load_tree(db, document)
     tree = before.copy()
     texts.apply_on_base(db, tree, raw, notices, base_rev)

@@ -180,6 +180,7 @@ def adopt(db: Session, actor: Member | None, amendment: Amendment) -> Revision:
     if not rules.can_move(amendment, "adopt"):
         raise rules.wrong_status()
     document = document_of(db, amendment)
+    texts.lock_document(db, document)
     tree = texts.load_tree(db, document)
     plan = plan_rebase(document, tree, amendment)
     if not plan.applies:

@@ -58,6 +58,13 @@ def register_after_revision(name: str, hook: RevisionHook) -> None:
     AFTER_REVISION[name] = hook
 
 
+def lock_document(db: Session, document: Document) -> None:
+    """Take the document's row lock and read its current revision again, before reading
+    the text to change. On PostgreSQL two writers would otherwise both build revision N+1
+    from revision N; on SQLite the write transaction already holds the database's lock."""
+    db.refresh(document, with_for_update=True)
+
+
 def write_revision(
     db: Session,
     tree: Tree,
@@ -218,6 +225,7 @@ def editorial_revision(
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     reason = clean_reason(body.get("reason"), notices)
+    lock_document(db, document)
     base_rev = clean_base_rev(body.get("base_rev"), document)
     tree = load_tree(db, document)
     apply_on_base(db, tree, body.get("changes"), notices, base_rev)
