@@ -171,8 +171,9 @@ def committee_list(ctx: Ctx) -> Response:
 
 
 def audit_list(ctx: Ctx) -> Response:
-    after = parse_id(ctx.request.query_params.get("after", "0"), max_digits=18)
-    limit = parse_id(ctx.request.query_params.get("limit", "500"), max_digits=18)
+    # A cursor, not a row id: any number the engines compare (an event past all is none).
+    after = parse_id(ctx.request.query_params.get("after", "0"), max_digits=18, maximum=10**18)
+    limit = parse_id(ctx.request.query_params.get("limit", "500"), max_digits=18, maximum=10**18)
     if after is None:
         raise Invalid(N_("This must be a whole number."), field="after")
     if limit is None or not 1 <= limit <= 5000:
