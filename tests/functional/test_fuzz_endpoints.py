@@ -228,7 +228,7 @@ def api_requests(draw: st.DrawFn, case_strategy: Any, ids: Ids) -> Any:
     case = draw(case_strategy)
     for name in list(case.path_parameters):
         choice = path_value(name, ids)
-        if choice is not None and draw(st.booleans(), label=f"real {name}"):
+        if choice is not None:
             case.path_parameters[name] = draw(choice, label=name)
     body = case.body
     if isinstance(body, dict):
