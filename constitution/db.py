@@ -13,6 +13,8 @@ from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
+from constitution.errors import Invalid
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -69,6 +71,26 @@ class StrEnumType(TypeDecorator[E]):
 
 # The largest id a request may name: it fits an INTEGER column on every engine.
 MAX_ID = 2**31 - 1
+
+
+def is_id(value: Any) -> bool:
+    """A row id as JSON gives it: an integer (not a boolean) from 1 to ``MAX_ID``, so that
+    no driver sees a number it cannot bind (2**64, 10**30)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def clean_id(value: Any, field: str, message: str) -> int:
+    """The row id a request body names in ``field``; 422 with ``message`` for anything else."""
+    if not is_id(value):
+        raise Invalid(message, field=field)
+    return int(value)
+
+
+def clean_ids(value: Any, field: str, message: str) -> list[int]:
+    """A list of row ids (each as ``clean_id``) a request body names in ``field``."""
+    if not isinstance(value, list) or not all(is_id(v) for v in value):
+        raise Invalid(message, field=field)
+    return [int(v) for v in value]
 
 
 def utcnow() -> dt.datetime:

@@ -16,17 +16,14 @@ from constitution.accounts.models import (
 )
 from constitution.accounts.services import clean_text, members_by_ids, require_admin
 from constitution.audit.services import record
+from constitution.db import clean_ids
 from constitution.errors import N_, Invalid, NotFound, StateConflict
 
 PROVISION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 
 
 def _clean_member_ids(db: Session, value: Any) -> list[int]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        raise Invalid(N_("Members must be a list of member ids."), field="members")
-    ids = sorted(set(value))
+    ids = sorted(set(clean_ids(value, "members", N_("Members must be a list of member ids."))))
     found = {m.id for m in members_by_ids(db, ids)}
     if found != set(ids):
         raise Invalid(N_("Unknown member."), field="members")

@@ -11,6 +11,7 @@ from constitution.accounts import committees, permissions, services, sessions
 from constitution.accounts.models import Committee, Invitation, Member
 from constitution.accounts.web import current_member
 from constitution.audit.services import format_time, list_events
+from constitution.db import MAX_ID
 from constitution.errors import N_, Invalid, NotFound
 from constitution.web.framework import Ctx, json_response
 from constitution.web.params import parse_id
@@ -198,13 +199,15 @@ def committee_list(ctx: Ctx) -> Response:
 
 
 def audit_list(ctx: Ctx) -> Response:
-    after = parse_id(ctx.request.query_params.get("after", "0"), max_digits=18)
-    limit = parse_id(ctx.request.query_params.get("limit", "500"), max_digits=18)
+    # A cursor: a number past every event (none is beyond MAX_ID) asks for none; it is
+    # bound as MAX_ID, as the column (an INTEGER) takes no larger one.
+    after = parse_id(ctx.request.query_params.get("after", "0"), max_digits=18, maximum=10**18)
+    limit = parse_id(ctx.request.query_params.get("limit", "500"), max_digits=18, maximum=10**18)
     if after is None:
         raise Invalid(N_("This must be a whole number."), field="after")
     if limit is None or not 1 <= limit <= 5000:
         raise Invalid(N_("This must be a whole number from 1 to 5000."), field="limit")
-    events = list_events(ctx.db, after=after, limit=limit)
+    events = list_events(ctx.db, after=min(after, MAX_ID), limit=limit)
     return json_response(
         [
             {

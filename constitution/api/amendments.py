@@ -15,6 +15,7 @@ from constitution.api.accounts import body_object
 from constitution.audit.services import format_time
 from constitution.comments import services as comment_service
 from constitution.comments.models import Comment
+from constitution.db import clean_ids
 from constitution.errors import N_, Invalid
 from constitution.inbox import services as inbox_service
 from constitution.inbox.models import Notification
@@ -265,10 +266,7 @@ def inbox_read(ctx: Ctx) -> Response:
     if not isinstance(body, dict):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     ids = body.get("ids")
-    if ids is not None and (
-        not isinstance(ids, list)
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-    ):
-        raise Invalid(N_("This must be a list of ids."), field="ids")
+    if ids is not None:
+        ids = clean_ids(ids, "ids", N_("This must be a list of ids."))
     count = inbox_service.mark_read(ctx.db, _me(ctx).id, ids)
     return json_response({"read": count})

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -23,7 +24,16 @@ class MalformedJson(DomainError):
     code = "malformed_json"
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+SEGMENT_MAX = 60
+FIELD_PATH_MAX = 200
+
+# Where a value sits in the body: (key or index, where its parent sits), None at the top.
+Trail = tuple[str, "Trail"] | None
+
+
 def parse_json(raw: bytes) -> Any:
+    """The JSON value of a request body; 400 for anything that is not JSON of real text."""
     if not raw:
         return None
     try:
@@ -31,9 +41,49 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise MalformedJson(N_("The request body is not valid UTF-8.")) from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError):  # ValueError: also an integer of > 4300 digits
         raise MalformedJson(N_("The request body is not valid JSON.")) from None
+    where = lone_surrogate(value)
+    if where is not None:
+        # An escape such as "\udc00" is valid JSON but no text: no database, password hash
+        # or page could take it.
+        raise MalformedJson(
+            N_("The request body contains text that is not valid Unicode (a lone surrogate)."),
+            field=where,
+        )
+    return value
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """Where in a parsed JSON value a string (a key or a value) holds a lone surrogate, as a
+    dotted path ("changes.0.text.my"; "body" for the whole), or None when there is none.
+
+    Iterative, so that any depth ``json.loads`` returned is walked without recursion; the
+    path is written out only when one is found.
+    """
+    stack: list[tuple[Any, Trail]] = [(value, None)]
+    while stack:
+        item, trail = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and SURROGATE.search(item):
+                return _path(trail)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not key.isascii() and SURROGATE.search(key):
+                    return _path(trail)
+                stack.append((child, (key, trail)))
+        elif isinstance(item, list):
+            stack.extend((child, (str(i), trail)) for i, child in enumerate(item))
+    return None
+
+
+def _path(trail: Trail) -> str:
+    segments: list[str] = []
+    while trail is not None:
+        segment, trail = trail
+        segments.append(segment[:SEGMENT_MAX])
+    return ".".join(reversed(segments))[:FIELD_PATH_MAX] or "body"
 
 
 def authenticate_api(ctx: Ctx, database: Database, unsafe: bool) -> None:

@@ -21,7 +21,7 @@ from constitution.accounts.models import Member
 from constitution.audit.services import record
 from constitution.comments.models import Comment
 from constitution.comments.permissions import may_moderate
-from constitution.db import utcnow
+from constitution.db import clean_id, utcnow
 from constitution.diffing.anchor import find_anchor
 from constitution.errors import N_, Forbidden, Invalid, NotFound, StateConflict
 from constitution.inbox.services import notify
@@ -124,9 +124,8 @@ def add_comment(
     text = clean_string(body, "body", notices, max_length=MAX_BODY)
     parent_comment: Comment | None = None
     if parent is not None:
-        if not isinstance(parent, int) or isinstance(parent, bool):
-            raise Invalid(N_("This must be the id of a comment."), field="parent")
-        parent_comment = db.get(Comment, parent)
+        parent_id = clean_id(parent, "parent", N_("This must be the id of a comment."))
+        parent_comment = db.get(Comment, parent_id)
         if (
             parent_comment is None
             or parent_comment.amendment_id != amendment_id

@@ -17,7 +17,7 @@ from constitution.amendments.services.notices import tell
 from constitution.amendments.services.queries import status_before
 from constitution.amendments.services.workflow import transition
 from constitution.audit.services import record
-from constitution.db import utcnow
+from constitution.db import clean_id, utcnow
 from constitution.errors import N_, Invalid
 from constitution.settings import Settings
 from constitution.texts import services as texts
@@ -193,9 +193,8 @@ def propose(
 
 
 def _amendable_parent(db: Session, document: Document, value: Any) -> Amendment:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(N_("This must be the id of an amendment."), field="amends")
-    parent = db.get(Amendment, value)
+    parent_id = clean_id(value, "amends", N_("This must be the id of an amendment."))
+    parent = db.get(Amendment, parent_id)
     if parent is None or parent.document_id != document.id:
         raise Invalid(N_("There is no such amendment."), field="amends")
     refusal = rules.amend_refusal(parent)

@@ -1,0 +1,389 @@
+"""Every endpoint, fuzzed with the ids of objects that exist, as each kind of office holder.
+
+API: Schemathesis draws requests from the OpenAPI document the app serves (positive and
+negative cases), as a plain member, a chair, the secretariat and an admin (bearer tokens of
+members with a confirmed second factor where the role needs one). Path parameters and the
+ids a body names (``amends``, ``parent``, ``ids``, ``members``) are mostly those of real rows,
+so that the requests get past the 404s; some strings get a lone surrogate (``"\\udc00"``)
+and some ids a number beyond 64 bits. Each example runs in a savepoint rolled back after it,
+so every example sees the same world and a failure replays.
+
+Pages: random urlencoded bodies, with a valid CSRF token and a logged-in session of each
+office holder, to each page POST route; some values are percent-escapes of no text
+(``%ED%B0%80``) or numbers beyond any row.
+
+The check: no response is a 5xx; an API 4xx has the error JSON shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from itsdangerous import URLSafeSerializer
+from schemathesis.core import NotSet
+from schemathesis.generation.modes import GenerationMode
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from constitution.accounts import sessions
+from constitution.accounts.models import Member
+from constitution.amendments import services as amendment_services
+from constitution.api import openapi
+from constitution.comments import services as comment_services
+from constitution.inbox.models import Notification
+from constitution.routes import API_ROUTES, PAGE_ROUTES
+from constitution.security import make_csrf_token
+from constitution.settings import Settings
+from constitution.texts.models import Document
+from constitution.texts.validation import Notices
+from tests import conftest
+from tests.factories import make_committee, make_member, propose_amendment
+from tests.functional.test_authorization import SLUG, build_world
+from tests.functional.test_fuzz import FORM_FIELDS, TEXT, assert_api_shape
+
+PERSONAS = ("member", "chair", "secretariat", "admin")
+# Examples per API operation (33; half as many for those without a body) and per page POST
+# route (24), each sent by all four personas: the whole file runs in about a minute on
+# SQLite.
+API_EXAMPLES = 30
+PAGE_EXAMPLES = 12
+
+SETTINGS = hypothesis_settings(
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
+
+# Beyond what a driver binds (half the draws), and ids no row has.
+BEYOND = [2**63, 2**64, 10**30]
+HUGE = [*BEYOND, 0, -1, 2**31]
+SURROGATES = ["\udc00", "\ud800", "a\udfffb"]
+
+
+@dataclass
+class Ids:
+    """Real rows, by kind, for paths and bodies."""
+
+    members: list[int]
+    amendments: list[int]
+    comments: list[int]
+    committees: list[int]
+    invitations: list[int]
+    notifications: list[int]
+    invitation_token: str
+    keys: list[str]
+
+
+@dataclass
+class Fuzzed:
+    members: dict[str, Member]
+    ids: Ids
+
+
+@pytest.fixture
+def fuzzed(db: Session, settings: Settings) -> Fuzzed:
+    """The authorisation world, and office holders with work to do: a chair on a committee
+    covering an amendment that waits for its recommendation, comments and notifications."""
+    world = build_world(db, settings)
+    chair = make_member(db, settings, "chair", ["member", "chair"])
+    secretariat = make_member(db, settings, "secretariat", ["member", "secretariat"])
+    committee = make_committee(db, settings, "Drafting B", [chair], ["art-1"], admin=world.root)
+    document = db.scalars(select(Document).where(Document.slug == SLUG)).one()
+    change = {"op": "replace", "key": "art-1", "text": {"en": "The Union is one."}}
+    submitted = propose_amendment(
+        db,
+        settings,
+        world.spare,
+        document,
+        change,
+        title="One",
+        sponsors=[world.subject, chair],
+        submit=True,
+    )
+    amendment = amendment_services.get_amendment(db, world.amendment_id)
+    reply = comment_services.add_comment(
+        db,
+        chair,
+        amendment_services.thread_of(amendment, document),
+        body="Because.",
+        parent=world.comment_id,
+        notices=Notices(),
+    )
+    db.commit()
+    notifications = list(db.scalars(select(Notification.id)))
+    ids = Ids(
+        members=[world.root.id, world.subject.id, world.spare.id, chair.id, secretariat.id],
+        amendments=[world.amendment_id, submitted.id],
+        comments=[world.comment_id, reply.id],
+        committees=[world.committee_id, committee.id],
+        invitations=[world.revocable_id],
+        notifications=notifications or [1],
+        invitation_token=world.invitation_token,
+        keys=["art-1", "art-2", "part-1"],
+    )
+    members = {
+        "member": world.subject,
+        "chair": chair,
+        "secretariat": secretariat,
+        "admin": world.root,
+    }
+    return Fuzzed(members=members, ids=ids)
+
+
+@contextmanager
+def rolled_back(database: conftest.TestDatabase) -> Iterator[Session]:
+    """A session for the example's setup; what the example writes is undone after it, so
+    the next sees the same world."""
+    savepoint = database.connection.begin_nested()
+    try:
+        with database.write() as session:
+            yield session
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+# ---- the API ----------------------------------------------------------------------------
+
+
+def real_or_odd(real: list[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly a real id, else whatever ``odd`` draws."""
+    return st.integers(0, 9).flatmap(lambda n: st.sampled_from(real) if n < 5 else odd)
+
+
+def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
+    odd_int = st.sampled_from([0, 999_999_999]) | st.integers(1, 50)
+    choices: dict[str, st.SearchStrategy[Any]] = {
+        "member_id": real_or_odd(ids.members, odd_int),
+        "amendment_id": real_or_odd(ids.amendments, odd_int),
+        "comment_id": real_or_odd(ids.comments, odd_int),
+        "committee_id": real_or_odd(ids.committees, odd_int),
+        "invitation_id": real_or_odd(ids.invitations, odd_int),
+        "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
+        "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
+        "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
+    }
+    return choices.get(name)
+
+
+def body_ids(ids: Ids) -> dict[str, st.SearchStrategy[Any]]:
+    """The id fields of request bodies, filled with real ids or numbers beyond any row."""
+    huge = st.sampled_from(BEYOND) | st.sampled_from(HUGE[len(BEYOND) :])
+    return {
+        "amends": real_or_odd(ids.amendments, huge),
+        "parent": real_or_odd(ids.comments, huge | st.none()),
+        "ids": st.lists(real_or_odd(ids.notifications, huge), max_size=3),
+        "members": st.lists(real_or_odd(ids.members, huge), max_size=3),
+    }
+
+
+def with_surrogate(draw: st.DrawFn, value: Any) -> Any:
+    """``value`` with one of its strings (a key or a value) given a lone surrogate."""
+    strings: list[tuple[Any, Any, bool]] = []  # (container, key or index, is a key)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                strings.append((item, key, True))
+                if isinstance(child, str):
+                    strings.append((item, key, False))
+                stack.append(child)
+        elif isinstance(item, list):
+            for i, child in enumerate(item):
+                if isinstance(child, str):
+                    strings.append((item, i, False))
+                stack.append(child)
+    if not strings:
+        return draw(st.sampled_from(SURROGATES))
+    container, where, is_key = draw(st.sampled_from(strings))
+    bad = draw(st.sampled_from(SURROGATES))
+    if is_key:
+        container[str(where) + bad] = container.pop(where)
+    else:
+        container[where] = container[where] + bad
+    return value
+
+
+@st.composite
+def api_requests(draw: st.DrawFn, case_strategy: Any, ids: Ids) -> Any:
+    """A Schemathesis case with real ids put in."""
+    case = draw(case_strategy)
+    for name in list(case.path_parameters):
+        choice = path_value(name, ids)
+        if choice is not None:
+            case.path_parameters[name] = draw(choice, label=name)
+    body = case.body
+    if isinstance(body, dict):
+        for name, strategy in body_ids(ids).items():
+            if name in body or draw(st.integers(0, 9), label=f"add {name}") == 0:
+                body[name] = draw(strategy, label=name)
+    if not isinstance(body, NotSet | bytes) and draw(st.integers(0, 2), label="surrogate") == 0:
+        case.body = with_surrogate(draw, body)
+    return case
+
+
+def send(client: TestClient, case: Any, token: str) -> Any:
+    path = case.path
+    for name, value in case.path_parameters.items():
+        path = path.replace(f"{{{name}}}", quote(str(value), safe="") or "x")
+    headers = {"Authorization": f"Bearer {token}"}
+    content = None
+    if isinstance(case.body, bytes):
+        content = case.body
+    elif not isinstance(case.body, NotSet):
+        # ensure_ascii: a lone surrogate goes as the escape "\udc00", valid UTF-8 bytes.
+        content = json.dumps(case.body, ensure_ascii=True, allow_nan=True).encode()
+    if content is not None:
+        headers["Content-Type"] = case.media_type or "application/json"
+    client.cookies.clear()
+    return client.request(
+        case.method, path, params=case.query or None, content=content, headers=headers
+    )
+
+
+# The document the app serves at /api/v1/openapi.json (the first test checks it is).
+SCHEMA = schemathesis.openapi.from_dict(openapi.spec())
+OPERATIONS = sorted(
+    (operation.method.upper(), operation.path)
+    for operation in (result.ok() for result in SCHEMA.get_all_operations())
+)
+
+
+def test_the_fuzzed_operations_are_the_served_document(client: TestClient) -> None:
+    """The document the fuzzer reads is the one the app serves, and names every API route."""
+    assert client.get("/api/v1/openapi.json").json() == openapi.spec()
+    routes = {
+        (method, route.path.replace(":int", ""))
+        for route in API_ROUTES
+        for method in (route.methods or set()) - {"HEAD"}
+    }
+    assert routes == set(OPERATIONS)
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_schemathesis_requests_never_cause_a_server_error(
+    method: str,
+    path: str,
+    client: TestClient,
+    database: conftest.TestDatabase,
+    settings: Settings,
+    fuzzed: Fuzzed,
+) -> None:
+    operation = SCHEMA[path][method]
+    # Mostly cases that fit the document (they reach the services), some that do not.
+    positive = operation.as_strategy(GenerationMode.POSITIVE)
+    negative = operation.as_strategy(GenerationMode.NEGATIVE)
+    cases = st.integers(0, 3).flatmap(lambda n: positive if n else negative)
+    statuses: set[int] = set()
+    examples = API_EXAMPLES if "requestBody" in operation.definition.raw else API_EXAMPLES // 2
+
+    @hypothesis_settings(SETTINGS, max_examples=examples)
+    @given(case=api_requests(cases, fuzzed.ids))
+    def check(case: Any) -> None:
+        for persona in PERSONAS:
+            with rolled_back(database) as session:
+                token = sessions.issue_token(session, settings, fuzzed.members[persona])
+                session.commit()
+                response = send(client, case, token)
+            what = f"{persona}: {case.method} {case.path} {case.path_parameters} {case.query}"
+            assert_api_shape(response, f"{what} {str(case.body)[:300]!r}")
+            statuses.add(response.status_code)
+
+    check()
+    # Real ids in the paths: not everything was a 404.
+    assert statuses - {404}, statuses
+
+
+# ---- the pages --------------------------------------------------------------------------
+
+PAGE_POSTS = [r for r in PAGE_ROUTES if "POST" in (r.methods or ())]
+ID_FIELDS = ["amends", "parent", "committee", "members", "ids", "member_id", "rev"]
+# Percent-escapes of no text: lone surrogates as UTF-8 would write them, an overlong NUL,
+# bytes that start nothing.
+ODD_ESCAPES = ["%ED%B0%80", "%ED%A0%80", "%ED%BF%BF", "%C0%80", "%FF", "%80", "%00"]
+HUGE_TEXT = [str(n) for n in HUGE] + ["99999999999999999999", "1e9", "0x10", "١٢", "၁၂"]
+
+
+def page_path(draw: st.DrawFn, route: Route, ids: Ids) -> str:
+    path = route.path
+    for name in route.param_convertors:
+        choice = path_value(name, ids)
+        assert choice is not None, name
+        value = draw(choice, label=name)
+        path = path.replace(f"{{{name}:int}}", str(value))
+        path = path.replace(f"{{{name}}}", quote(str(value), safe="") or "x")
+    return path
+
+
+@st.composite
+def form_pairs(draw: st.DrawFn, ids: Ids) -> bytes:
+    """An urlencoded body: known and random names; text, real ids, huge numbers, escapes."""
+    real = [str(i) for i in ids.amendments + ids.comments + ids.committees + ids.members]
+    value = st.one_of(
+        TEXT.map(lambda s: quote(s, safe="")),
+        st.sampled_from(real),
+        st.sampled_from(HUGE_TEXT).map(lambda s: quote(s, safe="")),
+        st.lists(st.sampled_from(ODD_ESCAPES), min_size=1, max_size=3).map("".join),
+        st.tuples(TEXT, st.sampled_from(ODD_ESCAPES)).map(lambda t: quote(t[0], safe="") + t[1]),
+    )
+    name = st.sampled_from(FORM_FIELDS + ID_FIELDS).map(quote) | st.sampled_from(ODD_ESCAPES)
+    pairs = draw(st.lists(st.tuples(name, value), max_size=10))
+    return "&".join(f"{k}={v}" for k, v in pairs).encode("ascii")
+
+
+def browser_session(client: TestClient, db: Session, settings: Settings, member: Member) -> str:
+    """A fresh, fully logged-in session of ``member``; returns its form token."""
+    session, raw = sessions.start_session(db, member)
+    session.second_factor_ok = True
+    db.commit()
+    client.cookies.clear()
+    client.cookies.set("session", URLSafeSerializer(settings.secret_key, salt="session").dumps(raw))
+    return make_csrf_token(settings.secret_key, session.csrf_secret)
+
+
+@pytest.mark.parametrize("route", PAGE_POSTS, ids=[r.name for r in PAGE_POSTS])
+def test_random_forms_to_each_page_never_cause_a_server_error(
+    route: Route,
+    client: TestClient,
+    database: conftest.TestDatabase,
+    settings: Settings,
+    fuzzed: Fuzzed,
+) -> None:
+    statuses: set[int] = set()
+
+    @hypothesis_settings(SETTINGS, max_examples=PAGE_EXAMPLES)
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        path = page_path(data.draw, route, fuzzed.ids)
+        body = data.draw(form_pairs(fuzzed.ids), label="body")
+        for persona in PERSONAS:
+            with rolled_back(database) as session:
+                token = browser_session(client, session, settings, fuzzed.members[persona])
+                response = client.post(
+                    path,
+                    content=b"csrf_token=" + token.encode() + b"&" + body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
+            assert response.status_code < 500, f"{persona}: POST {path} {body[:300]!r}"
+            statuses.add(response.status_code)
+
+    check()
+    assert statuses - {404}, statuses
