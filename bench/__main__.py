@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import bench_accounts, bench_amendments, bench_diffs, bench_texts
+from bench import bench_accounts, bench_amendments, bench_diffs, bench_texts, bench_write_lock
 from bench.common import machine
 
 
@@ -16,6 +16,7 @@ def main() -> None:
     bench_texts.run()
     bench_amendments.run()
     bench_diffs.run()
+    bench_write_lock.run()
 
 
 if __name__ == "__main__":

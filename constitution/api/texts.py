@@ -114,7 +114,9 @@ def revision_create(ctx: Ctx) -> Response:
     member = current_member(ctx)
     document = _document(ctx)
     notices = Notices()
-    revision = services.editorial_revision(ctx.db, member, document, body_object(ctx), notices)
+    revision = services.editorial_revision(
+        ctx.db, member, document, body_object(ctx), notices, ctx.begin_write
+    )
     body = revision_json(revision, member.display_name)
     body["notices"] = notices.items
     return json_response(body, 201)

@@ -299,7 +299,9 @@ def edit(ctx: Ctx) -> Response:
         body["base_rev"] = base_rev
     notices = Notices()
     try:
-        revision = services.editorial_revision(ctx.db, member, document, body, notices)
+        revision = services.editorial_revision(
+            ctx.db, member, document, body, notices, ctx.begin_write
+        )
     except DomainError as error:
         ctx.start_over()
         if error.code != "stale_base":

@@ -28,12 +28,18 @@ def version_hash(label: str, kind: str, text: Mapping[str, str], outdated: Itera
 
 
 def document_hash(document: Document, rows: list[ProvisionVersion]) -> str:
+    return document_hash_of(document, [row.content() for row in rows])
+
+
+def document_hash_of(document: Document, provisions: list[dict[str, Any]]) -> str:
+    """The hash of the document with these provisions (each as ``ProvisionVersion.content``
+    gives it, in reading order)."""
     content = {
         "slug": document.slug,
         "title": document.title,
         "languages": document.languages,
         "authoritative": document.authoritative,
-        "provisions": [row.content() for row in rows],
+        "provisions": provisions,
     }
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 

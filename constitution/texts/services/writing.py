@@ -5,6 +5,7 @@ rewritten. Hooks registered by ``constitution.wiring`` run after every new revis
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -24,10 +25,8 @@ from constitution.texts.models import (
     SearchEntry,
 )
 from constitution.texts.search import fold
-from constitution.texts.services.hashing import document_hash, version_hash
-from constitution.texts.services.reading import (
-    versions_at,
-)
+from constitution.texts.services.hashing import document_hash_of, version_hash
+from constitution.texts.services.reading import reading_order
 from constitution.texts.services.stale import apply_on_base, clean_base_rev
 from constitution.texts.services.tree import (
     Draft,
@@ -74,25 +73,32 @@ def write_revision(
     reason: str,
     amendment_id: int | None = None,
 ) -> Revision:
-    """Close superseded versions, add new ones, and record the revision with its hash."""
+    """Close superseded versions, add new ones, and record the revision with its hash.
+
+    Everything is computed from ``tree`` in memory (the new versions, the document's hash,
+    the search entries): the whole text is not read again under the write lock."""
     document = tree.document
     rev = document.current_rev + 1
     changed = [d for d in tree.items.values() if d.touched or d.deleted]
     if not changed:
         raise Invalid(N_("The change is identical to the current text."), code="unchanged")
+    fresh = {
+        d.key: Provision(document_id=document.id, key=d.key, created_rev=rev)
+        for d in changed
+        if d.previous is None and not d.deleted
+    }
+    db.add_all(fresh.values())
+    db.flush()  # one flush gives every new provision its id
+    versions = []
     for draft in changed:
         if draft.previous is not None:
             draft.previous.rev_to = rev
         if draft.deleted:
             continue
-        if draft.previous is None:
-            provision = Provision(document_id=document.id, key=draft.key, created_rev=rev)
-            db.add(provision)
-            db.flush()
-            provision_id = provision.id
-        else:
-            provision_id = draft.previous.provision_id
-        db.add(
+        provision_id = (
+            fresh[draft.key].id if draft.previous is None else draft.previous.provision_id
+        )
+        versions.append(
             ProvisionVersion(
                 document_id=document.id,
                 provision_id=provision_id,
@@ -109,10 +115,10 @@ def write_revision(
                 hash=version_hash(draft.label, draft.kind, draft.text, draft.outdated),
             )
         )
+    db.add_all(versions)
     document.current_rev = rev
-    db.flush()
-    rows = versions_at(db, document, rev)
-    digest = document_hash(document, rows)
+    live = reading_order(_Placed(d) for d in tree.items.values() if not d.deleted)
+    digest = document_hash_of(document, [placed.content() for placed in live])
     revision = Revision(
         document_id=document.id,
         rev=rev,
@@ -123,7 +129,7 @@ def write_revision(
         hash=digest,
     )
     db.add(revision)
-    _refresh_search(db, document, rows, {d.key for d in changed})
+    _refresh_search(db, document, [p.draft for p in live], {d.key for d in changed})
     db.flush()
     record(
         db,
@@ -146,27 +152,55 @@ def write_revision(
     return revision
 
 
-def _refresh_search(
-    db: Session, document: Document, rows: list[ProvisionVersion], keys: set[str]
-) -> None:
+@dataclass(frozen=True)
+class _Placed:
+    """A live draft as ``reading_order`` and ``document_hash_of`` see a version row."""
+
+    draft: Draft
+
+    @property
+    def key(self) -> str:
+        return self.draft.key
+
+    @property
+    def parent_key(self) -> str | None:
+        return self.draft.parent
+
+    @property
+    def position(self) -> str:
+        return self.draft.position
+
+    def content(self) -> dict[str, Any]:
+        d = self.draft
+        return {
+            "key": d.key,
+            "label": d.label,
+            "kind": d.kind,
+            "parent": d.parent,
+            "text": d.text,
+            "outdated": sorted(d.outdated),
+        }
+
+
+def _refresh_search(db: Session, document: Document, drafts: list[Draft], keys: set[str]) -> None:
     db.execute(
         delete(SearchEntry).where(SearchEntry.document_id == document.id, SearchEntry.key.in_(keys))
     )
-    for row in rows:
-        if row.key not in keys:
-            continue
-        for language, text in row.text.items():
-            if text:
-                db.add(
-                    SearchEntry(
-                        document_id=document.id,
-                        key=row.key,
-                        label=row.label,
-                        language=language,
-                        text=text,
-                        folded=fold(text),
-                    )
-                )
+    entries = [
+        SearchEntry(
+            document_id=document.id,
+            key=draft.key,
+            label=draft.label,
+            language=language,
+            text=text,
+            folded=fold(text),
+        )
+        for draft in drafts
+        if draft.key in keys
+        for language, text in draft.text.items()
+        if text
+    ]
+    db.add_all(entries)
 
 
 def create_document(db: Session, actor: Member | None, data: DocumentInput) -> Document:
@@ -217,16 +251,41 @@ def create_document(db: Session, actor: Member | None, data: DocumentInput) -> D
 
 
 def editorial_revision(
-    db: Session, actor: Member, document: Document, body: Any, notices: Notices
+    db: Session,
+    actor: Member,
+    document: Document,
+    body: Any,
+    notices: Notices,
+    begin_write: Callable[[], None] | None = None,
 ) -> Revision:
+    """An editorial correction or translation update, applied at once as a new revision.
+
+    A caller in a read transaction passes ``begin_write``: the text is read and changed in
+    memory first (the slow part on a long document), then the write lock taken; when
+    another revision landed meanwhile, the changes are applied again to the new text under
+    the lock (``base_rev`` still refers to the revision her form was loaded at)."""
     from constitution.texts.validation import clean_reason
 
     require_editor(actor)
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     reason = clean_reason(body.get("reason"), notices)
-    lock_document(db, document)
-    base_rev = clean_base_rev(body.get("base_rev"), document)
-    tree = load_tree(db, document)
-    apply_on_base(db, tree, body.get("changes"), notices, base_rev)
+
+    def prepared() -> Tree:
+        base_rev = clean_base_rev(body.get("base_rev"), document)
+        tree = load_tree(db, document)
+        apply_on_base(db, tree, body.get("changes"), notices, base_rev)
+        return tree
+
+    if begin_write is None:
+        lock_document(db, document)
+        tree = prepared()
+    else:
+        planned, mark = document.current_rev, len(notices.items)
+        tree = prepared()
+        begin_write()
+        lock_document(db, document)
+        if document.current_rev != planned:
+            del notices.items[mark:]
+            tree = prepared()
     return write_revision(db, tree, actor=actor, kind="editorial", reason=reason)
