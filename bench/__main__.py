@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import bench_accounts, bench_amendments, bench_diffs, bench_texts, bench_write_lock
+from bench import (
+    bench_accounts,
+    bench_amendments,
+    bench_diffs,
+    bench_hostile,
+    bench_texts,
+    bench_write_lock,
+)
 from bench.common import machine
 
 
@@ -17,6 +24,7 @@ def main() -> None:
     bench_amendments.run()
     bench_diffs.run()
     bench_write_lock.run()
+    bench_hostile.run()
 
 
 if __name__ == "__main__":

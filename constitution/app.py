@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -63,8 +64,15 @@ async def purge_periodically(
             log.info("purged %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+# How often (seconds) a thread holding the GIL hands it over. Python's 5 ms lets one
+# request doing pure-Python work (a Zawgyi check, a diff) hold up every other request for
+# 5 ms at each of its database round trips; 1 ms keeps readers answering under such work.
+SWITCH_INTERVAL = 0.001
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     wire()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     settings = settings or load_settings()
     database = database or Database(make_engine(settings.database_url, pool_size=settings.threads))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import json
 import logging
 import secrets
@@ -377,6 +378,47 @@ class RequestPool:
             self._freed = None
 
 
+class Lanes:
+    """Fair shares of a worker's threads: each credential (a bearer token, a session cookie)
+    has a lane of ``size`` requests in progress at once, and every request without one
+    shares the anonymous lane. A member whose phone is used against the network, or a flood
+    of strangers, then occupies a lane's threads, not the worker's: other members' requests
+    keep being served. Lanes are made when first used and dropped when idle."""
+
+    def __init__(self, size: int = 1, anonymous: int = 2) -> None:
+        self.size = size
+        self.anonymous = anonymous
+        self.lanes: dict[str, RequestPool] = {}
+
+    @staticmethod
+    def key(request: Request) -> str:
+        header = request.headers.get("authorization")
+        if header:
+            return "token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+        cookie = request.cookies.get("session") or request.cookies.get("__Host-session")
+        if cookie:
+            return "session:" + hashlib.sha256(cookie.encode("utf-8", "replace")).hexdigest()
+        return "anonymous"
+
+    def lane(self, key: str) -> RequestPool:
+        pool = self.lanes.get(key)
+        if pool is None:
+            size = self.anonymous if key == "anonymous" else self.size
+            pool = self.lanes[key] = RequestPool(size, queue=16, wait=10.0)
+        return pool
+
+    def release(self, key: str, pool: RequestPool) -> None:
+        pool.give_back()
+        self.release_unused(key, pool)
+
+    def release_unused(self, key: str, pool: RequestPool) -> None:
+        if pool.in_use == 0 and pool.waiting == 0 and self.lanes.get(key) is pool:
+            del self.lanes[key]
+
+
+LANES = Lanes()
+
+
 # Errors by which the database says its write lock (or a row lock) stayed taken: SQLite's
 # "database is locked" after the busy timeout, PostgreSQL's lock and statement timeouts,
 # serialization failures and deadlocks. The request wrote nothing; trying again may work.
@@ -421,13 +463,21 @@ def make_endpoint(
     needs_member = access not in (Access.PUBLIC, Access.ANONYMOUS)
 
     async def endpoint(request: Request) -> Response:
-        if pool is not None and not await pool.take():
-            return await run_in_threadpool(_refuse, request, Busy(retry_after=pool.retry_after))
+        key = LANES.key(request)
+        lane = LANES.lane(key)
+        if not await lane.take():
+            LANES.release_unused(key, lane)
+            return await run_in_threadpool(_refuse, request, Busy(retry_after=lane.retry_after))
         try:
-            return await _serve(request)
+            if pool is not None and not await pool.take():
+                return await run_in_threadpool(_refuse, request, Busy(retry_after=pool.retry_after))
+            try:
+                return await _serve(request)
+            finally:
+                if pool is not None:
+                    pool.give_back()
         finally:
-            if pool is not None:
-                pool.give_back()
+            LANES.release(key, lane)
 
     async def _serve(request: Request) -> Response:
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
