@@ -17,10 +17,12 @@ from tests.live.server import live_site
 
 
 def run() -> None:
-    with tempfile.TemporaryDirectory(prefix="constitution-hostile-") as folder:
-        with live_site(Path(folder), SPEC) as site:
-            idle = measure(site, 15, hostile=False)
-            attacked = measure(site, 30, hostile=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="constitution-hostile-") as folder,
+        live_site(Path(folder), SPEC) as site,
+    ):
+        idle = measure(site, 15, hostile=False)
+        attacked = measure(site, 30, hostile=True)
     print("A reader while one hostile member attacks (live server, 1 worker, SQLite):")
     report("reader median, idle", idle.median, note=f"({len(idle.reader_ms)} reads)")
     report("reader p99, idle", idle.quantile(0.99))
