@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "export": "write one revision of a document as JSON or Markdown",
     "otp": "print the current second-factor code of a member (development only)",
     "purge": "delete expired sessions, form tokens, invitations, tokens and throttle rows",
+    "audit-baseline": "record the state of rows written before the audit covered them (once)",
 }
 
 
@@ -221,6 +222,18 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_baseline(settings: Settings, args: argparse.Namespace) -> int:
+    from constitution.audit.services import record_baseline
+    from constitution.db import Database
+
+    database = _database(settings)
+    assert isinstance(database, Database)
+    with database.transaction() as db:
+        count = record_baseline(db)
+    print(f"recorded the state of {count} rows no event recorded")
+    return 0
+
+
 def cmd_otp(settings: Settings, args: argparse.Namespace) -> int:
     import pyotp
     from sqlalchemy import select
@@ -332,6 +345,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         metavar="FILE",
         help="a saved GET /api/v1/audit/head answer the chain must still extend",
     )
+    add("audit-baseline", cmd_audit_baseline)
     p = add("backup", cmd_backup)
     p.add_argument("path")
     add("sample", cmd_sample)

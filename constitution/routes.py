@@ -163,6 +163,7 @@ PAGE_ROUTES: list[Route] = [
         "amendments.propose",
         A.MEMBER,
         POST,
+        phased=True,
     ),
     page(
         "/documents/{slug}/p/{key}/comments",
@@ -178,6 +179,7 @@ PAGE_ROUTES: list[Route] = [
         "amendments.update",
         A.MEMBER,
         POST,
+        phased=True,
     ),
     page(
         "/amendments/{amendment_id:int}/sponsor",
@@ -361,6 +363,7 @@ API_ROUTES: list[Route] = [
         "api.amendments.create",
         A.MEMBER,
         POST,
+        phased=True,
     ),
     api(
         "/amendments/{amendment_id:int}",
@@ -374,6 +377,7 @@ API_ROUTES: list[Route] = [
         "api.amendments.update",
         A.MEMBER,
         POST,
+        phased=True,
     ),
     api(
         "/amendments/{amendment_id:int}/sponsor",

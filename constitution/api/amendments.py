@@ -122,7 +122,7 @@ def amendment_create(ctx: Ctx) -> Response:
     document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
     notices = Notices()
     amendment = services.propose(
-        ctx.db, ctx.settings, _me(ctx), document, body_object(ctx), notices
+        ctx.db, ctx.settings, _me(ctx), document, body_object(ctx), notices, ctx.begin_write
     )
     return _answer(ctx, amendment, notices, 201)
 
@@ -159,6 +159,7 @@ def amendment_update(ctx: Ctx) -> Response:
         body_object(ctx),
         notices,
         max_chars=ctx.settings.amendment_max_chars,
+        begin_write=ctx.begin_write,
     )
     return _answer(ctx, amendment, notices)
 

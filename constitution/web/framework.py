@@ -596,6 +596,9 @@ def make_endpoint(
             if unsafe and csrf and parse_body is None:
                 _check_form_token(ctx, gate)
             response = view(ctx)
+            if ctx.pending_nonce is not None:
+                # A phased view that wrote nothing (a preview) still used its form once.
+                ctx.begin_write()
             db.commit()
             return response
         except DomainError as error:

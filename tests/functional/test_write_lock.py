@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 from constitution.accounts import sessions
-from constitution.amendments.services import rebase
+from constitution.amendments.services import proposing, rebase
 from constitution.app import create_app
 from constitution.cli import migrate
 from constitution.db import Database, make_engine
@@ -138,3 +138,30 @@ def sessions_token(database: Database, settings: Settings, member_id: int) -> st
 
     with database.transaction() as db:
         return sessions.issue_token(db, settings, db.get_one(Member, member_id))
+
+
+def test_a_proposal_checks_its_changes_without_the_write_lock(
+    site: tuple[Settings, Database, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, database, client = site
+    with database.write() as db:
+        proposer = make_member(db, settings, "pyi")
+        slug = make_document(db, small_body()).slug
+        db.commit()
+    headers = bearer(sessions_token(database, settings, proposer.id))
+    seen = spy(monkeypatch, proposing, "_checked_changes", settings.database_url)
+    change = {"op": "replace", "key": "art-1", "text": {"en": "The Union is a federation."}}
+    created = client.post(
+        f"/api/v1/documents/{slug}/amendments",
+        json={"title": "A change", "changes": [change]},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    change["text"] = {"en": "The Union is a democratic federation."}
+    updated = client.post(
+        f"/api/v1/amendments/{created.json()['id']}/changes",
+        json={"changes": [change]},
+        headers=headers,
+    )
+    assert updated.status_code == 200, updated.text
+    assert seen == [True, True]

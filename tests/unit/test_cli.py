@@ -212,6 +212,27 @@ def test_verify_exits_1_naming_a_member_row_edited_in_the_file(cli: Cli) -> None
     assert "event 1 (member:1)" in err and "state" in err, err
 
 
+def test_audit_baseline_records_rows_from_before_the_audit_covered_them(cli: Cli) -> None:
+    """A row no event records (written before its kind was covered) fails verify until
+    ``audit-baseline`` records it, once; a row edited since its event stays caught."""
+    cli.ready()
+    cli.sql(
+        "INSERT INTO members (username, display_name, roles, active, language, totp_confirmed,"
+        " totp_last_step, created_at) VALUES ('old', 'Old', '[\"member\"]', 1, 'my', 0, 0,"
+        " '2026-01-01 00:00:00.000000')"
+    )
+    code, _, err = cli("verify")
+    assert code == 1 and "no event records" in err, err
+    code, out, _ = cli("audit-baseline")
+    assert code == 0 and "state of 1 rows" in out, out
+    assert cli("verify")[0] == 0
+    assert "state of 0 rows" in cli("audit-baseline")[1]
+    cli.sql("""UPDATE members SET display_name = 'Forged' WHERE username = 'old'""")
+    assert "state of 0 rows" in cli("audit-baseline")[1]
+    code, _, err = cli("verify")
+    assert code == 1 and "does not match" in err, err
+
+
 def save_checkpoint(cli: Cli, path: Path) -> dict[str, object]:
     """GET /api/v1/audit/head's answer, saved, as a member would keep it."""
     with open_database() as database, database.transaction(write=False) as db:

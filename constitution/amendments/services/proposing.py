@@ -3,7 +3,7 @@ copy of the current text, so an amendment can only say what an editorial change 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -110,15 +110,40 @@ def _validated_changes(
     notices: Notices,
     max_chars: int,
     base_rev: int | None = None,
+    begin_write: Callable[[], None] | None = None,
 ) -> list[AmendmentChange]:
     """Apply the changes to a copy of the current text: every check of an editorial change
     holds (unknown provision, empty or identical change, label clash, cycle...); given
     ``base_rev``, none of the provisions they change has changed since; and the texts
     together are within ``max_chars`` characters (each diff of an amendment is shown on its
-    page and in every list of it: its size bounds their work)."""
-    # The text she amends, read under the document's lock: a revision landing meanwhile
-    # (on PostgreSQL) would otherwise leave the amendment on a text its re-check missed.
+    page and in every list of it: its size bounds their work).
+
+    A caller in a read transaction passes ``begin_write``: the changes are checked on the
+    text as read, then the write lock is taken and, when a revision landed meanwhile,
+    checked again on the new text under it."""
+    # The text she amends is the one current under the document's lock: a revision landing
+    # meanwhile would otherwise leave the amendment on a text its re-check missed.
+    if begin_write is None:
+        texts.lock_document(db, document)
+        return _checked_changes(db, document, raw, notices, max_chars, base_rev)
+    planned, mark = document.current_rev, len(notices.items)
+    changes = _checked_changes(db, document, raw, notices, max_chars, base_rev)
+    begin_write()
     texts.lock_document(db, document)
+    if document.current_rev != planned:
+        del notices.items[mark:]
+        changes = _checked_changes(db, document, raw, notices, max_chars, base_rev)
+    return changes
+
+
+def _checked_changes(
+    db: Session,
+    document: Document,
+    raw: Any,
+    notices: Notices,
+    max_chars: int,
+    base_rev: int | None,
+) -> list[AmendmentChange]:
     before = texts.load_tree(db, document)
     tree = before.copy()
     texts.apply_on_base(db, tree, raw, notices, base_rev)
@@ -141,8 +166,16 @@ def _validated_changes(
 
 
 def propose(
-    db: Session, settings: Settings, actor: Member, document: Document, body: Any, notices: Notices
+    db: Session,
+    settings: Settings,
+    actor: Member,
+    document: Document,
+    body: Any,
+    notices: Notices,
+    begin_write: Callable[[], None] | None = None,
 ) -> Amendment:
+    """A new draft amendment. ``begin_write``: see ``_validated_changes`` (what may change
+    meanwhile, the amended amendment's state, is checked after it)."""
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     title = _clean_title(body.get("title"), notices)
@@ -151,8 +184,15 @@ def propose(
     if body.get("amends") is not None:
         amends = _amendable_parent(db, document, body.get("amends"))
     changes = _validated_changes(
-        db, document, body.get("changes"), notices, settings.amendment_max_chars
+        db,
+        document,
+        body.get("changes"),
+        notices,
+        settings.amendment_max_chars,
+        begin_write=begin_write,
     )
+    if amends is not None and begin_write is not None:
+        amends = _amendable_parent(db, document, amends.id)
     if amends is not None:
         _check_sub_amendment(amends, changes)
     number = (
@@ -221,6 +261,7 @@ def update_changes(
     notices: Notices,
     *,
     max_chars: int = MAX_AMENDMENT_CHARS,
+    begin_write: Callable[[], None] | None = None,
 ) -> Amendment:
     """The proposer rewrites her changes against the current text (a draft, or one that
     needs an update after a conflict); ``max_chars`` is the AMENDMENT_MAX_CHARS setting.
@@ -237,7 +278,16 @@ def update_changes(
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     base_rev = texts.clean_base_rev(body.get("base_rev"), document)
-    changes = _validated_changes(db, document, body.get("changes"), notices, max_chars, base_rev)
+    changes = _validated_changes(
+        db, document, body.get("changes"), notices, max_chars, base_rev, begin_write
+    )
+    if begin_write is not None:
+        # Under the write lock now: her amendment as it is, not as it was read.
+        db.refresh(amendment)
+        refusal = rules.update_refusal(actor, amendment)
+        if refusal is not None:
+            raise refusal
+        status = Status(amendment.status)
     # Delete the old rows first: the new ones reuse their (amendment_id, seq).
     amendment.changes = []
     db.flush()

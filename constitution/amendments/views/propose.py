@@ -143,7 +143,7 @@ def propose(ctx: Ctx) -> Response:
         if parent is not None:
             body["amends"] = parent.id
         amendment = services.propose(
-            ctx.db, ctx.settings, current_member(ctx), document, body, notices
+            ctx.db, ctx.settings, current_member(ctx), document, body, notices, ctx.begin_write
         )
     except DomainError as error:
         ctx.start_over()
@@ -273,7 +273,13 @@ def update(ctx: Ctx) -> Response:
             )
         else:
             services.update_changes(
-                ctx.db, me, amendment, body, notices, max_chars=ctx.settings.amendment_max_chars
+                ctx.db,
+                me,
+                amendment,
+                body,
+                notices,
+                max_chars=ctx.settings.amendment_max_chars,
+                begin_write=ctx.begin_write,
             )
             return saved(
                 ctx, amendment_url(ctx, amendment), N_("The amendment was updated."), notices
