@@ -10,7 +10,7 @@ from starlette.responses import Response
 from constitution.accounts.models import Committee, Member
 from constitution.accounts.web import current_member
 from constitution.amendments import services
-from constitution.amendments.models import Amendment
+from constitution.amendments.models import Amendment, Status
 from constitution.api.accounts import body_object
 from constitution.audit.services import format_time
 from constitution.comments import services as comment_service
@@ -37,6 +37,8 @@ def amendment_json(
     document: Document | None = None,
     conflicts: list[int] | None = None,
     differ: Differ | None = None,
+    *,
+    diffs: bool = True,
 ) -> dict[str, Any]:
     document = document or db.get_one(Document, amendment.document_id)
     differ = differ if differ is not None else Differ()
@@ -61,7 +63,9 @@ def amendment_json(
         "base_rev": amendment.base_rev,
         "proposer": amendment.proposer_id,
         "sponsors": [s.member_id for s in amendment.sponsors],
-        "changes": [_change_json(document, c, differ) for c in amendment.changes],
+        "changes": [
+            _change_json(document, c, differ if diffs else None) for c in amendment.changes
+        ],
         "conflicts": (services.conflicts_of(db, amendment) if conflicts is None else conflicts),
         "recommendation": recommendation,
         "problem": amendment.problem,
@@ -71,8 +75,8 @@ def amendment_json(
     }
 
 
-def _change_json(document: Document, change: Any, differ: Differ) -> dict[str, Any]:
-    diffs = services.change_diffs(document, change, differ)
+def _change_json(document: Document, change: Any, differ: Differ | None) -> dict[str, Any]:
+    """The change, with its diff unless ``differ`` is None (the amendment list)."""
     body: dict[str, Any] = {
         "op": change.op,
         "key": change.key,
@@ -80,8 +84,11 @@ def _change_json(document: Document, change: Any, differ: Differ) -> dict[str, A
         "kind": change.kind,
         "parent": change.parent,
         "after": change.after,
-        "diff": {lang: [[op, text] for op, text in d.pairs] for lang, d in diffs.items()},
     }
+    if differ is None:
+        return body
+    diffs = services.change_diffs(document, change, differ)
+    body["diff"] = {lang: [[op, text] for op, text in d.pairs] for lang, d in diffs.items()}
     if any(d.simplified for d in diffs.values()):
         # Present (true) only when a diff was simplified to save time.
         body["simplified"] = True
@@ -130,10 +137,19 @@ def amendment_create(ctx: Ctx) -> Response:
 def amendment_list(ctx: Ctx) -> Response:
     document = texts.get_document(ctx.db, ctx.request.path_params["slug"])
     status = ctx.request.query_params.get("status")
+    if status and status not in {s.value for s in Status}:
+        raise Invalid(N_("There is no such status."), field="status")
+    include = ctx.request.query_params.get("include", "")
+    if include not in ("", "diffs"):
+        raise Invalid(N_("Only include=diffs can be asked for."), field="include")
     rows = services.list_amendments(ctx.db, document)
     if status:
         rows = [a for a in rows if a.status == status]
     conflicts = services.conflict_map(ctx.db, [a.id for a in rows])
+    if include != "diffs":
+        # Without their diffs, the list stays small however long the amendments are.
+        body = [amendment_json(ctx.db, a, document, conflicts[a.id], diffs=False) for a in rows]
+        return json_response(body)
     with _differ_for(ctx) as differ:
         differ.prefetch(
             (c.base_text.get(lang, ""), c.text.get(lang, ""))

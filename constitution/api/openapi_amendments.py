@@ -37,7 +37,7 @@ def _ref(name: str) -> dict[str, str]:
 SCHEMAS: dict[str, Any] = {
     "AmendmentChange": {
         "type": "object",
-        "required": ["op", "key", "diff"],
+        "required": ["op", "key"],
         "properties": {
             "op": OP,
             "key": STR,
@@ -49,7 +49,8 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": PAIRS,
                 "description": "Per language, what the change does to the text it was made "
-                "against: [op, text] pairs, op -1 deleted, 0 same, 1 inserted.",
+                "against: [op, text] pairs, op -1 deleted, 0 same, 1 inserted. Left out of "
+                "the amendment list unless it is asked for with include=diffs.",
             },
         },
     },
@@ -235,10 +236,20 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
     return {
         "/api/v1/documents/{slug}/amendments": {
             "get": op(
-                "The document's amendments by number, optionally only those of one status.",
+                "The document's amendments by number, optionally only those of one status; "
+                "each change without its diff unless include=diffs.",
                 ok("200", {"type": "array", "items": amendment}, "The amendments."),
-                (*AUTHED, "404"),
-                params=[SLUG, {"name": "status", "in": "query", "schema": STATUS}],
+                (*AUTHED, "404", "422"),
+                params=[
+                    SLUG,
+                    {"name": "status", "in": "query", "schema": STATUS},
+                    {
+                        "name": "include",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["diffs"]},
+                        "description": "diffs: each change with its diff.",
+                    },
+                ],
             ),
             "post": op(
                 "Propose an amendment (a draft against the current revision, base_rev).",

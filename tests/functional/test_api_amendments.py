@@ -252,6 +252,22 @@ def test_the_list_is_by_number_and_filters_by_status(people: People) -> None:
     assert [a["id"] for a in drafts] == [second["id"]]
 
 
+def test_the_list_leaves_the_diffs_out_unless_asked(people: People) -> None:
+    """API.md: the list's changes keep op and key, their diffs only with include=diffs (a
+    list of long amendments stays small)."""
+    amendment = people.aye.propose(replace_en())
+    [listed] = people.mya.get(AMENDMENTS).json()
+    assert [(c["op"], c["key"]) for c in listed["changes"]] == [("replace", "art-1")]
+    assert all("diff" not in c for c in listed["changes"])
+    [full] = people.mya.get(AMENDMENTS, params={"include": "diffs"}).json()
+    assert full["changes"] == amendment["changes"]
+    assert "diff" in full["changes"][0]
+    bad = people.mya.get(AMENDMENTS, params={"status": "nonsense"})
+    assert error_of(bad, 422, "invalid")["field"] == "status"
+    bad = people.mya.get(AMENDMENTS, params={"include": "everything"})
+    assert error_of(bad, 422, "invalid")["field"] == "include"
+
+
 def test_a_replace_of_some_languages_keeps_the_others_and_marks_them_out_of_date(
     people: People,
 ) -> None:

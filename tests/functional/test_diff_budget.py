@@ -176,10 +176,10 @@ def test_the_amendment_list_stores_its_diffs_once(
     client: TestClient, alice: Member, amendment_id: int, spy: list[tuple[str, str]]
 ) -> None:
     api = Api(client, api_token(client, alice))
-    first = api.get(f"/api/v1/documents/{SLUG}/amendments").json()
+    first = api.get(f"/api/v1/documents/{SLUG}/amendments?include=diffs").json()
     assert len(spy) == 1
     spy.clear()
-    assert api.get(f"/api/v1/documents/{SLUG}/amendments").json() == first
+    assert api.get(f"/api/v1/documents/{SLUG}/amendments?include=diffs").json() == first
     assert api.get(f"/api/v1/amendments/{amendment_id}").json()["changes"] == first[0]["changes"]
     assert spy == []
 
