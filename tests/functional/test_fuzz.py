@@ -370,7 +370,9 @@ def test_random_forms_never_cause_a_server_error(
     assert len(PAGE_POSTS) >= 10
     statuses: set[int] = set()
 
-    @FUZZ
+    # Derandomized: the check after the loop (some input got past the door) must not depend
+    # on luck; one CI run on PostgreSQL drew 60 examples that all stopped there.
+    @hypothesis_settings(FUZZ, derandomize=True)
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
         route = route_named(data.draw(st.sampled_from(PAGE_POSTS), label="route"))
