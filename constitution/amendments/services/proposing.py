@@ -123,17 +123,13 @@ def _validated_changes(
     checked again on the new text under it."""
     # The text she amends is the one current under the document's lock: a revision landing
     # meanwhile would otherwise leave the amendment on a text its re-check missed.
-    if begin_write is None:
-        texts.lock_document(db, document)
-        return _checked_changes(db, document, raw, notices, max_chars, base_rev)
-    planned, mark = document.current_rev, len(notices.items)
-    changes = _checked_changes(db, document, raw, notices, max_chars, base_rev)
-    begin_write()
-    texts.lock_document(db, document)
-    if document.current_rev != planned:
-        del notices.items[mark:]
-        changes = _checked_changes(db, document, raw, notices, max_chars, base_rev)
-    return changes
+    return texts.on_current_text(
+        db,
+        document,
+        notices,
+        begin_write,
+        lambda: _checked_changes(db, document, raw, notices, max_chars, base_rev),
+    )
 
 
 def _checked_changes(

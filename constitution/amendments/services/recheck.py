@@ -96,13 +96,13 @@ class Recheck:
         if document.settled_rev >= head:
             return None
         affected = _affected(db, document, document.settled_rev, head)
-        tree = texts.load_tree(db, document) if affected else None
-        # One budget for every merge of the re-check: past it, merges diff by sentence,
-        # which can only find more conflicts (needs_update), never merge wrongly.
-        budget = Budget(REBASE_BUDGET)
-        rebases = [
-            (a.id, plan_rebase(document, tree, a, budget)) for a in affected if tree is not None
-        ]
+        rebases: list[tuple[int, RebasePlan]] = []
+        if affected:
+            tree = texts.load_tree(db, document)
+            # One budget for every merge of the re-check: past it, merges diff by sentence,
+            # which can only find more conflicts (needs_update), never merge wrongly.
+            budget = Budget(REBASE_BUDGET)
+            rebases = [(a.id, plan_rebase(document, tree, a, budget)) for a in affected]
         return _Plan(head, fingerprint(db, document), rebases)
 
     def apply(self, db: Session, plan: _Plan | None) -> bool:

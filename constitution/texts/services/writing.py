@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -62,6 +62,36 @@ def lock_document(db: Session, document: Document) -> None:
     the text to change. On PostgreSQL two writers would otherwise both build revision N+1
     from revision N; on SQLite the write transaction already holds the database's lock."""
     db.refresh(document, with_for_update=True)
+
+
+T = TypeVar("T")
+
+
+def on_current_text(
+    db: Session,
+    document: Document,
+    notices: Notices,
+    begin_write: Callable[[], None] | None,
+    build: Callable[[], T],
+) -> T:
+    """``build()`` (which reads the document's text and checks changes on it) as of the
+    current revision under the document's lock.
+
+    A caller in a read transaction passes ``begin_write``: ``build`` runs first on the text
+    as read (the slow part stays outside the write lock), then the lock is taken and, when a
+    revision landed meanwhile, ``build`` runs again on the new text (its notices replaced).
+    Without it, the lock is taken first and ``build`` runs once."""
+    if begin_write is None:
+        lock_document(db, document)
+        return build()
+    planned, mark = document.current_rev, len(notices.items)
+    result = build()
+    begin_write()
+    lock_document(db, document)
+    if document.current_rev != planned:
+        del notices.items[mark:]
+        result = build()
+    return result
 
 
 def write_revision(
@@ -277,15 +307,5 @@ def editorial_revision(
         apply_on_base(db, tree, body.get("changes"), notices, base_rev)
         return tree
 
-    if begin_write is None:
-        lock_document(db, document)
-        tree = prepared()
-    else:
-        planned, mark = document.current_rev, len(notices.items)
-        tree = prepared()
-        begin_write()
-        lock_document(db, document)
-        if document.current_rev != planned:
-            del notices.items[mark:]
-            tree = prepared()
+    tree = on_current_text(db, document, notices, begin_write, prepared)
     return write_revision(db, tree, actor=actor, kind="editorial", reason=reason)
