@@ -150,6 +150,7 @@ class RefreshConflicts:
 
     def apply(self, db: Session, plan: _ConflictPlan) -> bool:
         document = db.get_one(Document, self.document_id)
+        texts.lock_document(db, document)  # as every writer of the document does, first
         if fingerprint(db, document) != plan.fingerprint:
             return False
         involving = _involving(list(self.amendment_ids))

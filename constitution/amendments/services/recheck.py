@@ -107,6 +107,10 @@ class Recheck:
 
     def apply(self, db: Session, plan: _Plan | None) -> bool:
         document = db.get_one(Document, self.document_id)
+        # The document's lock before anything else, as every writer of it takes it (then
+        # the audit head's): on PostgreSQL the check below then holds until the commit,
+        # and no other order of the two locks can deadlock with a revision being written.
+        texts.lock_document(db, document)
         if plan is None:
             return document.settled_rev >= document.current_rev
         if document.current_rev != plan.head or fingerprint(db, document) != plan.fingerprint:
