@@ -24,6 +24,7 @@ from constitution.texts.models import (
     SearchEntry,
     StoredDiff,
 )
+from constitution.votes.models import Attendance, Ballot, Elector, Poll, Proxy, Sitting
 
 metadata = Base.metadata
 
@@ -32,22 +33,28 @@ __all__ = [
     "AmendmentChange",
     "AmendmentConflict",
     "ApiToken",
+    "Attendance",
     "AuditEvent",
     "AuditHead",
     "AuthSession",
+    "Ballot",
     "Comment",
     "Committee",
     "CommitteeMember",
     "CommitteeProvision",
     "Document",
+    "Elector",
     "Invitation",
     "LoginThrottle",
     "Member",
     "Notification",
+    "Poll",
     "Provision",
     "ProvisionVersion",
+    "Proxy",
     "Revision",
     "SearchEntry",
+    "Sitting",
     "Sponsor",
     "StoredDiff",
     "UsedFormToken",

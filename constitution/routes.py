@@ -21,6 +21,7 @@ from constitution.api import amendments as api_amendments
 from constitution.api import audit as api_audit
 from constitution.api import openapi
 from constitution.api import texts as api_texts
+from constitution.api import votes as api_votes
 from constitution.api.auth import ApiGate
 from constitution.errors import DomainError
 from constitution.inbox import views as inbox_views
@@ -287,6 +288,88 @@ PAGE_ROUTES: list[Route] = [
     ),
 ]
 
+# API.md Voting: sittings, attendance, proxies, the agenda, polls, votes, records.
+VOTE_ROUTES: list[Route] = [
+    api("/sittings", api_votes.sitting_list, "api.sittings.list", A.MEMBER),
+    api("/sittings", api_votes.sitting_create, "api.sittings.create", A.MEMBER, POST),
+    api("/sittings/{sitting_id:int}", api_votes.sitting_detail, "api.sittings.detail", A.MEMBER),
+    api(
+        "/sittings/{sitting_id:int}/open",
+        api_votes.sitting_open,
+        "api.sittings.open",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/sittings/{sitting_id:int}/close",
+        api_votes.sitting_close,
+        "api.sittings.close",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/sittings/{sitting_id:int}/attendance",
+        api_votes.attendance_in,
+        "api.sittings.check_in",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/sittings/{sitting_id:int}/attendance",
+        api_votes.attendance_out,
+        "api.sittings.check_out",
+        A.MEMBER,
+        ("DELETE",),
+    ),
+    api("/sittings/{sitting_id:int}/proxies", api_votes.proxy_list, "api.proxies.list", A.MEMBER),
+    api(
+        "/sittings/{sitting_id:int}/proxies",
+        api_votes.proxy_create,
+        "api.proxies.create",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/proxies/{proxy_id:int}/approve",
+        api_votes.proxy_approve,
+        "api.proxies.approve",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/proxies/{proxy_id:int}/refuse",
+        api_votes.proxy_refuse,
+        "api.proxies.refuse",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/proxies/{proxy_id:int}",
+        api_votes.proxy_revoke,
+        "api.proxies.revoke",
+        A.MEMBER,
+        ("DELETE",),
+    ),
+    api("/sittings/{sitting_id:int}/polls", api_votes.poll_list, "api.polls.list", A.MEMBER),
+    api(
+        "/sittings/{sitting_id:int}/polls",
+        api_votes.poll_create,
+        "api.polls.create",
+        A.MEMBER,
+        POST,
+    ),
+    api("/polls/{poll_id:int}", api_votes.poll_detail, "api.polls.detail", A.MEMBER),
+    api("/polls/{poll_id:int}", api_votes.poll_delete, "api.polls.delete", A.MEMBER, ("DELETE",)),
+    api("/polls/{poll_id:int}/position", api_votes.poll_move, "api.polls.move", A.MEMBER, POST),
+    api("/polls/{poll_id:int}/open", api_votes.poll_open, "api.polls.open", A.MEMBER, POST),
+    api("/polls/{poll_id:int}/close", api_votes.poll_close, "api.polls.close", A.MEMBER, POST),
+    api("/polls/{poll_id:int}/votes", api_votes.vote, "api.polls.vote", A.MEMBER, POST),
+    api("/polls/{poll_id:int}/votes/mine", api_votes.my_vote, "api.polls.my_vote", A.MEMBER),
+    api("/polls/{poll_id:int}/record", api_votes.poll_record, "api.polls.record", A.MEMBER),
+    api("/members/{member_id:int}/votes", api_votes.member_votes, "api.members.votes", A.MEMBER),
+]
+
+
 API_ROUTES: list[Route] = [
     api("/openapi.json", openapi.document, "api.openapi", A.PUBLIC),
     api(
@@ -429,6 +512,7 @@ API_ROUTES: list[Route] = [
     ),
     api("/inbox", api_amendments.inbox, "api.inbox", A.MEMBER),
     api("/inbox/read", api_amendments.inbox_read, "api.inbox.read", A.MEMBER, POST),
+    *VOTE_ROUTES,
 ]
 
 

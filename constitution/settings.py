@@ -43,6 +43,7 @@ SETTINGS: dict[str, str] = {
     "past it, diffs are simplified (by sentence). 0 always simplifies.",
     "AMENDMENT_MAX_CHARS": "Most characters an amendment's texts may hold, all changes and "
     "languages together (200000).",
+    "PROXY_LIMIT": "Most proxies one member may hold in a sitting (1); 0 allows none.",
     "THREADS": "Worker threads per process for blocking work (4).",
     "PASSWORD_HASH_MEMORY_KIB": "argon2id memory in KiB (65536; at least 19456 in production).",
     "PASSWORD_HASH_TIME_COST": "argon2id iterations (3).",
@@ -77,6 +78,7 @@ class Settings:
     device_token_days: int = 90
     purge_minutes: int = 15
     cosponsor_threshold: int = 2
+    proxy_limit: int = 1
     max_body_bytes: int = 1024 * 1024
     max_import_bytes: int = 16 * 1024 * 1024
     diff_budget_ms: int = 500
@@ -152,6 +154,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         device_token_days=_int(env, "DEVICE_TOKEN_DAYS", 90),
         purge_minutes=_int(env, "PURGE_MINUTES", 15, minimum=0),
         cosponsor_threshold=_int(env, "COSPONSOR_THRESHOLD", 2, minimum=0),
+        proxy_limit=_int(env, "PROXY_LIMIT", 1, minimum=0),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024),
         max_import_bytes=_int(env, "MAX_IMPORT_BYTES", 16 * 1024 * 1024),
         diff_budget_ms=_int(env, "DIFF_BUDGET_MS", 500, minimum=0),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from constitution.accounts import permissions
 from constitution.accounts.audit_states import committee_states, member_states
 from constitution.accounts.committees import committee_count
+from constitution.amendments import services as amendment_services
 from constitution.amendments.audit_states import amendment_states
 from constitution.amendments.services import recheck
 from constitution.audit.services import register_row_check, register_state_kind
@@ -28,13 +29,30 @@ from constitution.texts.services import (
     register_after_revision,
     revision_states,
 )
+from constitution.votes.audit_states import (
+    ballot_states,
+    poll_states,
+    proxy_states,
+    sitting_states,
+)
+from constitution.votes.services.polls import withdraw_from_agenda
 from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
 ROW_CHECKED_ACTIONS = ("revision.created",)
 # The kinds of rows (``kind:id`` objects) whose state every event on them records, and
 # ``verify`` compares with the rows.
-STATE_KINDS = ("member", "committee", "amendment", "comment", "revision")
+STATE_KINDS = (
+    "member",
+    "committee",
+    "amendment",
+    "comment",
+    "revision",
+    "sitting",
+    "proxy",
+    "poll",
+    "ballot",
+)
 
 
 def _comment_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> dict[int, str]:
@@ -61,6 +79,12 @@ def wire() -> None:
     register_state_kind("amendment", amendment_states)
     register_state_kind("comment", comment_states)
     register_state_kind("revision", revision_states)
+    register_state_kind("sitting", sitting_states)
+    register_state_kind("proxy", proxy_states)
+    register_state_kind("poll", poll_states)
+    register_state_kind("ballot", ballot_states)
+    # amendments -> votes: a scheduled amendment withdrawn by its proposer leaves the agenda.
+    amendment_services.register_agenda_withdrawal(withdraw_from_agenda)
     # web: the navigation's counts.
     register_nav_item("unread", unread_count)
     register_nav_item("committees", committee_count)

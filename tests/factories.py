@@ -384,3 +384,6 @@ class Api:
         if body is not None:
             kwargs["json"] = body
         return self.client.post(path, headers=self.headers, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self.headers, **kwargs)

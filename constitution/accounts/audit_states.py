@@ -28,10 +28,14 @@ def member_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int,
         Member.ethnicity,
         Member.totp_secret.is_not(None),
         Member.totp_confirmed,
+        Member.chamber,
     ).order_by(Member.id)
     if ids is not None:
         query = query.where(Member.id.in_(ids))
     for row in db.execute(query):
+        groups = {"party": row[5], "state_region": row[6], "ethnicity": row[7]}
+        if row[10] is not None:  # recorded only when set: older states stay as they were
+            groups["chamber"] = row[10]
         yield (
             row[0],
             {
@@ -39,7 +43,7 @@ def member_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int,
                 "display_name": row[2],
                 "roles": list(row[3]),
                 "active": bool(row[4]),
-                "groups": {"party": row[5], "state_region": row[6], "ethnicity": row[7]},
+                "groups": groups,
                 "totp": {"set": bool(row[8]), "confirmed": bool(row[9])},
             },
         )

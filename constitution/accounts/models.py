@@ -32,6 +32,8 @@ class Member(Base):
     party: Mapped[str | None] = mapped_column(String(100))
     state_region: Mapped[str | None] = mapped_column(String(100))
     ethnicity: Mapped[str | None] = mapped_column(String(100))
+    # The parliament she was elected to ("union", "state_region"), where recorded.
+    chamber: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(8), default="my")
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -53,6 +55,7 @@ class Member(Base):
             "party": self.party,
             "state_region": self.state_region,
             "ethnicity": self.ethnicity,
+            "chamber": self.chamber,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -68,6 +71,7 @@ class Invitation(Base):
     party: Mapped[str | None] = mapped_column(String(100))
     state_region: Mapped[str | None] = mapped_column(String(100))
     ethnicity: Mapped[str | None] = mapped_column(String(100))
+    chamber: Mapped[str | None] = mapped_column(String(100))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
     expires_at: Mapped[Timestamp]

@@ -25,8 +25,9 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "unschedule": (frozenset({Status.SCHEDULED}), Status.SUBMITTED),
     "adopt": (frozenset({Status.SCHEDULED}), Status.ADOPTED),
     "reject": (frozenset({Status.SCHEDULED}), Status.REJECTED),
-    # Withdrawn by the proposer until it goes to a vote.
-    "withdraw": (OPEN_STATUSES - {Status.SCHEDULED}, Status.WITHDRAWN),
+    # Withdrawn by the proposer until its poll opens (a scheduled one leaves the agenda:
+    # the sitting's part is asked first, see ``workflow.register_agenda_withdrawal``).
+    "withdraw": (frozenset(OPEN_STATUSES), Status.WITHDRAWN),
     "needs_update": (OPEN_STATUSES - {Status.NEEDS_UPDATE}, Status.NEEDS_UPDATE),
     "obsolete": (frozenset(OPEN_STATUSES), Status.OBSOLETE),
     "updated": (frozenset({Status.NEEDS_UPDATE}), Status.SUBMITTED),

@@ -17,7 +17,8 @@ ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
 GROUPS = {
     "type": "object",
     "properties": {
-        k: {"type": "string", "maxLength": 100} for k in ("party", "state_region", "ethnicity")
+        k: {"type": "string", "maxLength": 100}
+        for k in ("party", "state_region", "ethnicity", "chamber")
     },
     "additionalProperties": False,
 }

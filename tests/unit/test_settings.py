@@ -24,6 +24,7 @@ INTEGERS = {
     "DEVICE_TOKEN_DAYS": "device_token_days",
     "PURGE_MINUTES": "purge_minutes",
     "COSPONSOR_THRESHOLD": "cosponsor_threshold",
+    "PROXY_LIMIT": "proxy_limit",
     "MAX_BODY_BYTES": "max_body_bytes",
     "MAX_IMPORT_BYTES": "max_import_bytes",
     "THREADS": "threads",
@@ -127,6 +128,7 @@ def test_a_bad_integer_names_its_variable(tmp_path: Path, name: str, raw: str) -
             "COSPONSOR_THRESHOLD",
             "DIFF_BUDGET_MS",
             "PURGE_MINUTES",
+            "PROXY_LIMIT",
             "LIVE_COALESCE_MS",
             "LIVE_RESYNC_SECONDS",
         }

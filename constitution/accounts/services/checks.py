@@ -20,7 +20,7 @@ from constitution.accounts.models import (
 from constitution.errors import N_, Forbidden, Invalid
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
-GROUP_FIELDS = ("party", "state_region", "ethnicity")
+GROUP_FIELDS = ("party", "state_region", "ethnicity", "chamber")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
 

@@ -167,6 +167,7 @@ def accept_invitation(
             "party": invitation.party,
             "state_region": invitation.state_region,
             "ethnicity": invitation.ethnicity,
+            "chamber": invitation.chamber,
         },
         language=language,
     )

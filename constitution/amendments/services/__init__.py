@@ -42,6 +42,7 @@ from constitution.amendments.services.recheck import recheck
 from constitution.amendments.services.workflow import (
     adopt,
     adopt_into_amendment,
+    register_agenda_withdrawal,
     reject,
     schedule,
     sponsor,
@@ -77,6 +78,7 @@ __all__ = [
     "recommend",
     "recommendation_history",
     "refresh_conflicts",
+    "register_agenda_withdrawal",
     "reject",
     "schedule",
     "sponsor",

@@ -9,6 +9,7 @@ amendment with ``adopt_into_amendment``) and ``reject``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -82,8 +83,22 @@ def submit(db: Session, settings: Settings, actor: Member, amendment: Amendment)
     return amendment
 
 
+# Asked before a scheduled amendment is withdrawn: raises when its poll has opened, else
+# takes it off the sitting's agenda. Registered by the voting part (``wiring``).
+AgendaWithdrawal = Callable[[Session, Member, Amendment], None]
+_AGENDA_WITHDRAWAL: list[AgendaWithdrawal] = []
+
+
+def register_agenda_withdrawal(hook: AgendaWithdrawal) -> None:
+    _AGENDA_WITHDRAWAL[:] = [hook]
+
+
 def withdraw(db: Session, actor: Member, amendment: Amendment) -> Amendment:
     _refuse(rules.withdraw_refusal(actor, amendment))
+    if amendment.status == Status.SCHEDULED:
+        if not _AGENDA_WITHDRAWAL:
+            raise rules.wrong_status()
+        _AGENDA_WITHDRAWAL[0](db, actor, amendment)
     transition(db, amendment, "withdraw", actor)
     clear_conflicts(db, amendment)
     return amendment

@@ -1,0 +1,85 @@
+"""The state of sittings, proxies, polls and ballots that the audit chain records after
+each change; ``constitution verify`` compares it with the rows, so a ballot, a result or
+a record edited in the database is named (even with every trigger dropped).
+
+Left out: a poll's place in the agenda (reordering moves others without an event of
+their own) and the times of a sitting's check-ins (attendance has its own events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from constitution.votes.models import Ballot, Poll, Proxy, Sitting
+
+
+def sitting_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, Any]]:
+    query = select(Sitting).order_by(Sitting.id)
+    if ids is not None:
+        query = query.where(Sitting.id.in_(ids))
+    for s in db.scalars(query):
+        yield s.id, {"title": s.title, "status": s.status.value, "quorum": s.quorum_permille}
+
+
+def proxy_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, Any]]:
+    query = select(Proxy).order_by(Proxy.id)
+    if ids is not None:
+        query = query.where(Proxy.id.in_(ids))
+    for p in db.scalars(query):
+        yield (
+            p.id,
+            {
+                "sitting": p.sitting_id,
+                "giver": p.giver_id,
+                "holder": p.holder_id,
+                "status": p.status.value,
+            },
+        )
+
+
+def poll_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, Any]]:
+    query = select(Poll).order_by(Poll.id)
+    if ids is not None:
+        query = query.where(Poll.id.in_(ids))
+    for p in db.scalars(query):
+        yield (
+            p.id,
+            {
+                "sitting": p.sitting_id,
+                "amendment": p.amendment_id,
+                "motion": p.motion,
+                "majority": p.majority,
+                "base": p.base,
+                "conditions": p.conditions,
+                "status": p.status.value,
+                "members": p.members_count,
+                "passed": p.passed,
+                "result": p.result,
+                "record_hash": p.record_hash,
+                "signature": p.signature,
+                "fell_by": p.fell_by_id,
+            },
+        )
+
+
+def ballot_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, Any]]:
+    query = select(Ballot).order_by(Ballot.id)
+    if ids is not None:
+        query = query.where(Ballot.id.in_(ids))
+    for b in db.scalars(query):
+        yield (
+            b.id,
+            {
+                "poll": b.poll_id,
+                "member": b.member_id,
+                "by": b.cast_by_id,
+                "proxy": b.proxy_id,
+                "choice": b.choice,
+                "version": b.version,
+                "receipt": b.receipt,
+            },
+        )
