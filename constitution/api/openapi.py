@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.api import openapi_amendments, openapi_texts
+from constitution.api import openapi_amendments, openapi_live, openapi_texts
 from constitution.web.framework import Ctx, json_response
 
 ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
@@ -396,6 +396,7 @@ def spec() -> dict[str, Any]:
             **_paths(),
             **openapi_texts.paths(_op, _ok, _obj),
             **openapi_amendments.paths(_op, _ok, _obj),
+            **openapi_live.paths(_op),
         },
     }
 

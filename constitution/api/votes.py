@@ -11,7 +11,7 @@ from constitution.accounts.models import Member
 from constitution.accounts.web import current_member
 from constitution.api.accounts import body_object
 from constitution.audit.services import format_time
-from constitution.votes import services
+from constitution.votes import live, services
 from constitution.votes.models import Poll, PollStatus, Proxy, Sitting
 from constitution.votes.services.queries import voted_count
 from constitution.web.framework import Ctx, json_response
@@ -118,6 +118,11 @@ def sitting_open(ctx: Ctx) -> Response:
 def sitting_close(ctx: Ctx) -> Response:
     sitting = services.close_sitting(ctx.db, _me(ctx), _sitting(ctx, lock=True))
     return json_response(sitting_json(ctx.db, sitting))
+
+
+def sitting_events(ctx: Ctx) -> str:
+    """The sitting's live counts as server-sent events (``constitution.web.live``)."""
+    return live.channel(_sitting(ctx).id)
 
 
 def attendance_in(ctx: Ctx) -> Response:

@@ -16,6 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def read_first_event(response: Any) -> str:
+    """Read an event stream up to the end of its first event (its name): the server has
+    then taken its snapshot. For harnesses that only check who may open a stream."""
+    name = ""
+    for line in response.iter_lines():
+        if line.startswith("event:"):
+            name = line.partition(":")[2].strip()
+        elif line == "" and name:
+            return name
+    raise AssertionError("the stream ended before its first event")
+
+
 @dataclass(frozen=True)
 class Item:
     """What arrived: an event (``name``, ``data``), a comment, a ``retry``, or the end."""

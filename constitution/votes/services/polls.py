@@ -21,6 +21,7 @@ from constitution.db import clean_id, utcnow
 from constitution.errors import N_, DomainError, Invalid, StateConflict
 from constitution.settings import Settings
 from constitution.texts.validation import Notices, clean_text_map
+from constitution.votes import live
 from constitution.votes import permissions as rules
 from constitution.votes.majority import BASES, MAJORITIES, Base, Condition, Majority, Voter, decide
 from constitution.votes.models import (
@@ -137,6 +138,7 @@ def create_poll(
         actor_id=actor.id,
         payload={"sitting": sitting.id, "amendment": poll.amendment_id, "motion": poll.motion},
     )
+    live.changed(db, sitting.id)
     return poll
 
 
@@ -151,6 +153,7 @@ def remove_poll(db: Session, actor: Member, poll: Poll, *, unschedule: bool = Tr
     if unschedule and subject is not None and subject.status == Status.SCHEDULED:
         amendments.unschedule(db, actor, subject, {"poll": poll.id})
     record(db, "poll.removed", f"poll:{poll.id}", actor_id=actor.id)
+    live.changed(db, poll.sitting_id)
 
 
 def withdraw_from_agenda(db: Session, actor: Member, amendment: Amendment) -> None:
@@ -273,6 +276,7 @@ def open_poll(db: Session, settings: Settings, actor: Member, poll: Poll) -> Pol
         actor_id=actor.id,
         payload={"entitled": sorted(electorate), "members": poll.members_count},
     )
+    live.changed(db, sitting.id)
     return poll
 
 
@@ -423,6 +427,7 @@ def close_poll(db: Session, settings: Settings, actor: Member, poll_id: int) -> 
             "adopted_rev": adopted_rev,
         },
     )
+    live.changed(db, poll.sitting_id)
     return poll
 
 

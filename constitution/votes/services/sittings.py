@@ -13,6 +13,7 @@ from constitution.accounts.services import clean_text
 from constitution.audit.services import record
 from constitution.db import utcnow
 from constitution.errors import N_, DomainError, Forbidden, Invalid, StateConflict
+from constitution.votes import live
 from constitution.votes import permissions as rules
 from constitution.votes.models import Attendance, PollStatus, Sitting, SittingStatus
 from constitution.votes.services.queries import agenda, is_voter
@@ -93,6 +94,7 @@ def open_sitting(db: Session, actor: Member, sitting: Sitting) -> Sitting:
     sitting.status = SittingStatus.OPEN
     sitting.opened_at = utcnow()
     record(db, "sitting.opened", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return sitting
 
 
@@ -114,6 +116,7 @@ def close_sitting(db: Session, actor: Member, sitting: Sitting) -> Sitting:
     sitting.status = SittingStatus.CLOSED
     sitting.closed_at = utcnow()
     record(db, "sitting.closed", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return sitting
 
 
@@ -142,6 +145,7 @@ def check_in(db: Session, actor: Member, sitting: Sitting) -> bool:
         row.left_at = None
     db.flush()
     record(db, "sitting.checked_in", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return True
 
 
@@ -153,4 +157,5 @@ def check_out(db: Session, actor: Member, sitting: Sitting) -> bool:
         return False
     row.left_at = utcnow()
     record(db, "sitting.checked_out", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return True
