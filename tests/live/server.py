@@ -153,6 +153,21 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
+def another_server(site: LiveSite, name: str = "second") -> Iterator[str]:
+    """A second server process on the live site's database (its own port and log): the
+    base URL of a second worker that shares nothing with the first but the database."""
+    log = site.log.with_name(f"{name}.log")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process = start_server(site.env, log, port)
+    try:
+        wait_until_answering(process, base_url + "/login", log)
+        yield base_url
+    finally:
+        stop_server(process)
+
+
+@contextmanager
 def live_site(
     tmp: Path, spec: dict[str, Any], *, workers: int = 1, **extra_env: str
 ) -> Iterator[LiveSite]:
