@@ -28,6 +28,7 @@ EVENTS = (
     "LIVE_MAX_STREAMS streams."
 )
 
+
 def paths(op: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     stream = {
         "200": {
