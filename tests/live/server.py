@@ -35,6 +35,7 @@ class LiveSite:
     env: dict[str, str]
     seed: dict[str, Any]
     log: Path
+    process: subprocess.Popen[bytes] | None = None
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -191,7 +192,7 @@ def live_site(
         site.seed = json.loads(seeded.stdout.strip().splitlines()[-1])
         port = free_port()
         site.base_url = f"http://127.0.0.1:{port}"
-        process = start_server(env, log, port, workers)
+        process = site.process = start_server(env, log, port, workers)
         try:
             wait_until_answering(process, site.url("/login"), log)
             yield site
