@@ -120,6 +120,10 @@ class EventStream(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+def _text(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(k.decode(), v.decode()) for k, v in headers]
+
+
 async def _body(send: Send, data: bytes) -> None:
     await send({"type": "http.response.body", "body": data, "more_body": True})
 
@@ -159,6 +163,8 @@ def make_stream_endpoint(
             LANES.release(key, lane)  # the stream itself holds no lane
         if isinstance(outcome, Response):
             return outcome
+        if request.method == "HEAD":  # she may open it; a HEAD holds nothing open
+            return Response(status_code=200, headers=dict(_text(HEADERS)))
         try:
             subscriber = hub.subscribe(outcome, key)
         except Busy as error:

@@ -67,9 +67,11 @@ class Site:
             live.signal(db, "probe:1")
 
     @contextmanager
-    def stream(self, who: str = "alice", path: str = "/api/v1/probes/1/events", **kw: Any):
+    def stream(
+        self, who: str = "alice", path: str = "/api/v1/probes/1/events", method: str = "GET"
+    ) -> Iterator[Any]:
         headers = bearer(self.tokens[who]) if who else {}
-        with self.client.stream("GET", path, headers=headers, **kw) as response:
+        with self.client.stream(method, path, headers=headers) as response:
             yield response
 
 
@@ -139,6 +141,15 @@ def test_a_stream_sends_the_state_then_each_change_and_heartbeats(
         beat = reader.until(lambda item: item.kind != "event", timeout=3)
         assert beat.kind == "comment"
         assert 0.8 < beat.at - changed.at < 2.0  # LIVE_HEARTBEAT_SECONDS=1 of silence
+
+
+def test_a_head_request_opens_no_stream(make_site: Callable[..., Site]) -> None:
+    site = make_site()
+    with site.stream(method="HEAD") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/event-stream"
+        assert site.hub.streams == 0
+    assert site.client.head("/api/v1/probes/1/events").status_code == 401
 
 
 def test_a_browser_session_may_stream_too(make_site: Callable[..., Site]) -> None:
