@@ -22,6 +22,8 @@ from constitution.live.signals import PG_CHANNEL
 log = logging.getLogger("constitution.live")
 
 PING_SECONDS = 30.0
+# How the listening connections are named in pg_stat_activity.
+APPLICATION_NAME = "constitution-live"
 FIRST_PAUSE, LONGEST_PAUSE = 0.5, 10.0
 
 
@@ -60,7 +62,7 @@ async def listen(hub: Hub, url: URL, *, ping: float = PING_SECONDS) -> None:
 
 async def _listen_once(hub: Hub, url: URL, ping: float) -> None:
     connection = await psycopg.AsyncConnection.connect(
-        conninfo(url), autocommit=True, connect_timeout=10
+        conninfo(url), autocommit=True, connect_timeout=10, application_name=APPLICATION_NAME
     )
     async with connection:
         await connection.execute(f"LISTEN {PG_CHANNEL}")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from constitution import live
 from constitution.db import Database, make_engine
 from constitution.live.hub import SNAPSHOTS, Event, Hub, Limits, Subscriber
+from constitution.live.postgres import APPLICATION_NAME
 from tests.live.server import fresh_database
 
 CHANNEL = "probe:1"
@@ -84,6 +85,11 @@ def write(database: Database, value: int, *, commit: bool = True) -> Session:
     return session
 
 
+def commit(session: Session) -> None:
+    session.commit()
+    session.close()
+
+
 def test_a_signal_is_heard_once_committed(real: Database) -> None:
     async def scenario(hub: Hub, subscriber: Subscriber) -> None:
         session = await asyncio.to_thread(write, real, 1)
@@ -132,6 +138,39 @@ def test_a_signal_from_a_transaction_block_and_from_an_engine(real: Database) ->
         assert await values(subscriber) == [3]
         await asyncio.to_thread(engine, real.engine)
         assert await values(subscriber) == [4]
+
+    run(real, scenario)
+
+
+def test_the_listener_comes_back_and_catches_up(real: Database) -> None:
+    """PostgreSQL: the listening connection is killed; the hub connects again, and a change
+    signalled while it was away is shown once it listens again."""
+    if real.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no listening connection")
+
+    def kill_listener() -> int:
+        with real.engine.connect() as connection:
+            killed = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": APPLICATION_NAME},
+            ).scalar_one()
+        return int(killed)
+
+    async def scenario(hub: Hub, subscriber: Subscriber) -> None:
+        assert await asyncio.to_thread(kill_listener) == 1
+        for _ in range(400):
+            if not hub.listening:
+                break
+            await asyncio.sleep(0.005)
+        assert not hub.listening
+        await asyncio.to_thread(commit, await asyncio.to_thread(write, real, 6))  # heard by none
+        assert await values(subscriber, 5.0) == [6]  # looked at again once listening
+        assert hub.listening
+        await asyncio.to_thread(commit, await asyncio.to_thread(write, real, 7))
+        assert await values(subscriber) == [7]
 
     run(real, scenario)
 
