@@ -1,0 +1,1 @@
+"""Voting: sittings, attendance, proxies, polls, ballots, results and their signed records."""
