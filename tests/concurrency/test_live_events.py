@@ -6,6 +6,7 @@
   bring it there.
 * A server asked to stop (SIGTERM) while streams are open ends them cleanly and exits; it
   would otherwise wait for them for ever.
+* A client that goes away frees its place at once (uvicorn tells the app it disconnected).
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ def events(base: str, sitting: int, person: dict[str, Any]) -> Iterator[EventRea
     ):
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"] == "text/event-stream"
-        yield EventReader(response)
+        reader = EventReader(response)
+        try:
+            yield reader
+        finally:
+            reader.hang_up()
 
 
 def next_of(reader: EventReader, name: str, timeout: float = 5.0) -> Any:
@@ -139,3 +144,23 @@ def test_a_server_told_to_stop_ends_its_streams_and_exits(tmp_path: Path) -> Non
                 process.wait()
         text = log.read_text()
         assert "Traceback" not in text and "Application shutdown complete" in text, text
+
+
+@pytest.mark.slow
+def test_clients_that_leave_free_their_places(tmp_path: Path) -> None:
+    # No heartbeat within the test: only noticing the client leave can free a place.
+    env = {**LIVE_ENV, "LIVE_MAX_STREAMS": "2", "LIVE_HEARTBEAT_SECONDS": "60"}
+    with live_site(tmp_path, SPEC, **env) as site:
+        chair, members = site.seed["chairs"][0], site.seed["members"]
+        sitting = post(site.base_url, chair, "/api/v1/sittings", {"title": "Places"})["id"]
+        url = f"{site.base_url}/api/v1/sittings/{sitting}/events"
+        for round_ in range(3):
+            with (
+                events(site.base_url, sitting, members[0]) as one,
+                events(site.base_url, sitting, members[1]) as two,
+            ):
+                next_of(one, "attendance"), next_of(two, "attendance")
+                full = httpx.get(url, headers=bearer(members[2]), timeout=TIMEOUT)
+                assert full.status_code == 503, (round_, full.text)
+                assert full.headers["retry-after"] == "10"
+            time.sleep(0.3)  # the server noticed both clients leave (no write needed)

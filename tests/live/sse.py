@@ -7,8 +7,10 @@ Works with any response that has ``iter_lines()`` (Starlette's TestClient, httpx
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -72,6 +74,16 @@ class EventReader:
             self.items.put(Item("end", data=repr(error), at=time.monotonic()))
             return
         self.items.put(Item("end", at=time.monotonic()))
+
+    def hang_up(self) -> None:
+        """Close the connection now, as a client that leaves does. (Closing the response
+        from this thread would not: the reader thread's blocked read keeps the socket
+        open, so the server would see it go only at its next write.)"""
+        stream = getattr(self.response, "extensions", {}).get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def next(self, timeout: float = 5.0) -> Item:
         try:
