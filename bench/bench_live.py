@@ -113,7 +113,7 @@ async def measure(site: LiveSite) -> dict[str, Any]:
         sitting = (await post(chair, "/api/v1/sittings", {"title": "Bench"})).json()["id"]
         await post(chair, f"/api/v1/sittings/{sitting}/open")
         path = f"/api/v1/sittings/{sitting}/events"
-        assert site.process is not None
+        assert site.pid is not None
         idle_writes = [await change(client, post, voter, sitting, i) for i in range(20)]
         # Warm up (the code paths of a stream loaded), then the baseline.
         warm = Stream()
@@ -121,14 +121,14 @@ async def measure(site: LiveSite) -> dict[str, Any]:
         await asyncio.wait_for(warm.ready.wait(), 10)
         warm.task.cancel()
         await asyncio.sleep(1.0)
-        before = rss_kib(site.process.pid)
+        before = rss_kib(site.pid)
         streams = [Stream() for _ in range(STREAMS)]
         people = [voter, *members][:STREAMS]
         for stream, person in zip(streams, people, strict=True):
             stream.task = asyncio.create_task(stream.run(host, port, path, person["token"]))
         await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in streams)), 60)
         await asyncio.sleep(1.0)
-        after = rss_kib(site.process.pid)
+        after = rss_kib(site.pid)
 
         latencies: list[float] = []
         writes: list[float] = []

@@ -35,7 +35,7 @@ class LiveSite:
     env: dict[str, str]
     seed: dict[str, Any]
     log: Path
-    process: subprocess.Popen[bytes] | None = None
+    pid: int | None = None  # the server process (a number: a site goes to other processes)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -192,7 +192,8 @@ def live_site(
         site.seed = json.loads(seeded.stdout.strip().splitlines()[-1])
         port = free_port()
         site.base_url = f"http://127.0.0.1:{port}"
-        process = site.process = start_server(env, log, port, workers)
+        process = start_server(env, log, port, workers)
+        site.pid = process.pid
         try:
             wait_until_answering(process, site.url("/login"), log)
             yield site
