@@ -84,6 +84,11 @@ class Hall:
 
 @pytest.fixture
 def hall(client: TestClient, db: Session, settings: Settings) -> Hall:
+    return make_hall(client, db, settings)
+
+
+def make_hall(client: TestClient, db: Session, settings: Settings) -> Hall:
+    """A chair, the secretariat, five members and the small draft."""
     chair = make_member(db, settings, "chair", ["member", "chair"])
     editor = make_member(db, settings, "secretariat", ["member", "secretariat"])
     members = [make_member(db, settings, f"m{i}") for i in range(5)]
@@ -343,6 +348,29 @@ def test_a_merge_failing_at_close_keeps_the_result_and_marks_the_amendment(
         p for p in hall.chair.read(f"/api/v1/documents/{SLUG}")["provisions"] if p["key"] == "art-1"
     )
     assert art_1["text"]["en"] == "The Union is a state."
+
+
+def test_a_poll_voted_down_after_a_revision_changed_its_text_closes(hall: Hall) -> None:
+    # Regression: a revision landing on the amendment's words while its poll was open left
+    # it needs_update, and closing the poll voted down was refused (409 wrong_status) for
+    # good: the amendment could only be rejected from scheduled.
+    amendment = hall.amendment("The Union is a federal democratic union of equals.")
+    sitting = hall.sitting()
+    hall.check_in(sitting, hall.chair, *hall.members)
+    poll = hall.poll(sitting, amendment=amendment)
+    hall.chair.ok(f"/api/v1/polls/{poll['id']}/open")
+    for api in hall.members:
+        hall.vote(api, poll["id"], "no")
+    body = {
+        "reason": "Editorial",
+        "changes": [{"op": "replace", "key": "art-1", "text": {"en": "The Union is a state."}}],
+    }
+    hall.editor.ok(f"/api/v1/documents/{SLUG}/revisions", body, 201)
+    assert hall.chair.read(f"/api/v1/amendments/{amendment}")["status"] == "needs_update"
+    closed = hall.chair.ok(f"/api/v1/polls/{poll['id']}/close")
+    assert (closed["status"], closed["passed"]) == ("closed", False)
+    # Voted down, it is rejected: an update cannot bring it back.
+    assert hall.chair.read(f"/api/v1/amendments/{amendment}")["status"] == "rejected"
 
 
 # ---- proxies ---------------------------------------------------------------------------
