@@ -148,6 +148,31 @@ def test_a_bad_quorum_is_refused(hall: Hall, quorum: Any) -> None:
     assert error_of(response, 422)["field"] == "quorum"
 
 
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        # Regression: these two were a 500 (OverflowError converting them to UTC).
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:00:00+05:00",
+        # Stored, this one was answered as "1-01-01T00:00:00.000000Z" (not ISO 8601).
+        "0001-01-01T00:00:00Z",
+        "2026-13-01T08:00:00Z",
+        "tomorrow",
+        20261201,
+    ],
+)
+def test_a_bad_starting_time_is_refused(hall: Hall, starts_at: Any) -> None:
+    response = hall.chair.post("/api/v1/sittings", {"title": "S", "starts_at": starts_at})
+    assert error_of(response, 422)["field"] == "starts_at"
+    assert hall.chair.read("/api/v1/sittings") == []
+
+
+def test_a_starting_time_is_kept_in_utc(hall: Hall) -> None:
+    body = {"title": "S", "starts_at": "2026-12-01T14:30:00+06:30"}
+    sitting = hall.chair.ok("/api/v1/sittings", body, 201)
+    assert sitting["starts_at"] == "2026-12-01T08:00:00.000000Z"
+
+
 # ---- polls: creating, the agenda --------------------------------------------------------
 
 
