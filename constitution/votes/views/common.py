@@ -57,6 +57,12 @@ def subjects(db: Session, polls: Iterable[Poll]) -> dict[int, Amendment]:
     return {a.id: a for a in amendments.amendments_by_ids(db, ids)}
 
 
+def live_src(ctx: Ctx, sitting_id: int) -> str:
+    """The sitting's event stream (API.md: ``GET /api/v1/sittings/{id}/events``), which
+    static/live.js follows to update the counts marked ``data-live-...``."""
+    return ctx.url("api.sittings.detail", sitting_id=sitting_id) + "/events"
+
+
 def falls(db: Session, polls: list[Poll]) -> dict[int, list[Poll]]:
     """Poll id -> the polls on the agenda that fall if its amendment is adopted."""
     by_id = {p.id: p for p in polls}

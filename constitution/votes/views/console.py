@@ -17,6 +17,7 @@ from constitution.votes.models import PollStatus, ProxyStatus
 from constitution.votes.views.common import (
     attempt,
     falls,
+    live_src,
     poll_in_path,
     proxy_in_path,
     require_chair,
@@ -59,6 +60,7 @@ def console_page(
     context: dict[str, Any] = {
         "sitting": sitting,
         "presence": services.presence(db, sitting),
+        "live_src": live_src(ctx, sitting.id),
         "polls": polls,
         "amendments": subjects(db, polls),
         "falls": falls(db, polls),

@@ -17,6 +17,7 @@ from constitution.votes.views.common import (
     attempt,
     falls,
     is_chair,
+    live_src,
     me,
     number_field,
     proxy_in_path,
@@ -96,6 +97,7 @@ def sitting_page(
     context: dict[str, Any] = {
         "sitting": sitting,
         "presence": services.presence(db, sitting),
+        "live_src": live_src(ctx, sitting.id),
         "polls": polls,
         "amendments": subjects(db, polls),
         "falls": falls(db, polls),
