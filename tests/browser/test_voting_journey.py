@@ -119,8 +119,9 @@ def check_in(rec: Recorder, sitting: int, who: str) -> None:
 def open_poll(chair: Recorder, sitting: int) -> int:
     page = chair.page
     chair.goto(f"/sittings/{sitting}/console", "chair-quorate")
-    assert page.get_attribute(".quorum", "class") == "quorum met"
-    assert number(page.inner_text("[data-live-attendance=present]")) == 4
+    assert page.locator(".quorum.met").is_visible()
+    assert not page.locator(".quorum.unmet").is_visible()
+    assert number(page.inner_text("[data-live-key=attendance][data-live-field=present]")) == 4
     form = page.locator("form[action$='/open'][action^='/polls/']")
     action = form.get_attribute("action") or ""
     chair.submit(f"form[action='{action}'] button", "chair-poll-open")

@@ -235,18 +235,18 @@ def test_a_member_checks_in_and_out_and_the_quorum_shows(hall: Hall) -> None:
     url = f"/sittings/{sitting.id}"
     member = hall.members[0]
     soup = member.page(url)
-    assert soup.select_one("[data-live-attendance=present]").get_text() == "0"
-    assert soup.select_one("[data-live-attendance=members]").get_text() == "6"
-    assert "not met" in text_of(soup, ".quorum")
+    assert soup.select_one("[data-live-key=attendance][data-live-field=present]").get_text() == "0"
+    assert soup.select_one("[data-live-key=attendance][data-live-field=members]").get_text() == "6"
+    assert "not met" in text_of(soup, ".quorum:not([hidden])")
     soup = member.done(url, f"{url}/check-in")
     assert "You are checked in." in flash(soup)
-    assert soup.select_one("[data-live-attendance=present]").get_text() == "1"
+    assert soup.select_one("[data-live-key=attendance][data-live-field=present]").get_text() == "1"
     assert soup.find("form", attrs={"action": f"{url}/check-out"}) is not None
     hall.check_in(sitting, *hall.members[1:3])
     soup = member.page(url)
-    assert "is met" in text_of(soup, ".quorum")
+    assert "is met" in text_of(soup, ".quorum:not([hidden])")
     soup = member.done(url, f"{url}/check-out")
-    assert soup.select_one("[data-live-attendance=present]").get_text() == "2"
+    assert soup.select_one("[data-live-key=attendance][data-live-field=present]").get_text() == "2"
     assert not services.is_present(hall.db, sitting.id, member.member.id)
 
 
@@ -257,8 +257,8 @@ def test_the_sitting_page_in_burmese_has_myanmar_digits(hall: Hall) -> None:
     member.language("my")
     soup, html = member.get(f"/sittings/{sitting.id}")
     assert soup.html["lang"] == "my"
-    assert soup.select_one("[data-live-attendance=present]").get_text() == "၂"
-    assert soup.select_one("[data-live-attendance=members]").get_text() == "၆"
+    assert soup.select_one("[data-live-key=attendance][data-live-field=present]").get_text() == "၂"
+    assert soup.select_one("[data-live-key=attendance][data-live-field=members]").get_text() == "၆"
     assert "Check in" not in html and "Present" not in html  # translated
     assert MYANMAR_DIGITS & set(text_of(soup, ".presence"))
 
@@ -472,7 +472,7 @@ def test_the_ballot_is_small_clear_and_shows_her_vote(hall: Hall, lang: str) -> 
     buttons = soup.select(f"form[action='{url}/vote'] button[name=choice]")
     assert [b["value"] for b in buttons] == ["yes", "no", "abstain"]
     assert soup.select_one(
-        f"[data-live-poll='{poll.id}'][data-live-field=entitled]"
+        f"[data-live-key='poll:{poll.id}'][data-live-field=entitled]"
     ).get_text() == ("၄" if lang == "my" else "4")
     page = member.done(url, f"{url}/vote", {"choice": "no"})
     assert (

@@ -18,7 +18,14 @@ from constitution.accounts.services import display_names
 from constitution.errors import N_, DomainError
 from constitution.votes import services
 from constitution.votes.models import Ballot, Poll, PollStatus
-from constitution.votes.views.common import attempt, me, poll_in_path, subjects, whole_or_raw
+from constitution.votes.views.common import (
+    attempt,
+    live_src,
+    me,
+    poll_in_path,
+    subjects,
+    whole_or_raw,
+)
 from constitution.votes.views.results import result_page
 from constitution.web.errors import render_page_error
 from constitution.web.framework import Ctx, FormAlreadySent
@@ -86,6 +93,7 @@ def ballot_page(ctx: Ctx, poll: Poll, *, error: str | None = None, status: int =
         "mine": ballots_of(ctx, poll),
         "voted": services.voted_count(ctx.db, poll.id) if is_open else 0,
         "electorate": services.entitled_count(ctx.db, poll) if is_open else 0,
+        "live_src": live_src(ctx, poll.sitting_id),
         "error": error,
     }
     return render(ctx, "votes/ballot.html", context, status)
