@@ -118,6 +118,101 @@ def _api_error(_ctx: Ctx, error: DomainError) -> Response:
 
 POST = ("POST",)
 
+# The voting pages: sittings, the chair's console, ballots, results, her voting record.
+VOTE_PAGES: list[Route] = [
+    page("/sittings", sitting_views.sitting_list, "votes.sittings", A.MEMBER),
+    page("/sittings", sitting_views.sitting_create, "votes.sitting_create", A.MEMBER, POST),
+    page("/sittings/{sitting_id:int}", sitting_views.sitting_detail, "votes.sitting", A.MEMBER),
+    page(
+        "/sittings/{sitting_id:int}/check-in",
+        sitting_views.check_in,
+        "votes.check_in",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/check-out",
+        sitting_views.check_out,
+        "votes.check_out",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/proxy",
+        sitting_views.proxy_request,
+        "votes.proxy_request",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/proxies/{proxy_id:int}/revoke",
+        sitting_views.proxy_revoke,
+        "votes.proxy_revoke",
+        A.MEMBER,
+        POST,
+    ),
+    page("/sittings/{sitting_id:int}/console", console_views.console, "votes.console", A.CHAIR),
+    page(
+        "/sittings/{sitting_id:int}/open",
+        console_views.sitting_open,
+        "votes.sitting_open",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/close",
+        console_views.sitting_close,
+        "votes.sitting_close",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/polls",
+        console_views.poll_create,
+        "votes.poll_create",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/polls/{poll_id:int}/remove",
+        console_views.poll_remove,
+        "votes.poll_remove",
+        A.MEMBER,
+        POST,
+    ),
+    page("/polls/{poll_id:int}/move", console_views.poll_move, "votes.poll_move", A.MEMBER, POST),
+    page("/polls/{poll_id:int}/open", console_views.poll_open, "votes.poll_open", A.MEMBER, POST),
+    page(
+        "/polls/{poll_id:int}/close", console_views.poll_close, "votes.poll_close", A.MEMBER, POST
+    ),
+    page(
+        "/proxies/{proxy_id:int}/approve",
+        console_views.proxy_approve,
+        "votes.proxy_approve",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/proxies/{proxy_id:int}/refuse",
+        console_views.proxy_refuse,
+        "votes.proxy_refuse",
+        A.MEMBER,
+        POST,
+    ),
+    page("/polls/{poll_id:int}", ballot_views.poll_detail, "votes.poll", A.MEMBER),
+    # A vote sent again after it was counted answers with her vote, not an error page.
+    page(
+        "/polls/{poll_id:int}/vote",
+        ballot_views.vote,
+        "votes.vote",
+        A.MEMBER,
+        POST,
+        render_error=ballot_views.vote_error,
+    ),
+    page("/polls/{poll_id:int}/voted", ballot_views.voted, "votes.voted", A.MEMBER),
+    page("/account/votes", result_views.my_votes, "votes.my_votes", A.MEMBER),
+]
+
 PAGE_ROUTES: list[Route] = [
     page("/", views.home, "home", A.PUBLIC),
     page("/login", views.login_form, "accounts.login_form", A.PUBLIC),
@@ -292,101 +387,7 @@ PAGE_ROUTES: list[Route] = [
         A.ADMIN,
         POST,
     ),
-]
-
-# The voting pages: sittings, the chair's console, ballots, results, her voting record.
-VOTE_PAGES: list[Route] = [
-    page("/sittings", sitting_views.sitting_list, "votes.sittings", A.MEMBER),
-    page("/sittings", sitting_views.sitting_create, "votes.sitting_create", A.MEMBER, POST),
-    page("/sittings/{sitting_id:int}", sitting_views.sitting_detail, "votes.sitting", A.MEMBER),
-    page(
-        "/sittings/{sitting_id:int}/check-in",
-        sitting_views.check_in,
-        "votes.check_in",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/sittings/{sitting_id:int}/check-out",
-        sitting_views.check_out,
-        "votes.check_out",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/sittings/{sitting_id:int}/proxy",
-        sitting_views.proxy_request,
-        "votes.proxy_request",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/proxies/{proxy_id:int}/revoke",
-        sitting_views.proxy_revoke,
-        "votes.proxy_revoke",
-        A.MEMBER,
-        POST,
-    ),
-    page("/sittings/{sitting_id:int}/console", console_views.console, "votes.console", A.CHAIR),
-    page(
-        "/sittings/{sitting_id:int}/open",
-        console_views.sitting_open,
-        "votes.sitting_open",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/sittings/{sitting_id:int}/close",
-        console_views.sitting_close,
-        "votes.sitting_close",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/sittings/{sitting_id:int}/polls",
-        console_views.poll_create,
-        "votes.poll_create",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/polls/{poll_id:int}/remove",
-        console_views.poll_remove,
-        "votes.poll_remove",
-        A.MEMBER,
-        POST,
-    ),
-    page("/polls/{poll_id:int}/move", console_views.poll_move, "votes.poll_move", A.MEMBER, POST),
-    page("/polls/{poll_id:int}/open", console_views.poll_open, "votes.poll_open", A.MEMBER, POST),
-    page(
-        "/polls/{poll_id:int}/close", console_views.poll_close, "votes.poll_close", A.MEMBER, POST
-    ),
-    page(
-        "/proxies/{proxy_id:int}/approve",
-        console_views.proxy_approve,
-        "votes.proxy_approve",
-        A.MEMBER,
-        POST,
-    ),
-    page(
-        "/proxies/{proxy_id:int}/refuse",
-        console_views.proxy_refuse,
-        "votes.proxy_refuse",
-        A.MEMBER,
-        POST,
-    ),
-    page("/polls/{poll_id:int}", ballot_views.poll_detail, "votes.poll", A.MEMBER),
-    # A vote sent again after it was counted answers with her vote, not an error page.
-    page(
-        "/polls/{poll_id:int}/vote",
-        ballot_views.vote,
-        "votes.vote",
-        A.MEMBER,
-        POST,
-        render_error=ballot_views.vote_error,
-    ),
-    page("/polls/{poll_id:int}/voted", ballot_views.voted, "votes.voted", A.MEMBER),
-    page("/account/votes", result_views.my_votes, "votes.my_votes", A.MEMBER),
+    *VOTE_PAGES,
 ]
 
 # API.md Voting: sittings, attendance, proxies, the agenda, polls, votes, records.
@@ -620,7 +621,6 @@ API_ROUTES: list[Route] = [
 def routes() -> list[BaseRoute]:
     return [
         *PAGE_ROUTES,
-        *VOTE_PAGES,
         *API_ROUTES,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

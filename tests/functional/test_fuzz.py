@@ -105,6 +105,22 @@ FORM_FIELDS = [
     "exact",
     "prefix",
     "suffix",
+    # sittings, the console, ballots
+    "quorum",
+    "starts_at",
+    "holder",
+    "kind",
+    "amendment",
+    "motion_my",
+    "motion_en",
+    "majority",
+    "base",
+    "cond_0_group",
+    "cond_0_min",
+    "cond_0_needed",
+    "direction",
+    "choice",
+    "for",
 ]
 
 JSON_KEYS = [
@@ -271,6 +287,11 @@ def path_params(draw: st.DrawFn, route: Route, world: World) -> dict[str, Any]:
         "amendment_id": st.sampled_from([world.amendment_id])
         | st.integers(min_value=0, max_value=10**9 - 1),
         "comment_id": st.sampled_from([world.comment_id])
+        | st.integers(min_value=0, max_value=10**9 - 1),
+        "sitting_id": st.sampled_from([world.sitting_id])
+        | st.integers(min_value=0, max_value=10**9 - 1),
+        "poll_id": st.sampled_from([world.poll_id]) | st.integers(min_value=0, max_value=10**9 - 1),
+        "proxy_id": st.sampled_from([world.proxy_id])
         | st.integers(min_value=0, max_value=10**9 - 1),
         "token": st.sampled_from([world.invitation_token]) | st.text(min_size=1, max_size=60),
         "slug": st.sampled_from([SLUG]) | st.text(min_size=1, max_size=30),

@@ -89,6 +89,9 @@ class Ids:
     notifications: list[int]
     invitation_token: str
     keys: list[str]
+    sittings: list[int]
+    polls: list[int]
+    proxies: list[int]
 
 
 @dataclass
@@ -137,6 +140,9 @@ def fuzzed(db: Session, settings: Settings) -> Fuzzed:
         notifications=notifications or [1],
         invitation_token=world.invitation_token,
         keys=["art-1", "art-2", "part-1"],
+        sittings=[world.sitting_id],
+        polls=[world.poll_id],
+        proxies=[world.proxy_id],
     )
     members = {
         "member": world.subject,
@@ -176,6 +182,9 @@ def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
         "comment_id": real_or_odd(ids.comments, odd_int),
         "committee_id": real_or_odd(ids.committees, odd_int),
         "invitation_id": real_or_odd(ids.invitations, odd_int),
+        "sitting_id": real_or_odd(ids.sittings, odd_int),
+        "poll_id": real_or_odd(ids.polls, odd_int),
+        "proxy_id": real_or_odd(ids.proxies, odd_int),
         "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
         "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
         "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
@@ -191,6 +200,9 @@ def body_ids(ids: Ids) -> dict[str, st.SearchStrategy[Any]]:
         "parent": real_or_odd(ids.comments, huge | st.none()),
         "ids": st.lists(real_or_odd(ids.notifications, huge), max_size=3),
         "members": st.lists(real_or_odd(ids.members, huge), max_size=3),
+        "holder": real_or_odd(ids.members, huge),
+        "for": real_or_odd(ids.members, huge | st.none()),
+        "amendment": real_or_odd(ids.amendments, huge),
     }
 
 
