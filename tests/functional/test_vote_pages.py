@@ -721,3 +721,32 @@ def test_unknown_sittings_polls_and_proxies_are_404_pages(hall: Hall) -> None:
     for url in ("/sittings/999999", "/polls/999999", "/polls/999999/voted"):
         soup = member.page(url, 404)
         assert text_of(soup, ".error")
+
+
+def test_the_agenda_shows_what_falls_and_marks_it_when_a_conflicting_amendment_passes(
+    hall: Hall,
+) -> None:
+    first = hall.amendment("The Union is a federal democratic union.")
+    second = hall.amendment("The Union is a democratic federation.")
+    sitting = hall.sitting()
+    hall.check_in(sitting, *hall.members[:4])
+    one = hall.poll(sitting, amendment=first.id)
+    other = hall.poll(sitting, amendment=second.id)
+    url = f"/sittings/{sitting.id}"
+    soup = hall.members[0].page(url)
+    item = soup.select_one(f"#poll-{one.id} .falls")
+    assert item is not None and f"Amendment {second.number}" in item.get_text()
+    services.open_poll(hall.db, hall.settings, hall.chair.member, one)
+    hall.db.commit()
+    for browser in hall.members[:3]:
+        browser.done(f"/polls/{one.id}", f"/polls/{one.id}/vote", {"choice": "yes"})
+    services.close_poll(hall.db, hall.settings, hall.chair.member, one.id)
+    hall.db.commit()
+    hall.db.refresh(other)
+    assert other.fell_by_id == first.id
+    soup = hall.members[0].page(url)
+    fallen = soup.select_one(f"#poll-{other.id}")
+    assert "Fell" in text_of(fallen, ".fell")
+    assert f"Amendment {first.number}" in text_of(fallen, ".fell-note")
+    console = hall.chair.page(f"{url}/console")
+    assert console.find("form", attrs={"action": f"/polls/{other.id}/open"}) is None
