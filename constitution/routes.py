@@ -29,10 +29,15 @@ from constitution.pages import comments as comment_pages
 from constitution.pages import provision as provision_pages
 from constitution.pages import reading
 from constitution.texts import views as text_views
+from constitution.votes.views import ballots as ballot_views
+from constitution.votes.views import console as console_views
+from constitution.votes.views import results as result_views
+from constitution.votes.views import sittings as sitting_views
 from constitution.web.errors import plain_error, render_page_error
 from constitution.web.framework import (
     Access,
     Ctx,
+    ErrorRenderer,
     RequestPool,
     ViewFn,
     api_error,
@@ -71,6 +76,7 @@ def page(
     *,
     phased: bool = False,
     pool: RequestPool | None = None,
+    render_error: ErrorRenderer = render_page_error,
 ) -> Route:
     endpoint = make_endpoint(
         view,
@@ -78,7 +84,7 @@ def page(
         phased=phased,
         pool=pool,
         gate=BROWSER_GATE,
-        render_error=render_page_error,
+        render_error=render_error,
         plain_error=plain_error,
     )
     return Route(path, endpoint, name=name, methods=list(methods))
@@ -121,6 +127,101 @@ def _api_error(_ctx: Ctx, error: DomainError) -> Response:
 
 
 POST = ("POST",)
+
+# The voting pages: sittings, the chair's console, ballots, results, her voting record.
+VOTE_PAGES: list[Route] = [
+    page("/sittings", sitting_views.sitting_list, "votes.sittings", A.MEMBER),
+    page("/sittings", sitting_views.sitting_create, "votes.sitting_create", A.MEMBER, POST),
+    page("/sittings/{sitting_id:int}", sitting_views.sitting_detail, "votes.sitting", A.MEMBER),
+    page(
+        "/sittings/{sitting_id:int}/check-in",
+        sitting_views.check_in,
+        "votes.check_in",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/check-out",
+        sitting_views.check_out,
+        "votes.check_out",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/proxy",
+        sitting_views.proxy_request,
+        "votes.proxy_request",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/proxies/{proxy_id:int}/revoke",
+        sitting_views.proxy_revoke,
+        "votes.proxy_revoke",
+        A.MEMBER,
+        POST,
+    ),
+    page("/sittings/{sitting_id:int}/console", console_views.console, "votes.console", A.CHAIR),
+    page(
+        "/sittings/{sitting_id:int}/open",
+        console_views.sitting_open,
+        "votes.sitting_open",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/close",
+        console_views.sitting_close,
+        "votes.sitting_close",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/sittings/{sitting_id:int}/polls",
+        console_views.poll_create,
+        "votes.poll_create",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/polls/{poll_id:int}/remove",
+        console_views.poll_remove,
+        "votes.poll_remove",
+        A.MEMBER,
+        POST,
+    ),
+    page("/polls/{poll_id:int}/move", console_views.poll_move, "votes.poll_move", A.MEMBER, POST),
+    page("/polls/{poll_id:int}/open", console_views.poll_open, "votes.poll_open", A.MEMBER, POST),
+    page(
+        "/polls/{poll_id:int}/close", console_views.poll_close, "votes.poll_close", A.MEMBER, POST
+    ),
+    page(
+        "/proxies/{proxy_id:int}/approve",
+        console_views.proxy_approve,
+        "votes.proxy_approve",
+        A.MEMBER,
+        POST,
+    ),
+    page(
+        "/proxies/{proxy_id:int}/refuse",
+        console_views.proxy_refuse,
+        "votes.proxy_refuse",
+        A.MEMBER,
+        POST,
+    ),
+    page("/polls/{poll_id:int}", ballot_views.poll_detail, "votes.poll", A.MEMBER),
+    # A vote sent again after it was counted answers with her vote, not an error page.
+    page(
+        "/polls/{poll_id:int}/vote",
+        ballot_views.vote,
+        "votes.vote",
+        A.MEMBER,
+        POST,
+        render_error=ballot_views.vote_error,
+    ),
+    page("/polls/{poll_id:int}/voted", ballot_views.voted, "votes.voted", A.MEMBER),
+    page("/account/votes", result_views.my_votes, "votes.my_votes", A.MEMBER),
+]
 
 PAGE_ROUTES: list[Route] = [
     page("/", views.home, "home", A.PUBLIC),
@@ -296,6 +397,7 @@ PAGE_ROUTES: list[Route] = [
         A.ADMIN,
         POST,
     ),
+    *VOTE_PAGES,
 ]
 
 # API.md Voting: sittings, attendance, proxies, the agenda, polls, votes, records.

@@ -21,6 +21,7 @@ from constitution.amendments.services import recheck
 from constitution.audit.services import register_row_check, register_state_kind
 from constitution.comments.audit_states import comment_states
 from constitution.comments.display import UrlFor, comment_targets
+from constitution.db import is_id
 from constitution.inbox.models import Notification
 from constitution.inbox.services import unread_count
 from constitution.inbox.views import register_link_finder
@@ -38,6 +39,7 @@ from constitution.votes.audit_states import (
     sitting_states,
 )
 from constitution.votes.services.polls import withdraw_from_agenda
+from constitution.votes.services.queries import open_sitting_count
 from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
@@ -70,6 +72,19 @@ def _amendment_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> 
     }
 
 
+# The kinds of notifications the voting part sends, each about a sitting in its payload.
+SITTING_NOTICES = ("proxy_approved", "proxy_refused", "proxy_held")
+
+
+def _sitting_links(db: Session, url: UrlFor, rows: Sequence[Notification]) -> dict[int, str]:
+    found = {}
+    for n in rows:
+        sitting = (n.payload or {}).get("sitting")
+        if n.kind in SITTING_NOTICES and is_id(sitting):
+            found[n.id] = url("votes.sitting", sitting_id=sitting)
+    return found
+
+
 def wire() -> None:
     """Register every hook, row check, navigation item, template permission and inbox link."""
     # texts -> amendments: open amendments are re-checked after every new revision.
@@ -90,6 +105,7 @@ def wire() -> None:
     # web: the navigation's counts.
     register_nav_item("unread", unread_count)
     register_nav_item("committees", committee_count)
+    register_nav_item("sittings_open", open_sitting_count)
     # web: what templates may ask of the logged-in member, as ``may.<name>``.
     register_permission("administer", permissions.is_admin)
     register_permission("edit_text", permissions.is_editor)
@@ -98,3 +114,4 @@ def wire() -> None:
     register_link_finder("amendments", _amendment_links)
     # live: what a sitting's event stream shows (GET /api/v1/sittings/{id}/events).
     register_snapshot(votes_live.PREFIX, votes_live.sitting_events)
+    register_link_finder("votes", _sitting_links)

@@ -7,6 +7,7 @@ being imported here: navigation counts (``register_nav_item``) and what the memb
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable
@@ -63,6 +64,30 @@ def url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str
     return str(request.app.url_path_for(name, **params))
 
 
+# Latin digits as Myanmar digits, for numbers shown on Burmese pages.
+TO_MYANMAR_DIGITS = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
+
+
+def localize_digits(value: Any, language: str) -> str:
+    """``value`` as text, its Latin digits written as Myanmar digits on a Burmese page."""
+    text = str(value)
+    return text.translate(TO_MYANMAR_DIGITS) if language == "my" else text
+
+
+@jinja2.pass_context
+def digits(context: jinja2.runtime.Context, value: Any) -> str:
+    """The ``digits`` filter: ``{{ count|digits }}`` in the page's language."""
+    return localize_digits(value, str(context.get("lang", "")))
+
+
+@jinja2.pass_context
+def when(context: jinja2.runtime.Context, moment: dt.datetime | None) -> str:
+    """The ``when`` filter: a UTC moment as "2025-03-01 09:30 UTC" in the page's digits."""
+    if moment is None:
+        return "—"
+    return localize_digits(moment.strftime("%Y-%m-%d %H:%M") + " UTC", str(context.get("lang", "")))
+
+
 def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
@@ -75,6 +100,8 @@ def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    env.filters["digits"] = digits
+    env.filters["when"] = when
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for  # before Jinja2Templates, which would add its own
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES

@@ -40,7 +40,7 @@ from constitution.comments import services as amendment_comments
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
 from constitution.texts.validation import Notices
-from constitution.votes.models import Sitting, SittingStatus
+from constitution.votes import services as votes
 from constitution.web.framework import Access
 from tests import factories
 from tests.factories import (
@@ -115,6 +115,27 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "admin.committee_create": (POST, "/admin/committees", A.ADMIN),
     "admin.committee": (GET, "/admin/committees/{committee_id:int}", A.ADMIN),
     "admin.committee_update": (POST, "/admin/committees/{committee_id:int}", A.ADMIN),
+    "votes.sittings": (GET, "/sittings", A.MEMBER),
+    "votes.sitting_create": (POST, "/sittings", A.MEMBER),
+    "votes.sitting": (GET, "/sittings/{sitting_id:int}", A.MEMBER),
+    "votes.check_in": (POST, "/sittings/{sitting_id:int}/check-in", A.MEMBER),
+    "votes.check_out": (POST, "/sittings/{sitting_id:int}/check-out", A.MEMBER),
+    "votes.proxy_request": (POST, "/sittings/{sitting_id:int}/proxy", A.MEMBER),
+    "votes.proxy_revoke": (POST, "/proxies/{proxy_id:int}/revoke", A.MEMBER),
+    "votes.console": (GET, "/sittings/{sitting_id:int}/console", A.CHAIR),
+    "votes.sitting_open": (POST, "/sittings/{sitting_id:int}/open", A.MEMBER),
+    "votes.sitting_close": (POST, "/sittings/{sitting_id:int}/close", A.MEMBER),
+    "votes.poll_create": (POST, "/sittings/{sitting_id:int}/polls", A.MEMBER),
+    "votes.poll_remove": (POST, "/polls/{poll_id:int}/remove", A.MEMBER),
+    "votes.poll_move": (POST, "/polls/{poll_id:int}/move", A.MEMBER),
+    "votes.poll_open": (POST, "/polls/{poll_id:int}/open", A.MEMBER),
+    "votes.poll_close": (POST, "/polls/{poll_id:int}/close", A.MEMBER),
+    "votes.proxy_approve": (POST, "/proxies/{proxy_id:int}/approve", A.MEMBER),
+    "votes.proxy_refuse": (POST, "/proxies/{proxy_id:int}/refuse", A.MEMBER),
+    "votes.poll": (GET, "/polls/{poll_id:int}", A.MEMBER),
+    "votes.vote": (POST, "/polls/{poll_id:int}/vote", A.MEMBER),
+    "votes.voted": (GET, "/polls/{poll_id:int}/voted", A.MEMBER),
+    "votes.my_votes": (GET, "/account/votes", A.MEMBER),
     # API v1
     "api.openapi": (GET, "/api/v1/openapi.json", A.PUBLIC),
     "api.tokens.create": (POST, "/api/v1/tokens", A.PUBLIC),
@@ -158,6 +179,29 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "api.inbox": (GET, "/api/v1/inbox", A.MEMBER),
     "api.inbox.read": (POST, "/api/v1/inbox/read", A.MEMBER),
     "api.sittings.events": (GET, "/api/v1/sittings/{sitting_id:int}/events", A.MEMBER),
+    "api.sittings.list": (GET, "/api/v1/sittings", A.MEMBER),
+    "api.sittings.create": (POST, "/api/v1/sittings", A.MEMBER),
+    "api.sittings.detail": (GET, "/api/v1/sittings/{sitting_id:int}", A.MEMBER),
+    "api.sittings.open": (POST, "/api/v1/sittings/{sitting_id:int}/open", A.MEMBER),
+    "api.sittings.close": (POST, "/api/v1/sittings/{sitting_id:int}/close", A.MEMBER),
+    "api.sittings.check_in": (POST, "/api/v1/sittings/{sitting_id:int}/attendance", A.MEMBER),
+    "api.sittings.check_out": (DELETE, "/api/v1/sittings/{sitting_id:int}/attendance", A.MEMBER),
+    "api.proxies.list": (GET, "/api/v1/sittings/{sitting_id:int}/proxies", A.MEMBER),
+    "api.proxies.create": (POST, "/api/v1/sittings/{sitting_id:int}/proxies", A.MEMBER),
+    "api.proxies.approve": (POST, "/api/v1/proxies/{proxy_id:int}/approve", A.MEMBER),
+    "api.proxies.refuse": (POST, "/api/v1/proxies/{proxy_id:int}/refuse", A.MEMBER),
+    "api.proxies.revoke": (DELETE, "/api/v1/proxies/{proxy_id:int}", A.MEMBER),
+    "api.polls.list": (GET, "/api/v1/sittings/{sitting_id:int}/polls", A.MEMBER),
+    "api.polls.create": (POST, "/api/v1/sittings/{sitting_id:int}/polls", A.MEMBER),
+    "api.polls.detail": (GET, "/api/v1/polls/{poll_id:int}", A.MEMBER),
+    "api.polls.delete": (DELETE, "/api/v1/polls/{poll_id:int}", A.MEMBER),
+    "api.polls.move": (POST, "/api/v1/polls/{poll_id:int}/position", A.MEMBER),
+    "api.polls.open": (POST, "/api/v1/polls/{poll_id:int}/open", A.MEMBER),
+    "api.polls.close": (POST, "/api/v1/polls/{poll_id:int}/close", A.MEMBER),
+    "api.polls.vote": (POST, "/api/v1/polls/{poll_id:int}/votes", A.MEMBER),
+    "api.polls.my_vote": (GET, "/api/v1/polls/{poll_id:int}/votes/mine", A.MEMBER),
+    "api.polls.record": (GET, "/api/v1/polls/{poll_id:int}/record", A.MEMBER),
+    "api.members.votes": (GET, "/api/v1/members/{member_id:int}/votes", A.MEMBER),
 }
 
 PAGE_NAMES = [r.name for r in PAGE_ROUTES]
@@ -267,6 +311,29 @@ OK: dict[str, int | dict[str, int]] = {
     "admin.committee_create": 303,
     "admin.committee": 200,
     "admin.committee_update": 303,
+    # The world's sitting is open, with a motion's poll not yet open (no quorum) and a
+    # proxy the subject asked of the spare member; the visitor is neither of them.
+    "votes.sittings": 200,
+    "votes.sitting_create": {"chair": 303, "*": 403},
+    "votes.sitting": 200,
+    "votes.check_in": 303,
+    "votes.check_out": 303,
+    "votes.proxy_request": 303,
+    "votes.proxy_revoke": 404,  # not her proxy
+    "votes.console": 200,
+    "votes.sitting_open": {"chair": 409, "*": 403},  # open already
+    "votes.sitting_close": {"chair": 303, "*": 403},
+    "votes.poll_create": {"chair": 303, "*": 403},
+    "votes.poll_remove": {"chair": 303, "*": 403},
+    "votes.poll_move": {"chair": 422, "*": 403},  # the only item: nowhere to move
+    "votes.poll_open": {"chair": 409, "*": 403},  # no quorum
+    "votes.poll_close": {"chair": 409, "*": 403},  # not open
+    "votes.proxy_approve": {"chair": 303, "*": 403},
+    "votes.proxy_refuse": {"chair": 303, "*": 403},
+    "votes.poll": 200,
+    "votes.vote": 409,  # not open
+    "votes.voted": 200,
+    "votes.my_votes": 200,
     "api.openapi": 200,
     "api.tokens.create": 201,
     "api.tokens.delete": 204,
@@ -306,6 +373,29 @@ OK: dict[str, int | dict[str, int]] = {
     "api.inbox": 200,
     "api.inbox.read": 200,
     "api.sittings.events": 200,
+    "api.sittings.list": 200,
+    "api.sittings.create": {"chair": 201, "*": 403},
+    "api.sittings.detail": 200,
+    "api.sittings.open": {"chair": 409, "*": 403},
+    "api.sittings.close": {"chair": 200, "*": 403},
+    "api.sittings.check_in": 200,
+    "api.sittings.check_out": 200,
+    "api.proxies.list": 200,
+    "api.proxies.create": 201,
+    "api.proxies.approve": {"chair": 200, "*": 403},
+    "api.proxies.refuse": {"chair": 200, "*": 403},
+    "api.proxies.revoke": 404,
+    "api.polls.list": 200,
+    "api.polls.create": {"chair": 201, "*": 403},
+    "api.polls.detail": 200,
+    "api.polls.delete": {"chair": 204, "*": 403},
+    "api.polls.move": {"chair": 200, "*": 403},
+    "api.polls.open": {"chair": 409, "*": 403},
+    "api.polls.close": {"chair": 409, "*": 403},
+    "api.polls.vote": 409,
+    "api.polls.my_vote": 200,
+    "api.polls.record": 409,
+    "api.members.votes": 200,
 }
 # With the session cookie there is no bearer token to delete.
 OK_WITH_COOKIE = {"api.tokens.delete": 422}
@@ -399,6 +489,8 @@ class World:
     amendment_id: int
     comment_id: int
     sitting_id: int
+    poll_id: int
+    proxy_id: int
 
 
 @pytest.fixture
@@ -428,10 +520,11 @@ def build_world(db: Session, settings: Settings) -> World:
         body="Why?",
         notices=Notices(),
     )
-    sitting = Sitting(
-        title="A sitting", status=SittingStatus.PLANNED, quorum_permille=500, created_by_id=root.id
-    )
-    db.add(sitting)
+    convener = make_member(db, settings, "convener", ["member", "chair"])
+    sitting = votes.create_sitting(db, convener, "Sitting", {"fraction": 0.5})
+    votes.open_sitting(db, convener, sitting)
+    poll = votes.create_poll(db, convener, sitting, motion={"en": "Adopt the draft."})
+    proxy = votes.request_proxy(db, subject, sitting, spare.id)
     root_token = sessions.issue_token(db, settings, root)
     db.commit()
     return World(
@@ -445,6 +538,8 @@ def build_world(db: Session, settings: Settings) -> World:
         amendment_id=amendment.id,
         comment_id=comment.id,
         sitting_id=sitting.id,
+        poll_id=poll.id,
+        proxy_id=proxy.id,
     )
 
 
@@ -506,6 +601,8 @@ def path_for(app: Starlette, name: str, world: World) -> str:
         "amendment_id": world.amendment_id,
         "comment_id": world.comment_id,
         "sitting_id": world.sitting_id,
+        "poll_id": world.poll_id,
+        "proxy_id": world.proxy_id,
         "slug": SLUG,
         "key": "art-1",
     }
@@ -564,6 +661,11 @@ def page_form(name: str, world: World, member: Member | None) -> dict[str, Any]:
             "members": [str(world.subject.id)],
             "provisions": "art-2",
         },
+        "votes.sitting_create": {"title": "Another sitting", "quorum": "50"},
+        "votes.proxy_request": {"holder": str(world.spare.id)},
+        "votes.poll_create": {"kind": "motion", "motion_en": "Adopt the draft."},
+        "votes.poll_move": {"direction": "up"},
+        "votes.vote": {"choice": "yes"},
         "admin.committee_update": {
             "name": "Drafting A",
             "members": [str(world.subject.id), str(world.spare.id)],
@@ -607,6 +709,11 @@ def api_body(name: str, world: World, member: Member | None) -> Any:
         "api.comments.create": {"body": "A comment"},
         "api.comments.hide": {"reason": "Off topic"},
         "api.inbox.read": {},
+        "api.sittings.create": {"title": "Another sitting"},
+        "api.proxies.create": {"holder": world.spare.id},
+        "api.polls.create": {"motion": {"en": "Adopt the draft."}},
+        "api.polls.move": {"position": 1},
+        "api.polls.vote": {"choice": "yes"},
     }
     return bodies.get(name)
 

@@ -91,7 +91,6 @@ class Ids:
     committees: list[int]
     invitations: list[int]
     notifications: list[int]
-    sittings: list[int]
     invitation_token: str
     keys: list[str]
     sittings: list[int]
@@ -237,10 +236,9 @@ def fuzzed(db: Session, settings: Settings) -> Fuzzed:
         committees=[world.committee_id, committee.id],
         invitations=[world.revocable_id],
         notifications=notifications or [1],
-        sittings=[world.sitting_id],
         invitation_token=world.invitation_token,
         keys=["art-1", "art-2", "part-1"],
-        sittings=voting.sittings,
+        sittings=[world.sitting_id, *voting.sittings],
         polls=voting.polls,
         agendas=voting.agendas,
         proxies=voting.proxies,
@@ -287,7 +285,6 @@ def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
         "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
         "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
         "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
-        "sitting_id": real_or_odd(ids.sittings, odd_int),
         "poll_id": real_or_odd(ids.polls, odd_int),
         "proxy_id": real_or_odd(ids.proxies, odd_int),
     }

@@ -19,6 +19,7 @@ from constitution.comments import services as comment_services
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
 from constitution.texts.validation import Notices
+from constitution.votes import services as votes
 from tests.factories import (
     Api,
     api_token,
@@ -74,6 +75,18 @@ def world(db: Session, settings: Settings) -> dict[str, Any]:
     services.invite(
         db, settings, admin, username="zq-invitee-login", display_name="Daw Invitee", roles=[]
     )
+    # A sitting whose closed poll has a roll-call naming the others (by display name), and
+    # a proxy one of them asked of the viewer.
+    chair = others["zq-chair-login"]
+    sitting = votes.create_sitting(db, chair, "Sitting", {"fraction": 0.1})
+    votes.open_sitting(db, chair, sitting)
+    for present in (chair, others["zq-proposer-login"], viewer):
+        votes.check_in(db, present, sitting)
+    poll = votes.create_poll(db, chair, sitting, motion={"en": "Adopt the draft."})
+    votes.open_poll(db, settings, chair, poll)
+    votes.cast_vote(db, others["zq-proposer-login"], poll.id, "yes")
+    votes.close_poll(db, settings, chair, poll.id)
+    proxy = votes.request_proxy(db, others["zq-sponsor-login"], sitting, viewer.id)
     db.commit()
     return {
         "viewer": viewer,
@@ -82,6 +95,9 @@ def world(db: Session, settings: Settings) -> dict[str, Any]:
         "amendment_id": amendment.id,
         "committee_id": committee.id,
         "member_id": others["zq-proposer-login"].id,
+        "sitting_id": sitting.id,
+        "poll_id": poll.id,
+        "proxy_id": proxy.id,
     }
 
 

@@ -51,9 +51,9 @@ def test_wire_fills_every_registry_and_may_run_again() -> None:
         "after revision": {"amendments.recheck"},
         "row checks": set(wiring.ROW_CHECKED_ACTIONS),
         "state kinds": set(wiring.STATE_KINDS),
-        "navigation": {"unread", "committees"},
+        "navigation": {"unread", "committees", "sittings_open"},
         "template permissions": {"administer", "edit_text"},
-        "inbox links": {"comments", "amendments"},
+        "inbox links": {"comments", "amendments", "votes"},
         "live snapshots": {"sitting"},
     }
 

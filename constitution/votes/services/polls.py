@@ -228,6 +228,10 @@ def open_poll(db: Session, settings: Settings, actor: Member, poll: Poll) -> Pol
     _refuse(rules.chair_refusal(actor))
     _refuse(rules.poll_state_refusal(poll.status, PollStatus.CREATED))
     sitting = get_sitting(db, poll.sitting_id, lock=True)
+    # Holding the sitting's row, read the poll again: another chair may have opened it
+    # since the caller read it (the session would keep its older copy).
+    db.refresh(poll)
+    _refuse(rules.poll_state_refusal(poll.status, PollStatus.CREATED))
     _refuse(rules.sitting_refusal(sitting, SittingStatus.OPEN))
     if any(p.status == PollStatus.OPEN for p in agenda(db, sitting.id)):
         raise StateConflict(

@@ -8,6 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member, Role
+from constitution.amendments.models import Amendment
+from constitution.amendments.permissions import SCHEDULABLE
+from constitution.amendments.services import conflict_map
 from constitution.errors import N_, NotFound
 from constitution.votes.models import (
     Attendance,
@@ -18,6 +21,7 @@ from constitution.votes.models import (
     Proxy,
     ProxyStatus,
     Sitting,
+    SittingStatus,
 )
 
 
@@ -179,3 +183,75 @@ def entitled_count(db: Session, poll: Poll) -> int:
     """How many members may vote in the poll (0 until it opens)."""
     query = select(func.count()).select_from(Elector).where(Elector.poll_id == poll.id)
     return db.scalar(query) or 0
+
+
+# ---- what the pages read ----------------------------------------------------------------
+
+
+def open_sitting_count(db: Session, member: object = None) -> int:
+    """How many sittings are open now (the navigation's count)."""
+    query = select(func.count()).select_from(Sitting).where(Sitting.status == SittingStatus.OPEN)
+    return int(db.scalar(query) or 0)
+
+
+def voters(db: Session) -> list[Member]:
+    """The active members who vote, by display name (whom a proxy may be given to)."""
+    rows = db.scalars(
+        select(Member).where(Member.active.is_(True)).order_by(Member.display_name, Member.id)
+    )
+    return [m for m in rows if is_voter(m.roles)]
+
+
+def elector_of(db: Session, poll_id: int, member_id: int) -> Elector | None:
+    """Her place in the poll's electorate (None: she is not entitled)."""
+    return db.get(Elector, (poll_id, member_id))
+
+
+def held_proxies(db: Session, poll_id: int, holder_id: int) -> list[Elector]:
+    """The electors of the poll whose vote she casts by a proxy still in force."""
+    return list(
+        db.scalars(
+            select(Elector)
+            .join(Proxy, Proxy.id == Elector.proxy_id)
+            .where(
+                Elector.poll_id == poll_id,
+                Elector.proxy_holder_id == holder_id,
+                Proxy.status == ProxyStatus.APPROVED,
+            )
+            .order_by(Elector.member_id)
+        )
+    )
+
+
+def schedulable_amendments(db: Session, *, limit: int = 500) -> list[Amendment]:
+    """The amendments a chair may put on an agenda (``SCHEDULABLE``), by document and number."""
+    return list(
+        db.scalars(
+            select(Amendment)
+            .where(Amendment.status.in_(sorted(SCHEDULABLE)))
+            .order_by(Amendment.document_id, Amendment.number)
+            .limit(limit)
+        )
+    )
+
+
+def falls_if_adopted(db: Session, polls: list[Poll]) -> dict[int, list[int]]:
+    """For each amendment's poll still to be decided, the other polls of the list whose
+    amendments conflict with it (they fall if it is adopted)."""
+    pending = [
+        p
+        for p in polls
+        if p.amendment_id is not None and p.status in (PollStatus.CREATED, PollStatus.OPEN)
+    ]
+    by_amendment = {p.amendment_id: p.id for p in pending if p.status == PollStatus.CREATED}
+    conflicts = conflict_map(db, [p.amendment_id for p in pending if p.amendment_id])
+    found: dict[int, list[int]] = {}
+    for poll in pending:
+        others = [
+            by_amendment[other]
+            for other in conflicts.get(poll.amendment_id or 0, [])
+            if by_amendment.get(other, poll.id) != poll.id
+        ]
+        if others:
+            found[poll.id] = others
+    return found
