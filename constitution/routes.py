@@ -324,6 +324,13 @@ VOTE_ROUTES: list[Route] = [
         POST,
     ),
     api(
+        "/sittings/{sitting_id:int}/order",
+        api_votes.sitting_order,
+        "api.sittings.order",
+        A.MEMBER,
+        POST,
+    ),
+    api(
         "/sittings/{sitting_id:int}/attendance",
         api_votes.attendance_in,
         "api.sittings.check_in",

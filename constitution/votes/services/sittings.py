@@ -47,15 +47,23 @@ def clean_quorum(value: Any) -> int:
     return max(1, round(fraction * 1000))
 
 
+# The years a sitting may be planned in (a time near year 1 or 9999 may not convert to
+# UTC, and years before 1000 are not written with four digits).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
 def clean_starts_at(value: Any) -> dt.datetime | None:
     if value in (None, ""):
         return None
+    wrong = Invalid(N_("The time is an ISO 8601 date and time."), field="starts_at")
     if not isinstance(value, str) or len(value) > 40:
-        raise Invalid(N_("The time is an ISO 8601 date and time."), field="starts_at")
+        raise wrong
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(N_("The time is an ISO 8601 date and time."), field="starts_at") from None
+        raise wrong from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise wrong
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC)
