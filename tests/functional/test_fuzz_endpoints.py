@@ -91,7 +91,6 @@ class Ids:
     committees: list[int]
     invitations: list[int]
     notifications: list[int]
-    sittings: list[int]
     invitation_token: str
     keys: list[str]
     sittings: list[int]
@@ -237,7 +236,6 @@ def fuzzed(db: Session, settings: Settings) -> Fuzzed:
         committees=[world.committee_id, committee.id],
         invitations=[world.revocable_id],
         notifications=notifications or [1],
-        sittings=[world.sitting_id],
         invitation_token=world.invitation_token,
         keys=["art-1", "art-2", "part-1"],
         sittings=voting.sittings,
@@ -283,7 +281,6 @@ def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
         "comment_id": real_or_odd(ids.comments, odd_int),
         "committee_id": real_or_odd(ids.committees, odd_int),
         "invitation_id": real_or_odd(ids.invitations, odd_int),
-        "sitting_id": real_or_odd(ids.sittings, odd_int),
         "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
         "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
         "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
