@@ -55,7 +55,7 @@ from tests import conftest
 from tests.factories import make_committee, make_member, propose_amendment
 from tests.functional.test_authorization import SLUG, build_world
 from tests.functional.test_fuzz import FORM_FIELDS, TEXT, assert_api_shape
-from tests.live.sse import read_first_event
+from tests.live.sse import fetch
 
 PERSONAS = ("member", "chair", "secretariat", "admin")
 # Examples per API operation (33; half as many for those without a body) and per page POST
@@ -281,7 +281,6 @@ def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
         "comment_id": real_or_odd(ids.comments, odd_int),
         "committee_id": real_or_odd(ids.committees, odd_int),
         "invitation_id": real_or_odd(ids.invitations, odd_int),
-        "sitting_id": real_or_odd(ids.sittings, odd_int),
         "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
         "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
         "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
@@ -379,14 +378,10 @@ def send(client: TestClient, case: Any, token: str) -> Any:
     if content is not None:
         headers["Content-Type"] = case.media_type or "application/json"
     client.cookies.clear()
-    with client.stream(
-        case.method, path, params=case.query or None, content=content, headers=headers
-    ) as response:
-        if response.headers.get("content-type") == "text/event-stream":
-            read_first_event(response)  # a live stream: it was opened, then closed here
-        else:
-            response.read()
-    return response
+    # A live stream is opened, then closed after its first event.
+    return fetch(
+        client, case.method, path, params=case.query or None, content=content, headers=headers
+    )
 
 
 # The document the app serves at /api/v1/openapi.json (the first test checks it is).

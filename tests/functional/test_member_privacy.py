@@ -30,6 +30,7 @@ from tests.factories import (
     propose_amendment,
     small_body,
 )
+from tests.live.sse import fetch
 
 # Login names no page text could hold by chance, and display names unlike them.
 OTHERS = {
@@ -133,7 +134,7 @@ def test_no_other_members_login_name_reaches_a_plain_member(
         api = Api(script, api_token(script, viewer))
         for path in paths(app, world, API_ROUTES):
             for query in ("", "?q=Union", "?from=1&to=1"):
-                response = api.get(path + query)
+                response = fetch(script, "GET", path + query, headers=api.headers)
                 assert leaks(response.text) == [], path + query
                 seen += response.status_code == 200
         members = api.get("/api/v1/members").json()

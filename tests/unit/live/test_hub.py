@@ -1,8 +1,8 @@
 """The hub of one worker: coalesced snapshots, changed events only, bounded subscribers,
 limits per credential and per worker.
 
-Each test runs a real hub in an event loop (``asyncio.run``) on a scratch SQLite database;
-the snapshot function shows a ``Board`` the test changes, and counts its calls.
+Each test runs a real hub in an event loop (in a thread of its own) on a scratch SQLite
+database; the snapshot function shows a ``Board`` the test changes, and counts its calls.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from constitution.db import Database, make_engine
 from constitution.errors import Busy
 from constitution.live.hub import SNAPSHOTS, Event, Hub, Limits, Subscriber, encode
 from constitution.live.hub import register_snapshot as register
+from tests.live.loop import run_in_thread
 
 CHANNEL = "board:1"
 
@@ -77,7 +78,7 @@ def with_hub(
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
 
-    asyncio.run(main())
+    run_in_thread(main)
 
 
 def decode(frames: list[bytes]) -> list[tuple[str, dict[str, Any]]]:
@@ -281,7 +282,7 @@ def test_cancelling_the_hub_ends_its_streams(scratch: Database, board: Board) ->
         await asyncio.gather(runner, return_exceptions=True)
         assert subscriber.ended == "shutdown" and not hub.running
 
-    asyncio.run(main())
+    run_in_thread(main)
 
 
 def test_events_are_encoded_once_as_frames() -> None:

@@ -22,6 +22,7 @@ from constitution import live
 from constitution.db import Database, make_engine
 from constitution.live.hub import SNAPSHOTS, Event, Hub, Limits, Subscriber
 from constitution.live.postgres import APPLICATION_NAME
+from tests.live.loop import run_in_thread
 from tests.live.server import fresh_database
 
 CHANNEL = "probe:1"
@@ -62,7 +63,7 @@ def run(database: Database, scenario: Callable[[Hub, Subscriber], Awaitable[None
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
 
-    asyncio.run(main())
+    run_in_thread(main)
 
 
 async def values(subscriber: Subscriber, timeout: float = 3.0) -> list[int]:
