@@ -14,6 +14,7 @@ from constitution.audit.services import format_time
 from constitution.texts.diffs import differ_for
 from constitution.votes import live, services
 from constitution.votes.models import Poll, PollStatus, Proxy, Sitting
+from constitution.votes.permissions import chair_refusal
 from constitution.votes.services.queries import voted_count
 from constitution.web.framework import Ctx, json_response
 
@@ -124,6 +125,9 @@ def sitting_detail(ctx: Ctx) -> Response:
 def sitting_order(ctx: Ctx) -> Response:
     """The chair orders the polls not yet opened: ``{"order": [poll ids]}``, or
     ``{"suggested": true}`` for the suggested order."""
+    refusal = chair_refusal(_me(ctx))  # who she is before what she sent
+    if refusal is not None:
+        raise refusal
     body = body_object(ctx)
     sitting = _sitting(ctx, lock=True)
     with differ_for(ctx) as differ:

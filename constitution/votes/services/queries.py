@@ -40,7 +40,10 @@ def get_poll(db: Session, poll_id: int, *, lock: bool = False, share: bool = Fal
     opening), ``share`` for share (a vote: many at once, none while it closes)."""
     query = select(Poll).where(Poll.id == poll_id)
     if lock or share:
-        query = query.with_for_update(read=share and not lock)
+        # Read afresh once the row is held: a copy the session read before would be stale.
+        query = query.with_for_update(read=share and not lock).execution_options(
+            populate_existing=True
+        )
     poll = db.scalar(query)
     if poll is None or poll.status == PollStatus.REMOVED:
         raise NotFound(N_("There is no such poll."))
