@@ -209,7 +209,7 @@ def verify(db: Session) -> VerifyResult:
         if check is not None:
             problem = check(db, event)
             if problem:
-                return VerifyResult(False, checked, event.seq, problem)
+                return VerifyResult(False, checked, event.seq, problem, event.object)
         states = event.payload.get(STATES_KEY)
         if isinstance(states, dict):
             for obj, digest in states.items():
