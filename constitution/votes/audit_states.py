@@ -11,10 +11,9 @@ their own) and the times of a sitting's check-ins (attendance has its own events
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
-
-import hashlib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
