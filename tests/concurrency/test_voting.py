@@ -48,6 +48,12 @@ pytestmark = pytest.mark.slow
 
 CHOICES = ("yes", "no", "abstain")
 TIMEOUT = httpx.Timeout(60.0)
+# A voting run that is not over by then has hung: it fails instead of holding up the suite.
+RUN_SECONDS = 120.0
+
+
+def overdue(started: float) -> bool:
+    return time.monotonic() - started > RUN_SECONDS
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -347,6 +353,7 @@ async def vote_until_closed(
     told the poll is closed; the chair closes it once ``close_after`` votes were answered
     200. When the close was sent and answered, and the closed poll."""
     pool = clients(hall.running)
+    started = time.monotonic()
     enough = asyncio.Event()
     acknowledged = 0
 
@@ -356,6 +363,7 @@ async def vote_until_closed(
         turn = index
         # Until she is refused; or, should the close fail, until the chair gave up.
         while not (closing.done() and closing.exception()):
+            assert not overdue(started), "the voting run hung"
             turn += 1
             vote = await send_vote(client, poll, voter["id"], voter["tokens"][0], CHOICES[turn % 3])
             ledger.add(vote)
@@ -421,7 +429,9 @@ async def send_until_answered(
     """Send a vote again until the server answers (as a client on a dropped connection
     does); the answer, and how many tries had no answer."""
     lost = 0
+    started = time.monotonic()
     while True:
+        assert not overdue(started), "the server never came back"
         try:
             return await send_vote(client, poll, member, token, choice), lost
         except httpx.TransportError:
@@ -448,10 +458,12 @@ def test_every_acknowledged_vote_survives_a_server_killed_at_random_moments(
     voters = hall.voters[:CRASH_VOTERS]
     ledger = Ledger()
     stop = asyncio.Event()
+    started = time.monotonic()
 
     async def member(index: int, voter: dict[str, Any], client: httpx.AsyncClient) -> int:
         turn, lost = index, 0
         while not stop.is_set():
+            assert not overdue(started), "the voting run hung"
             turn += 1  # her next vote always differs from her last
             vote, missed = await send_until_answered(
                 client, poll, voter["id"], voter["tokens"][0], CHOICES[turn % 3]
@@ -545,10 +557,12 @@ def test_a_backup_taken_while_votes_are_cast_is_consistent(hall: Hall, tmp_path:
     ledger = Ledger()
     stop = asyncio.Event()
     taken: list[tuple[Path, float, float]] = []
+    started = time.monotonic()
 
     async def member(index: int, voter: dict[str, Any], client: httpx.AsyncClient) -> None:
         turn = index
         while not stop.is_set():
+            assert not overdue(started), "the voting run hung"
             turn += 1
             vote = await send_vote(client, poll, voter["id"], voter["tokens"][0], CHOICES[turn % 3])
             ledger.add(vote)
