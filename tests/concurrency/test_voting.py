@@ -10,6 +10,7 @@ removed in a scratch copy of the tree and the test run there.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import random
@@ -30,6 +31,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from constitution import cli
 from constitution.accounts.models import Member
 from constitution.accounts.sessions import issue_token
 from constitution.audit.models import AuditEvent
@@ -282,10 +284,17 @@ def test_five_identical_votes_at_once_from_each_of_100_members_make_100_ballots(
     server processes on the one database: exactly one ballot each, every copy answered 200
     with the same receipt, one ``ballot.cast`` event each, and the chain verifies.
 
-    Red without its guard (checked in a scratch copy): on PostgreSQL with the unique
-    constraint dropped (and ``_insert_ballot`` a plain INSERT, since ON CONFLICT needs the
-    constraint), ... ; on SQLite, where BEGIN IMMEDIATE serializes the writes and the
-    constraint is never reached, ... .
+    Red without its guard (checked in a scratch copy):
+    - PostgreSQL, the unique constraint dropped (and ``_insert_ballot`` a plain INSERT, as
+      ON CONFLICT needs the constraint): every copy answered 200, but members were given
+      up to three different receipts: ballots doubled.
+    - PostgreSQL, the constraint kept but the INSERT without ON CONFLICT: 151 of the 500
+      answers were 500 (UniqueViolation).
+    - SQLite: without the constraint (the table rebuilt without it) and without ON
+      CONFLICT the test still passed: BEGIN IMMEDIATE serializes the writes, so a copy
+      finds the row the first one wrote. That write lock is SQLite's guard: with write
+      transactions begun deferred, 393 of the 500 answers were 503 (a transaction that
+      read an older snapshot cannot become the writer).
     """
     poll = hall.fresh_poll("Five copies")
     choice_of = {v["id"]: CHOICES[i % 3] for i, v in enumerate(hall.voters)}
@@ -395,7 +404,15 @@ def test_votes_racing_the_close_are_counted_exactly_when_accepted(hall: Hall) ->
     for her (her last accepted one, with its receipt), every vote sent after the close was
     answered got 409, nothing else was answered, and the tally is the ballots'.
 
-    Red without its guard (checked in a scratch copy): ...
+    Red without its guard (checked in a scratch copy):
+    - PostgreSQL, ``close_poll`` reading the poll without FOR UPDATE: red in 3 runs of 3
+      (twice a member's last accepted vote was not the one in the roll-call: it committed
+      after the close had read the ballots; once the close did not answer in 60 s).
+    - PostgreSQL, ``cast_vote`` reading the poll without FOR SHARE: red in 2 runs of 2 (an
+      accepted vote missing from the roll-call). Before the fix that the regression test
+      below guards, the close itself failed there with a 500.
+    - SQLite renders no FOR UPDATE or FOR SHARE; its guard is the write lock: with write
+      transactions begun deferred, votes and the chair were answered 503.
     """
     rng = random.Random(9)
     for race in range(RACES):
@@ -449,7 +466,13 @@ def test_every_acknowledged_vote_survives_a_server_killed_at_random_moments(
     and then sent again answers the same receipt and is not recorded twice), each
     member's ballot is her last acknowledged vote, and ``constitution verify`` passes.
 
-    Red without its guard (checked in a scratch copy): ...
+    Red without its guard (checked in a scratch copy): the framework answering a vote
+    first and committing it 20 ms later in a thread of its own (an acknowledgement before
+    the commit, as a careless group commit would make): on PostgreSQL a member's two
+    acknowledged votes were missing from the chain after the kills. On SQLite the same
+    change kept the write lock past the answer and the run failed with 503s instead.
+    What SIGKILL cannot show is durability against a power cut (``synchronous=FULL``): a
+    killed process loses nothing the operating system already holds.
     """
     rng = random.Random(11)
     poll = hall.fresh_poll("Crash")
@@ -523,6 +546,12 @@ BACKUP_VOTERS = 60
 BACKUPS = 2
 
 
+def backup_here(hall: Hall, path: Path) -> None:
+    env = hall.site.env
+    settings = make_settings(env["DATABASE_URL"], Path(env["VAR_DIR"]))
+    assert cli.cmd_backup(settings, argparse.Namespace(path=str(path))) == 0
+
+
 @contextmanager
 def restored(site: LiveSite, backup: Path) -> Iterator[str]:
     """The database a backup restores to, as the README says: on SQLite the file is the
@@ -548,7 +577,14 @@ def test_a_backup_taken_while_votes_are_cast_is_consistent(hall: Hall, tmp_path:
     votes exactly a prefix of what she sent: every vote answered before the backup began,
     then perhaps some sent before it ended (in flight), nothing else.
 
-    Red without its guard (checked in a scratch copy): ...
+    Red without its guard (checked in a scratch copy):
+    - SQLite, the online backup replaced by a plain copy of the database file: a vote
+      answered before the backup began was missing from the copy (it was still in the
+      WAL). Only with the first backup, made in this process: through the command, the
+      interpreter's start (seconds on a busy machine) leaves time for a checkpoint, and
+      the plain copy looked right.
+    - PostgreSQL, the dump made in two snapshots (all but the audit chain, then the chain
+      0.3 s later): ``verify`` failed on the copy (an event's ballot row was missing).
     """
     if on_postgres(hall.site) and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")  # pragma: no cover
@@ -573,7 +609,12 @@ def test_a_backup_taken_while_votes_are_cast_is_consistent(hall: Hall, tmp_path:
                 await asyncio.sleep(0.5)
                 path = tmp_path / f"backup-{number}"
                 began = time.monotonic()
-                await asyncio.to_thread(hall.site.cli, "backup", str(path))
+                if number < BACKUPS - 1:
+                    # The command's own code in this process: no interpreter to start, so
+                    # "in flight" is only what was sent while the copy was made.
+                    await asyncio.to_thread(backup_here, hall, path)
+                else:
+                    await asyncio.to_thread(hall.site.cli, "backup", str(path))
                 taken.append((path, began, time.monotonic()))
             await asyncio.sleep(0.3)
         finally:
