@@ -207,11 +207,18 @@ class Server:
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def launch(self) -> None:
         self.process = start_server(
             self.site.env, self.log, self.port, self.workers, new_session=True
         )
+
+    def wait(self) -> None:
+        assert self.process is not None
         wait_until_answering(self.process, self.base_url + "/login", self.log)
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
 
     def kill(self) -> None:
         """SIGKILL, as a crash or the OOM killer would: nothing runs after it."""
@@ -232,8 +239,10 @@ def servers(site: LiveSite, count: int = 1, workers: int = 1) -> Iterator[list[S
     ends (requests sent to several really race across processes)."""
     started = [Server(site, f"server{i}", workers) for i in range(count)]
     try:
+        for server in started:  # all at once: each takes seconds to import and start
+            server.launch()
         for server in started:
-            server.start()
+            server.wait()
         site.base_url = started[0].base_url
         yield started
     finally:
