@@ -405,12 +405,13 @@ def test_votes_racing_the_close_are_counted_exactly_when_accepted(hall: Hall) ->
     answered got 409, nothing else was answered, and the tally is the ballots'.
 
     Red without its guard (checked in a scratch copy):
-    - PostgreSQL, ``close_poll`` reading the poll without FOR UPDATE: red in 3 runs of 3
-      (twice a member's last accepted vote was not the one in the roll-call: it committed
-      after the close had read the ballots; once the close did not answer in 60 s).
-    - PostgreSQL, ``cast_vote`` reading the poll without FOR SHARE: red in 2 runs of 2 (an
-      accepted vote missing from the roll-call). Before the fix that the regression test
-      below guards, the close itself failed there with a 500.
+    - PostgreSQL, ``close_poll`` reading the poll without FOR UPDATE: red in 5 runs of 5
+      (four times a member's last accepted vote was not the one in the roll-call: it
+      committed after the close had read the ballots; once the close did not answer in
+      60 s).
+    - PostgreSQL, ``cast_vote`` reading the poll without FOR SHARE: red in 4 runs of 4
+      (an accepted vote missing from the roll-call). Before the fix that the regression
+      test below guards, the close itself failed there with a 500.
     - SQLite renders no FOR UPDATE or FOR SHARE; its guard is the write lock: with write
       transactions begun deferred, votes and the chair were answered 503.
     """
