@@ -9,6 +9,7 @@ from bench import (
     bench_amendments,
     bench_diffs,
     bench_hostile,
+    bench_live,
     bench_texts,
     bench_write_lock,
 )
@@ -25,6 +26,7 @@ def main() -> None:
     bench_diffs.run()
     bench_write_lock.run()
     bench_hostile.run()
+    bench_live.run()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from constitution.accounts.purge import purge
 from constitution.db import Database, make_engine
+from constitution.live.hub import Hub, Limits
 from constitution.routes import routes
 from constitution.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from constitution.settings import Settings
@@ -64,6 +65,15 @@ async def purge_periodically(
             log.info("purged %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def live_limits(settings: Settings) -> Limits:
+    return Limits(
+        coalesce=settings.live_coalesce_ms / 1000,
+        resync=settings.live_resync_seconds,
+        per_credential=settings.live_streams_per_credential,
+        max_streams=settings.live_max_streams,
+    )
+
+
 # How often (seconds) a thread holding the GIL hands it over. Python's 5 ms lets one
 # request doing pure-Python work (a Zawgyi check, a diff) hold up every other request for
 # 5 ms at each of its database round trips; 1 ms keeps readers answering under such work.
@@ -75,12 +85,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     sys.setswitchinterval(SWITCH_INTERVAL)
     settings = settings or load_settings()
     database = database or Database(make_engine(settings.database_url, pool_size=settings.threads))
+    hub = Hub(database, live_limits(settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # A few threads per worker: many threads on few cores thrash (see DESIGN.md).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         async with anyio.create_task_group() as tasks:
+            await tasks.start(hub.run)
             if settings.purge_minutes:
                 tasks.start_soon(
                     purge_periodically, database, settings, settings.purge_minutes * 60
@@ -105,5 +117,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.live = hub
     app.state.templates = make_templates()
     return app

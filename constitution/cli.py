@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "invite": "invite a member and print her one-time link",
     "serve": "run the web server",
     "verify": "check the audit chain (and a saved checkpoint); exit 1 naming what fails",
+    "verify-record": "check a poll's signed record offline; exit 1 naming what fails",
     "backup": "write a consistent copy of the database while the server runs",
     "sample": "load sample members, committees and the sample draft into an empty database",
     "import": "create a document from a JSON file (or the Markdown format, .md)",
@@ -164,6 +165,55 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         extends = f"; it extends the checkpoint at event {checkpoint['seq']}"
     print(f"audit chain holds: {result.checked} events checked{extends}")
     return 0
+
+
+def cmd_verify_record(settings: Settings | None, args: argparse.Namespace) -> int:
+    """Check a saved ``GET /api/v1/polls/{id}/record`` against the instance's public key.
+
+    It reads its two files and nothing else: ``main`` runs it without loading the settings
+    (which would create the var directory for a development secret); no database, no network.
+    """
+    from constitution.votes.records import (
+        RecordInvalid,
+        load_envelope,
+        parse_public_key,
+        summary,
+        verify_envelope,
+    )
+
+    key_argument = args.public_key
+    try:
+        key_path = Path(key_argument)
+        key_text = key_path.read_text(encoding="utf-8") if key_path.is_file() else key_argument
+        public_key = parse_public_key(key_text)
+    except (OSError, UnicodeDecodeError):
+        print(f"cannot read the public key in {key_argument}", file=sys.stderr)
+        return 2
+    except RecordInvalid as error:
+        print(f"cannot use --public-key: {error.reason}", file=sys.stderr)
+        return 2
+    try:
+        data = Path(args.file).read_bytes()
+    except FileNotFoundError:
+        print(f"there is no file {args.file}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        envelope = load_envelope(data)
+        verify_envelope(envelope, public_key)
+    except RecordInvalid as error:
+        print(f"record does not hold: {error.reason}", file=sys.stderr)
+        return 1
+    print(f"record holds: {summary(envelope['record'])}")
+    return 0
+
+
+# Commands that read only their own files, run without loading the settings.
+OFFLINE: dict[str, Callable[[Settings | None, argparse.Namespace], int]] = {
+    "verify-record": cmd_verify_record,
+}
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -345,6 +395,15 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         metavar="FILE",
         help="a saved GET /api/v1/audit/head answer the chain must still extend",
     )
+    p = add("verify-record", cmd_verify_record)
+    p.add_argument("file", help="a saved GET /api/v1/polls/{id}/record answer")
+    p.add_argument(
+        "--public-key",
+        metavar="KEY",
+        required=True,
+        help="the instance's public key in base64, or a file holding it or the saved "
+        "GET /api/v1/public-key answer",
+    )
     add("audit-baseline", cmd_audit_baseline)
     p = add("backup", cmd_backup)
     p.add_argument("path")
@@ -368,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wire()  # the hooks between the parts, as the app has them (verify's row checks)
     top, handlers = parser()
     args = top.parse_args(argv)
+    offline = OFFLINE.get(args.command)
+    if offline is not None:
+        return offline(None, args)
     try:
         settings = load()
         return handlers[args.command](settings, args)

@@ -38,6 +38,7 @@ from constitution.web.framework import (
     api_error,
     make_endpoint,
 )
+from constitution.web.live import ChannelOf, make_stream_endpoint
 from constitution.web.render import STATIC_DIR
 
 A = Access
@@ -104,6 +105,15 @@ def api(
         parse_body=API_GATE.parse_body,
     )
     return Route("/api/v1" + path, endpoint, name=name, methods=list(methods))
+
+
+def stream(path: str, channel_of: ChannelOf, name: str, access: Access) -> Route:
+    """A live event stream of the API (``constitution.web.live``): authenticated as the API
+    is, then streamed outside the credential's lane."""
+    endpoint = make_stream_endpoint(
+        channel_of, access=access, gate=API_GATE, render_error=_api_error, plain_error=plain_error
+    )
+    return Route("/api/v1" + path, endpoint, name=name, methods=["GET"])
 
 
 def _api_error(_ctx: Ctx, error: DomainError) -> Response:
@@ -293,6 +303,12 @@ VOTE_ROUTES: list[Route] = [
     api("/sittings", api_votes.sitting_list, "api.sittings.list", A.MEMBER),
     api("/sittings", api_votes.sitting_create, "api.sittings.create", A.MEMBER, POST),
     api("/sittings/{sitting_id:int}", api_votes.sitting_detail, "api.sittings.detail", A.MEMBER),
+    stream(
+        "/sittings/{sitting_id:int}/events",
+        api_votes.sitting_events,
+        "api.sittings.events",
+        A.MEMBER,
+    ),
     api(
         "/sittings/{sitting_id:int}/open",
         api_votes.sitting_open,
@@ -304,6 +320,13 @@ VOTE_ROUTES: list[Route] = [
         "/sittings/{sitting_id:int}/close",
         api_votes.sitting_close,
         "api.sittings.close",
+        A.MEMBER,
+        POST,
+    ),
+    api(
+        "/sittings/{sitting_id:int}/order",
+        api_votes.sitting_order,
+        "api.sittings.order",
         A.MEMBER,
         POST,
     ),

@@ -47,6 +47,17 @@ SETTINGS: dict[str, str] = {
     "THREADS": "Worker threads per process for blocking work (4).",
     "PASSWORD_HASH_MEMORY_KIB": "argon2id memory in KiB (65536; at least 19456 in production).",
     "PASSWORD_HASH_TIME_COST": "argon2id iterations (3).",
+    "LIVE_HEARTBEAT_SECONDS": "A live event stream sends a comment when it was silent this "
+    "long (15).",
+    "LIVE_COALESCE_MS": "A live channel's events are recomputed at most this often, however "
+    "many changes arrive (200).",
+    "LIVE_STREAMS_PER_CREDENTIAL": "Live event streams one token or session may hold open "
+    "per worker (4); another one ends her oldest.",
+    "LIVE_MAX_STREAMS": "Live event streams a worker holds open (1000); beyond, 503.",
+    "LIVE_STREAM_SECONDS": "A live event stream ends after about this long and the client "
+    "reconnects, authenticated again (300).",
+    "LIVE_RESYNC_SECONDS": "A live channel with open streams is also recomputed this often "
+    "without any signal (30; 0: never).",
 }
 
 
@@ -75,6 +86,12 @@ class Settings:
     threads: int = 4
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
+    live_heartbeat_seconds: int = 15
+    live_coalesce_ms: int = 200
+    live_streams_per_credential: int = 4
+    live_max_streams: int = 1000
+    live_stream_seconds: int = 300
+    live_resync_seconds: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -145,4 +162,10 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         threads=_int(env, "THREADS", 4),
         password_hash_memory_kib=memory,
         password_hash_time_cost=_int(env, "PASSWORD_HASH_TIME_COST", 3),
+        live_heartbeat_seconds=_int(env, "LIVE_HEARTBEAT_SECONDS", 15),
+        live_coalesce_ms=_int(env, "LIVE_COALESCE_MS", 200, minimum=0),
+        live_streams_per_credential=_int(env, "LIVE_STREAMS_PER_CREDENTIAL", 4),
+        live_max_streams=_int(env, "LIVE_MAX_STREAMS", 1000),
+        live_stream_seconds=_int(env, "LIVE_STREAM_SECONDS", 300),
+        live_resync_seconds=_int(env, "LIVE_RESYNC_SECONDS", 30, minimum=0),
     )

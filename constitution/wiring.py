@@ -24,11 +24,13 @@ from constitution.comments.display import UrlFor, comment_targets
 from constitution.inbox.models import Notification
 from constitution.inbox.services import unread_count
 from constitution.inbox.views import register_link_finder
+from constitution.live import register_snapshot
 from constitution.texts.services import (
     check_revision_row,
     register_after_revision,
     revision_states,
 )
+from constitution.votes import live as votes_live
 from constitution.votes.audit_states import (
     ballot_states,
     check_poll_record,
@@ -96,3 +98,5 @@ def wire() -> None:
     # inbox: where a notification leads (a comment's page first, else the amendment's).
     register_link_finder("comments", _comment_links)
     register_link_finder("amendments", _amendment_links)
+    # live: what a sitting's event stream shows (GET /api/v1/sittings/{id}/events).
+    register_snapshot(votes_live.PREFIX, votes_live.sitting_events)

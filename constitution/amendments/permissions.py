@@ -24,7 +24,8 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     # Taken off the agenda: back to the state it was scheduled from (its audit event).
     "unschedule": (frozenset({Status.SCHEDULED}), Status.SUBMITTED),
     "adopt": (frozenset({Status.SCHEDULED}), Status.ADOPTED),
-    "reject": (frozenset({Status.SCHEDULED}), Status.REJECTED),
+    # Voted down, also when a revision left it needing an update while its poll was open.
+    "reject": (frozenset({Status.SCHEDULED, Status.NEEDS_UPDATE}), Status.REJECTED),
     # Withdrawn by the proposer until its poll opens (a scheduled one leaves the agenda:
     # the sitting's part is asked first, see ``workflow.register_agenda_withdrawal``).
     "withdraw": (frozenset(OPEN_STATUSES), Status.WITHDRAWN),
@@ -37,6 +38,10 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
 SPONSORABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE})
 AMENDABLE = frozenset({Status.DRAFT, Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED})
 EDITABLE = frozenset({Status.DRAFT, Status.NEEDS_UPDATE})
+# What an adopted amendment to an amendment may still be merged into: an amendment that may
+# be amended, or one on a sitting's agenda (its amendments are voted on before it; that its
+# own poll has not opened is the voting part's rule).
+TAKES_AMENDMENTS = AMENDABLE | {Status.SCHEDULED}
 # What a committee's queue holds.
 IN_REVIEW = frozenset({Status.SUBMITTED, Status.IN_COMMITTEE, Status.RECOMMENDED})
 # States an amendment leaves for the agenda of a sitting.
@@ -113,6 +118,16 @@ def amend_refusal(amendment: Amendment) -> DomainError | None:
         return StateConflict(
             N_("This amendment can no longer be amended: it has gone to a vote or is closed."),
             field="amends",
+            code="not_amendable",
+        )
+    return None
+
+
+def merge_refusal(amendment: Amendment) -> DomainError | None:
+    """An adopted amendment to this amendment may be merged into it (see TAKES_AMENDMENTS)."""
+    if amendment.status not in TAKES_AMENDMENTS:
+        return StateConflict(
+            N_("The amendment it amends has gone to a vote or is closed."),
             code="not_amendable",
         )
     return None

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.api import openapi_amendments, openapi_texts
+from constitution.api import openapi_amendments, openapi_live, openapi_texts, openapi_votes
 from constitution.web.framework import Ctx, json_response
 
 ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
@@ -388,7 +388,12 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": {**SCHEMAS, **openapi_texts.SCHEMAS, **openapi_amendments.SCHEMAS},
+            "schemas": {
+                **SCHEMAS,
+                **openapi_texts.SCHEMAS,
+                **openapi_amendments.SCHEMAS,
+                **openapi_votes.SCHEMAS,
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
@@ -396,6 +401,8 @@ def spec() -> dict[str, Any]:
             **_paths(),
             **openapi_texts.paths(_op, _ok, _obj),
             **openapi_amendments.paths(_op, _ok, _obj),
+            **openapi_live.paths(_op),
+            **openapi_votes.paths(_op, _ok, _obj),
         },
     }
 

@@ -11,7 +11,8 @@ from constitution.accounts.models import Member
 from constitution.accounts.web import current_member
 from constitution.api.accounts import body_object
 from constitution.audit.services import format_time
-from constitution.votes import services
+from constitution.texts.diffs import differ_for
+from constitution.votes import live, services
 from constitution.votes.models import Poll, PollStatus, Proxy, Sitting
 from constitution.votes.services.queries import voted_count
 from constitution.web.framework import Ctx, json_response
@@ -25,7 +26,11 @@ def _time(moment: Any) -> str | None:
     return format_time(moment) if moment is not None else None
 
 
-def sitting_json(db: Session, sitting: Sitting) -> dict[str, Any]:
+def sitting_json(
+    db: Session, sitting: Sitting, order: services.VotingOrder | None = None
+) -> dict[str, Any]:
+    """The sitting; with ``order`` (its detail, and the answer to ordering it), the
+    suggested voting order, what falls if each poll passes, and each one's departure."""
     presence = services.presence(db, sitting)
     return {
         "id": sitting.id,
@@ -37,7 +42,13 @@ def sitting_json(db: Session, sitting: Sitting) -> dict[str, Any]:
         "polls": [p.id for p in services.agenda(db, sitting.id)],
         "opened_at": _time(sitting.opened_at),
         "closed_at": _time(sitting.closed_at),
+        **(order.as_json() if order is not None else {}),
     }
+
+
+def _with_order(ctx: Ctx, sitting: Sitting) -> dict[str, Any]:
+    with differ_for(ctx) as differ:
+        return sitting_json(ctx.db, sitting, services.voting_order(ctx.db, sitting, differ))
 
 
 def poll_json(db: Session, poll: Poll) -> dict[str, Any]:
@@ -107,7 +118,25 @@ def sitting_create(ctx: Ctx) -> Response:
 
 
 def sitting_detail(ctx: Ctx) -> Response:
-    return json_response(sitting_json(ctx.db, _sitting(ctx)))
+    return json_response(_with_order(ctx, _sitting(ctx)))
+
+
+def sitting_order(ctx: Ctx) -> Response:
+    """The chair orders the polls not yet opened: ``{"order": [poll ids]}``, or
+    ``{"suggested": true}`` for the suggested order."""
+    body = body_object(ctx)
+    sitting = _sitting(ctx, lock=True)
+    with differ_for(ctx) as differ:
+        services.order_agenda(
+            ctx.db,
+            _me(ctx),
+            sitting,
+            order=body.get("order"),
+            suggested=body.get("suggested"),
+            differ=differ,
+        )
+        found = services.voting_order(ctx.db, sitting, differ)
+    return json_response(sitting_json(ctx.db, sitting, found))
 
 
 def sitting_open(ctx: Ctx) -> Response:
@@ -118,6 +147,11 @@ def sitting_open(ctx: Ctx) -> Response:
 def sitting_close(ctx: Ctx) -> Response:
     sitting = services.close_sitting(ctx.db, _me(ctx), _sitting(ctx, lock=True))
     return json_response(sitting_json(ctx.db, sitting))
+
+
+def sitting_events(ctx: Ctx) -> str:
+    """The sitting's live counts as server-sent events (``constitution.web.live``)."""
+    return live.channel(_sitting(ctx).id)
 
 
 def attendance_in(ctx: Ctx) -> Response:

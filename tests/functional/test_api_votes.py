@@ -84,6 +84,11 @@ class Hall:
 
 @pytest.fixture
 def hall(client: TestClient, db: Session, settings: Settings) -> Hall:
+    return make_hall(client, db, settings)
+
+
+def make_hall(client: TestClient, db: Session, settings: Settings) -> Hall:
+    """A chair, the secretariat, five members and the small draft."""
     chair = make_member(db, settings, "chair", ["member", "chair"])
     editor = make_member(db, settings, "secretariat", ["member", "secretariat"])
     members = [make_member(db, settings, f"m{i}") for i in range(5)]
@@ -141,6 +146,31 @@ def test_only_a_chair_plans_opens_and_closes_sittings(hall: Hall) -> None:
 def test_a_bad_quorum_is_refused(hall: Hall, quorum: Any) -> None:
     response = hall.chair.post("/api/v1/sittings", {"title": "S", "quorum": quorum})
     assert error_of(response, 422)["field"] == "quorum"
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        # Regression: these two were a 500 (OverflowError converting them to UTC).
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:00:00+05:00",
+        # Stored, this one was answered as "1-01-01T00:00:00.000000Z" (not ISO 8601).
+        "0001-01-01T00:00:00Z",
+        "2026-13-01T08:00:00Z",
+        "tomorrow",
+        20261201,
+    ],
+)
+def test_a_bad_starting_time_is_refused(hall: Hall, starts_at: Any) -> None:
+    response = hall.chair.post("/api/v1/sittings", {"title": "S", "starts_at": starts_at})
+    assert error_of(response, 422)["field"] == "starts_at"
+    assert hall.chair.read("/api/v1/sittings") == []
+
+
+def test_a_starting_time_is_kept_in_utc(hall: Hall) -> None:
+    body = {"title": "S", "starts_at": "2026-12-01T14:30:00+06:30"}
+    sitting = hall.chair.ok("/api/v1/sittings", body, 201)
+    assert sitting["starts_at"] == "2026-12-01T08:00:00.000000Z"
 
 
 # ---- polls: creating, the agenda --------------------------------------------------------
@@ -343,6 +373,29 @@ def test_a_merge_failing_at_close_keeps_the_result_and_marks_the_amendment(
         p for p in hall.chair.read(f"/api/v1/documents/{SLUG}")["provisions"] if p["key"] == "art-1"
     )
     assert art_1["text"]["en"] == "The Union is a state."
+
+
+def test_a_poll_voted_down_after_a_revision_changed_its_text_closes(hall: Hall) -> None:
+    # Regression: a revision landing on the amendment's words while its poll was open left
+    # it needs_update, and closing the poll voted down was refused (409 wrong_status) for
+    # good: the amendment could only be rejected from scheduled.
+    amendment = hall.amendment("The Union is a federal democratic union of equals.")
+    sitting = hall.sitting()
+    hall.check_in(sitting, hall.chair, *hall.members)
+    poll = hall.poll(sitting, amendment=amendment)
+    hall.chair.ok(f"/api/v1/polls/{poll['id']}/open")
+    for api in hall.members:
+        hall.vote(api, poll["id"], "no")
+    body = {
+        "reason": "Editorial",
+        "changes": [{"op": "replace", "key": "art-1", "text": {"en": "The Union is a state."}}],
+    }
+    hall.editor.ok(f"/api/v1/documents/{SLUG}/revisions", body, 201)
+    assert hall.chair.read(f"/api/v1/amendments/{amendment}")["status"] == "needs_update"
+    closed = hall.chair.ok(f"/api/v1/polls/{poll['id']}/close")
+    assert (closed["status"], closed["passed"]) == ("closed", False)
+    # Voted down, it is rejected: an update cannot bring it back.
+    assert hall.chair.read(f"/api/v1/amendments/{amendment}")["status"] == "rejected"
 
 
 # ---- proxies ---------------------------------------------------------------------------

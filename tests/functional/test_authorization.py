@@ -40,6 +40,7 @@ from constitution.comments import services as amendment_comments
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.settings import Settings
 from constitution.texts.validation import Notices
+from constitution.votes.models import Sitting, SittingStatus
 from constitution.web.framework import Access
 from tests import factories
 from tests.factories import (
@@ -54,6 +55,7 @@ from tests.factories import (
     propose_amendment,
     provision,
 )
+from tests.live.sse import read_first_event
 
 A = Access
 GET, POST, PATCH, DELETE = "GET", "POST", "PATCH", "DELETE"
@@ -155,6 +157,7 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "api.comments.hide": (POST, "/api/v1/comments/{comment_id:int}/hide", A.MEMBER),
     "api.inbox": (GET, "/api/v1/inbox", A.MEMBER),
     "api.inbox.read": (POST, "/api/v1/inbox/read", A.MEMBER),
+    "api.sittings.events": (GET, "/api/v1/sittings/{sitting_id:int}/events", A.MEMBER),
 }
 
 PAGE_NAMES = [r.name for r in PAGE_ROUTES]
@@ -302,6 +305,7 @@ OK: dict[str, int | dict[str, int]] = {
     "api.comments.hide": {"member": 403, "*": 200},
     "api.inbox": 200,
     "api.inbox.read": 200,
+    "api.sittings.events": 200,
 }
 # With the session cookie there is no bearer token to delete.
 OK_WITH_COOKIE = {"api.tokens.delete": 422}
@@ -394,6 +398,7 @@ class World:
     committee_id: int
     amendment_id: int
     comment_id: int
+    sitting_id: int
 
 
 @pytest.fixture
@@ -423,6 +428,10 @@ def build_world(db: Session, settings: Settings) -> World:
         body="Why?",
         notices=Notices(),
     )
+    sitting = Sitting(
+        title="A sitting", status=SittingStatus.PLANNED, quorum_permille=500, created_by_id=root.id
+    )
+    db.add(sitting)
     root_token = sessions.issue_token(db, settings, root)
     db.commit()
     return World(
@@ -435,6 +444,7 @@ def build_world(db: Session, settings: Settings) -> World:
         committee_id=committee.id,
         amendment_id=amendment.id,
         comment_id=comment.id,
+        sitting_id=sitting.id,
     )
 
 
@@ -495,6 +505,7 @@ def path_for(app: Starlette, name: str, world: World) -> str:
         "committee_id": world.committee_id,
         "amendment_id": world.amendment_id,
         "comment_id": world.comment_id,
+        "sitting_id": world.sitting_id,
         "slug": SLUG,
         "key": "art-1",
     }
@@ -724,7 +735,11 @@ def check_api(
     body = api_body(name, world, member)
     before = audit_count(db)
 
-    response = client.request(method, url, json=body, headers=headers)
+    with client.stream(method, url, json=body, headers=headers) as response:
+        if response.headers.get("content-type") == "text/event-stream":
+            read_first_event(response)  # allowed; the stream is closed here
+        else:
+            response.read()
 
     problems = []
     if response.status_code != expected.status:

@@ -17,6 +17,7 @@ The check: no response is a 5xx; an API 4xx has the error JSON shape.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from starlette.testclient import TestClient
 from constitution.accounts import sessions
 from constitution.accounts.models import Member
 from constitution.amendments import services as amendment_services
+from constitution.amendments.models import Amendment
 from constitution.api import openapi
 from constitution.comments import services as comment_services
 from constitution.inbox.models import Notification
@@ -48,10 +50,12 @@ from constitution.security import make_csrf_token
 from constitution.settings import Settings
 from constitution.texts.models import Document
 from constitution.texts.validation import Notices
+from constitution.votes import services as vote_services
 from tests import conftest
 from tests.factories import make_committee, make_member, propose_amendment
 from tests.functional.test_authorization import SLUG, build_world
 from tests.functional.test_fuzz import FORM_FIELDS, TEXT, assert_api_shape
+from tests.live.sse import read_first_event
 
 PERSONAS = ("member", "chair", "secretariat", "admin")
 # Examples per API operation (33; half as many for those without a body) and per page POST
@@ -87,8 +91,13 @@ class Ids:
     committees: list[int]
     invitations: list[int]
     notifications: list[int]
+    sittings: list[int]
     invitation_token: str
     keys: list[str]
+    sittings: list[int]
+    polls: list[int]
+    agendas: list[list[int]]  # each sitting's created polls
+    proxies: list[int]
 
 
 @dataclass
@@ -97,10 +106,75 @@ class Fuzzed:
     ids: Ids
 
 
+@dataclass
+class Voting:
+    sittings: list[int]
+    polls: list[int]
+    agendas: list[list[int]]  # each sitting's created polls
+    proxies: list[int]
+
+
+def seed_votes(
+    db: Session,
+    settings: Settings,
+    voters: list[Member],
+    chair: Member,
+    amendments: list[Amendment],
+    sub: Amendment,
+) -> Voting:
+    """A planned sitting; an open one with a poll in each state (closed with its record,
+    open with a vote, created on conflicting ``amendments`` and on a motion), an approved
+    proxy (the last voter's, held by the first) used in both polls and a requested one;
+    and another open sitting whose created polls (one on ``sub``, an amendment to an
+    amendment) may be opened."""
+    planned = vote_services.create_sitting(db, chair, "Planned", starts_at="2026-12-01T08:00Z")
+    sitting = vote_services.create_sitting(db, chair, "Open sitting")
+    ready = vote_services.create_sitting(db, chair, "Ready sitting")
+    holder, *others, giver = voters
+    for each in (sitting, ready):
+        vote_services.open_sitting(db, chair, each)
+        for member in [chair, holder, *others]:
+            vote_services.check_in(db, member, each)
+    approved = vote_services.request_proxy(db, giver, sitting, holder.id)
+    vote_services.decide_proxy(db, settings, chair, approved, approve=True)
+    requested = vote_services.request_proxy(db, others[0], sitting, chair.id)
+    condition = [{"group": "state_region", "majority": "simple", "base": "cast"}]
+    polls = []
+    for title in ("Closed", "Open"):
+        poll = vote_services.create_poll(
+            db, chair, sitting, motion={"en": title}, conditions=condition
+        )
+        vote_services.open_poll(db, settings, chair, poll)
+        vote_services.cast_vote(db, holder, poll.id, "yes")
+        vote_services.cast_vote(db, holder, poll.id, "no", giver.id)
+        if title == "Closed":
+            vote_services.close_poll(db, settings, chair, poll.id)
+        polls.append(poll.id)
+    created = [
+        vote_services.create_poll(db, chair, sitting, amendment=a.id, majority="two_thirds").id
+        for a in amendments
+    ]
+    created.append(
+        vote_services.create_poll(db, chair, sitting, motion={"my": "အဆို"}, base="members").id
+    )
+    waiting = [
+        vote_services.create_poll(db, chair, ready, amendment=sub.id).id,
+        vote_services.create_poll(db, chair, ready, motion={"en": "Ready"}).id,
+    ]
+    db.commit()
+    return Voting(
+        sittings=[sitting.id, planned.id, ready.id],
+        polls=[*polls, *created, *waiting],
+        agendas=[created, waiting],
+        proxies=[approved.id, requested.id],
+    )
+
+
 @pytest.fixture
 def fuzzed(db: Session, settings: Settings) -> Fuzzed:
     """The authorisation world, and office holders with work to do: a chair on a committee
-    covering an amendment that waits for its recommendation, comments and notifications."""
+    covering an amendment that waits for its recommendation, comments and notifications,
+    and a sitting with polls in every state and proxies (``seed_votes``)."""
     world = build_world(db, settings)
     chair = make_member(db, settings, "chair", ["member", "chair"])
     secretariat = make_member(db, settings, "secretariat", ["member", "secretariat"])
@@ -117,6 +191,32 @@ def fuzzed(db: Session, settings: Settings) -> Fuzzed:
         sponsors=[world.subject, chair],
         submit=True,
     )
+    # On a sitting's agenda: two that conflict with it and each other, and one amending it.
+    rival, third = (
+        propose_amendment(
+            db,
+            settings,
+            world.spare,
+            document,
+            {"op": "replace", "key": "art-1", "text": {"en": text}},
+            title="Rival",
+            sponsors=[world.subject, chair],
+            submit=True,
+        )
+        for text in ("The Union is federal.", "The Union is a union.")
+    )
+    sub_change = {"op": "replace", "key": "art-1", "text": {"en": "The Union is one and whole."}}
+    sub = amendment_services.propose(
+        db,
+        settings,
+        world.spare,
+        document,
+        {"title": "Whole", "changes": [sub_change], "amends": submitted.id},
+        Notices(),
+    )
+    for sponsor in (world.subject, chair):
+        amendment_services.sponsor(db, sponsor, sub)
+    amendment_services.submit(db, settings, world.spare, sub)
     amendment = amendment_services.get_amendment(db, world.amendment_id)
     reply = comment_services.add_comment(
         db,
@@ -127,16 +227,23 @@ def fuzzed(db: Session, settings: Settings) -> Fuzzed:
         notices=Notices(),
     )
     db.commit()
+    voters = [world.subject, world.root, secretariat, world.spare]
+    voting = seed_votes(db, settings, voters, chair, [rival, third], sub)
     notifications = list(db.scalars(select(Notification.id)))
     ids = Ids(
         members=[world.root.id, world.subject.id, world.spare.id, chair.id, secretariat.id],
-        amendments=[world.amendment_id, submitted.id],
+        amendments=[world.amendment_id, submitted.id, rival.id, sub.id, third.id],
         comments=[world.comment_id, reply.id],
         committees=[world.committee_id, committee.id],
         invitations=[world.revocable_id],
         notifications=notifications or [1],
+        sittings=[world.sitting_id],
         invitation_token=world.invitation_token,
         keys=["art-1", "art-2", "part-1"],
+        sittings=voting.sittings,
+        polls=voting.polls,
+        agendas=voting.agendas,
+        proxies=voting.proxies,
     )
     members = {
         "member": world.subject,
@@ -176,9 +283,13 @@ def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
         "comment_id": real_or_odd(ids.comments, odd_int),
         "committee_id": real_or_odd(ids.committees, odd_int),
         "invitation_id": real_or_odd(ids.invitations, odd_int),
+        "sitting_id": real_or_odd(ids.sittings, odd_int),
         "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
         "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
         "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
+        "sitting_id": real_or_odd(ids.sittings, odd_int),
+        "poll_id": real_or_odd(ids.polls, odd_int),
+        "proxy_id": real_or_odd(ids.proxies, odd_int),
     }
     return choices.get(name)
 
@@ -191,6 +302,23 @@ def body_ids(ids: Ids) -> dict[str, st.SearchStrategy[Any]]:
         "parent": real_or_odd(ids.comments, huge | st.none()),
         "ids": st.lists(real_or_odd(ids.notifications, huge), max_size=3),
         "members": st.lists(real_or_odd(ids.members, huge), max_size=3),
+        "amendment": real_or_odd(ids.amendments, huge),
+        "holder": real_or_odd(ids.members, huge),
+        "for": real_or_odd(ids.members, huge | st.none()),
+        # The created polls in some order (what the chair may send), or odd lists.
+        "order": st.integers(0, 9).flatmap(
+            lambda n: (
+                st.sampled_from(ids.agendas).flatmap(st.permutations)
+                if n < 5
+                else st.lists(real_or_odd(ids.polls, huge), max_size=len(ids.polls) + 1)
+            )
+        ),
+        "position": real_or_odd(list(range(1, len(ids.polls) + 1)), huge),
+        # Times from year 1 to 9999 with offsets (near the ends, UTC is out of range).
+        "starts_at": st.datetimes(timezones=st.timezones() | st.just(dt.UTC) | st.none()).map(
+            dt.datetime.isoformat
+        )
+        | st.sampled_from(["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"]),
     }
 
 
@@ -254,9 +382,14 @@ def send(client: TestClient, case: Any, token: str) -> Any:
     if content is not None:
         headers["Content-Type"] = case.media_type or "application/json"
     client.cookies.clear()
-    return client.request(
+    with client.stream(
         case.method, path, params=case.query or None, content=content, headers=headers
-    )
+    ) as response:
+        if response.headers.get("content-type") == "text/event-stream":
+            read_first_event(response)  # a live stream: it was opened, then closed here
+        else:
+            response.read()
+    return response
 
 
 # The document the app serves at /api/v1/openapi.json (the first test checks it is).
@@ -336,7 +469,9 @@ def page_path(draw: st.DrawFn, route: Route, ids: Ids) -> str:
 @st.composite
 def form_pairs(draw: st.DrawFn, ids: Ids) -> bytes:
     """An urlencoded body: known and random names; text, real ids, huge numbers, escapes."""
-    real = [str(i) for i in ids.amendments + ids.comments + ids.committees + ids.members]
+    real = [
+        str(i) for i in ids.amendments + ids.comments + ids.committees + ids.members + ids.polls
+    ]
     value = st.one_of(
         TEXT.map(lambda s: quote(s, safe="")),
         st.sampled_from(real),

@@ -608,3 +608,228 @@ def test_amendment_responses_match_the_documented_schemas(
     succeeded = {(m, p) for m, p, status in call.seen if status < 300}
     assert succeeded >= AMENDMENTS
     assert {(m, p) for p, m, _op in operations(document)} >= AMENDMENTS
+
+
+# The operations of the Voting part, each exercised below.
+VOTES = {
+    ("get", "/api/v1/sittings"),
+    ("post", "/api/v1/sittings"),
+    ("get", "/api/v1/sittings/{sitting_id}"),
+    ("post", "/api/v1/sittings/{sitting_id}/open"),
+    ("post", "/api/v1/sittings/{sitting_id}/close"),
+    ("post", "/api/v1/sittings/{sitting_id}/order"),
+    ("post", "/api/v1/sittings/{sitting_id}/attendance"),
+    ("delete", "/api/v1/sittings/{sitting_id}/attendance"),
+    ("get", "/api/v1/sittings/{sitting_id}/proxies"),
+    ("post", "/api/v1/sittings/{sitting_id}/proxies"),
+    ("post", "/api/v1/proxies/{proxy_id}/approve"),
+    ("post", "/api/v1/proxies/{proxy_id}/refuse"),
+    ("delete", "/api/v1/proxies/{proxy_id}"),
+    ("get", "/api/v1/sittings/{sitting_id}/polls"),
+    ("post", "/api/v1/sittings/{sitting_id}/polls"),
+    ("get", "/api/v1/polls/{poll_id}"),
+    ("delete", "/api/v1/polls/{poll_id}"),
+    ("post", "/api/v1/polls/{poll_id}/position"),
+    ("post", "/api/v1/polls/{poll_id}/open"),
+    ("post", "/api/v1/polls/{poll_id}/close"),
+    ("post", "/api/v1/polls/{poll_id}/votes"),
+    ("get", "/api/v1/polls/{poll_id}/votes/mine"),
+    ("get", "/api/v1/polls/{poll_id}/record"),
+    ("get", "/api/v1/members/{member_id}/votes"),
+}
+
+
+def test_vote_responses_match_the_documented_schemas(
+    client: TestClient, db, settings, document: dict[str, Any]
+) -> None:
+    call = Checked(client, document)
+    chair = make_member(db, settings, "chair", ["member", "chair"])
+    editor = api_token(client, make_member(db, settings, "editor", ["member", "secretariat"]))
+    people = [make_member(db, settings, n, ["member"]) for n in ("aye", "su", "mya", "hla")]
+    people[0].state_region, people[0].chamber = "Kachin", "union"
+    people[1].state_region = "Shan"
+    db.commit()
+    ct = api_token(client, chair)
+    aye, su, mya, hla = (api_token(client, p) for p in people)
+    call("POST", "/api/v1/documents", 201, token=editor, json=small_body("draft"))
+
+    def amendment(text: str, amends: int | None = None) -> int:
+        body: dict[str, Any] = {"title": "T", "changes": [{"op": "replace", "key": "art-1"}]}
+        body["changes"][0]["text"] = {"en": text}
+        if amends is not None:
+            body["amends"] = amends
+        made = client.post("/api/v1/documents/draft/amendments", json=body, headers=bearer(aye))
+        url = f"/api/v1/amendments/{made.json()['id']}"
+        for token in (su, mya):
+            assert client.post(f"{url}/sponsor", headers=bearer(token)).status_code == 200
+        assert client.post(f"{url}/submit", headers=bearer(aye)).status_code == 200
+        return int(made.json()["id"])
+
+    one = amendment("The Union is a federal union.")
+    two = amendment("The Union is a federal democratic union.")
+    sub = amendment("The Union is a federal union of equals.", amends=one)
+
+    # Sittings.
+    plan = {"title": "First", "quorum": {"base": "members", "fraction": 0.5}}
+    plan["starts_at"] = "2026-12-01T08:00:00Z"
+    sitting = call("POST", "/api/v1/sittings", 201, token=ct, json=plan).json()["id"]
+    call("POST", "/api/v1/sittings", 403, token=aye, json=plan)
+    call("POST", "/api/v1/sittings", 422, token=ct, json={"title": ""})
+    call("POST", "/api/v1/sittings", 400, token=ct, content=b"{", headers=JSON)
+    call("POST", "/api/v1/sittings", 401, json=plan)
+    call("GET", "/api/v1/sittings", 200, token=aye)
+    at = "/api/v1/sittings/{sitting_id}"
+    here = f"/api/v1/sittings/{sitting}"
+    call("GET", at, 200, url=here, token=aye)
+    call("GET", at, 404, url="/api/v1/sittings/999999", token=aye)
+    call("POST", at + "/attendance", 409, url=here + "/attendance", token=aye)
+    call("POST", at + "/open", 403, url=here + "/open", token=aye)
+    call("POST", at + "/open", 200, url=here + "/open", token=ct)
+    call("POST", at + "/open", 409, url=here + "/open", token=ct)
+    for token in (ct, aye, su, mya):
+        call("POST", at + "/attendance", 200, url=here + "/attendance", token=token)
+    call("DELETE", at + "/attendance", 200, url=here + "/attendance", token=mya)
+    call("POST", at + "/attendance", 200, url=here + "/attendance", token=mya)
+
+    # Proxies: hla gives hers to su; another is asked, refused, revoked.
+    proxies = at + "/proxies"
+    given = call(
+        "POST", proxies, 201, url=here + "/proxies", token=hla, json={"holder": people[1].id}
+    )
+    call("POST", proxies, 422, url=here + "/proxies", token=aye, json={"holder": people[0].id})
+    call("POST", proxies, 409, url=here + "/proxies", token=hla, json={"holder": people[2].id})
+    call("GET", proxies, 200, url=here + "/proxies", token=aye)
+    approve = "/api/v1/proxies/{proxy_id}/approve"
+    call("POST", approve, 403, url=f"/api/v1/proxies/{given.json()['id']}/approve", token=aye)
+    call("POST", approve, 200, url=f"/api/v1/proxies/{given.json()['id']}/approve", token=ct)
+    call("POST", approve, 404, url="/api/v1/proxies/999999/approve", token=ct)
+    other = call(
+        "POST", proxies, 201, url=here + "/proxies", token=mya, json={"holder": people[0].id}
+    )
+    other_url = f"/api/v1/proxies/{other.json()['id']}"
+    call("POST", "/api/v1/proxies/{proxy_id}/refuse", 200, url=other_url + "/refuse", token=ct)
+    call("POST", "/api/v1/proxies/{proxy_id}/refuse", 409, url=other_url + "/refuse", token=ct)
+    call("DELETE", "/api/v1/proxies/{proxy_id}", 409, url=other_url, token=mya)
+    third = call(
+        "POST", proxies, 201, url=here + "/proxies", token=mya, json={"holder": people[0].id}
+    )
+    call(
+        "DELETE",
+        "/api/v1/proxies/{proxy_id}",
+        204,
+        url=f"/api/v1/proxies/{third.json()['id']}",
+        token=mya,
+    )
+
+    # The agenda: three amendments, a motion with a concurrent majority.
+    listing = at + "/polls"
+    made = [
+        call("POST", listing, 201, url=here + "/polls", token=ct, json={"amendment": a}).json()[
+            "id"
+        ]
+        for a in (two, one, sub)
+    ]
+    condition = {"group": "state_region", "majority": "simple", "base": "cast"}
+    motion = {"motion": {"en": "Adopt", "my": "အတည်ပြု"}, "majority": "absolute", "base": "present"}
+    motion["conditions"] = [{**condition, "min_entitled": 1, "groups_needed": "all"}]
+    voted = call("POST", listing, 201, url=here + "/polls", token=ct, json=motion).json()["id"]
+    call("POST", listing, 422, url=here + "/polls", token=ct, json={"motion": {"fr": "Oui"}})
+    call("POST", listing, 404, url=here + "/polls", token=ct, json={"amendment": 999999})
+    call("POST", listing, 409, url=here + "/polls", token=ct, json={"amendment": one})
+    call("POST", listing, 403, url=here + "/polls", token=aye, json=motion)
+    call("GET", listing, 200, url=here + "/polls", token=aye)
+    state = call("GET", at, 200, url=here, token=aye).json()
+    assert state["suggested_order"][:3] == [made[2], made[1], made[0]]
+    order = at + "/order"
+    call("POST", order, 200, url=here + "/order", token=ct, json={"suggested": True})
+    call("POST", order, 422, url=here + "/order", token=ct, json={"order": [made[0]]})
+    call("POST", order, 403, url=here + "/order", token=aye, json={"suggested": True})
+    call("POST", order, 200, url=here + "/order", token=ct, json={"order": [voted, *made]})
+    one_poll = "/api/v1/polls/{poll_id}"
+    call(
+        "POST",
+        one_poll + "/position",
+        200,
+        url=f"/api/v1/polls/{made[0]}/position",
+        token=ct,
+        json={"position": 2},
+    )
+    call(
+        "POST",
+        one_poll + "/position",
+        422,
+        url=f"/api/v1/polls/{made[0]}/position",
+        token=ct,
+        json={"position": 0},
+    )
+    call("GET", one_poll, 200, url=f"/api/v1/polls/{made[0]}", token=aye)
+    call("GET", one_poll, 404, url="/api/v1/polls/999999", token=aye)
+
+    # The motion: opened, voted (by proxy too), closed, its record.
+    url = f"/api/v1/polls/{voted}"
+    call("POST", one_poll + "/votes", 409, url=url + "/votes", token=aye, json={"choice": "yes"})
+    call("GET", one_poll + "/record", 409, url=url + "/record", token=aye)
+    call("POST", one_poll + "/open", 403, url=url + "/open", token=aye)
+    call("POST", one_poll + "/open", 200, url=url + "/open", token=ct)
+    call("POST", one_poll + "/open", 409, url=url + "/open", token=ct)
+    call("GET", one_poll + "/votes/mine", 200, url=url + "/votes/mine", token=aye)
+    call("POST", one_poll + "/votes", 200, url=url + "/votes", token=aye, json={"choice": "yes"})
+    proxied = {"choice": "no", "for": people[3].id}
+    call("POST", one_poll + "/votes", 200, url=url + "/votes", token=su, json=proxied)
+    call("POST", one_poll + "/votes", 403, url=url + "/votes", token=mya, json=proxied)
+    call("POST", one_poll + "/votes", 422, url=url + "/votes", token=aye, json={"choice": "maybe"})
+    call("POST", one_poll + "/votes", 200, url=url + "/votes", token=su, json={"choice": "abstain"})
+    call("GET", one_poll + "/votes/mine", 200, url=url + "/votes/mine", token=aye)
+    call("POST", one_poll + "/close", 403, url=url + "/close", token=aye)
+    closed = call("POST", one_poll + "/close", 200, url=url + "/close", token=ct).json()
+    assert closed["conditions"][0]["groups"] and closed["roll_call"]
+    call("POST", one_poll + "/close", 409, url=url + "/close", token=ct)
+    call("GET", one_poll, 200, url=url, token=aye)
+    call("GET", one_poll + "/record", 200, url=url + "/record", token=aye)
+    call("GET", one_poll + "/record", 404, url="/api/v1/polls/999999/record", token=aye)
+    votes = "/api/v1/members/{member_id}/votes"
+    assert call("GET", votes, 200, url=f"/api/v1/members/{people[3].id}/votes", token=aye).json()
+
+    # The amendment to an amendment passes first; the rival falls; one is taken off.
+    sub_url = f"/api/v1/polls/{made[2]}"
+    call("POST", one_poll + "/open", 200, url=sub_url + "/open", token=ct)
+    for token in (aye, mya):
+        call(
+            "POST",
+            one_poll + "/votes",
+            200,
+            url=sub_url + "/votes",
+            token=token,
+            json={"choice": "yes"},
+        )
+    call("POST", one_poll + "/close", 200, url=sub_url + "/close", token=ct)
+    main_url = f"/api/v1/polls/{made[1]}"
+    call("POST", one_poll + "/open", 200, url=main_url + "/open", token=ct)
+    for token in (aye, mya):
+        call(
+            "POST",
+            one_poll + "/votes",
+            200,
+            url=main_url + "/votes",
+            token=token,
+            json={"choice": "yes"},
+        )
+    adopted = call("POST", one_poll + "/close", 200, url=main_url + "/close", token=ct).json()
+    assert adopted["adopted_rev"] == 2
+    fallen = call("GET", one_poll, 200, url=f"/api/v1/polls/{made[0]}", token=aye).json()
+    assert fallen["fell_by"] == one
+    call("POST", one_poll + "/open", 409, url=f"/api/v1/polls/{made[0]}/open", token=ct)
+    call("GET", at, 200, url=here, token=aye)
+    call("DELETE", one_poll, 403, url=f"/api/v1/polls/{made[0]}", token=aye)
+    call("DELETE", one_poll, 204, url=f"/api/v1/polls/{made[0]}", token=ct)
+    call("DELETE", one_poll, 404, url=f"/api/v1/polls/{made[0]}", token=ct)
+    call("DELETE", at + "/attendance", 200, url=here + "/attendance", token=su)
+    call("POST", at + "/close", 403, url=here + "/close", token=aye)
+    call("POST", at + "/close", 200, url=here + "/close", token=ct)
+    call("POST", at + "/close", 409, url=here + "/close", token=ct)
+    call("GET", at, 200, url=here, token=aye)
+
+    # Every operation of the Voting part answered at least once with success.
+    succeeded = {(m, p) for m, p, status in call.seen if status < 300}
+    assert succeeded >= VOTES
+    assert {(m, p) for p, m, _op in operations(document)} >= VOTES

@@ -1,10 +1,11 @@
 """Seed a live test site: ``python -m tests.live.seed`` with a JSON spec on stdin, printing
 JSON with what it made (member ids, API tokens, the document's slug and keys).
 
-Spec: {"editors": N, "members": N, "provisions": N, "words": N, "heavy": N}: N secretariat
-members and N plain members (each with an API token), a document of N articles of about
-``words`` English and Burmese words each, and, when ``heavy`` > 0, one open amendment by the
-first member that replaces ``heavy`` articles with long unrelated text.
+Spec: {"editors": N, "chairs": N, "members": N, "provisions": N, "words": N, "heavy": N}: N
+secretariat members, N chairs and N plain members (each with an API token), a document of N
+articles of about ``words`` English and Burmese words each, and, when ``heavy`` > 0, one
+open amendment by the first member that replaces ``heavy`` articles with long unrelated
+text.
 
 With ``"sitting": {"voters": N, "tokens": K}`` it also makes a sitting to vote in
 (``seed_sitting``): a chair (with a second factor, as chairs need) and N voters, each with
@@ -90,21 +91,25 @@ def main() -> None:
     settings = load()
     database = Database(make_engine(settings.database_url, pool_size=1))
     rng = random.Random(7)
-    out: dict[str, Any] = {"editors": [], "members": [], "password": PASSWORD}
+    out: dict[str, Any] = {"editors": [], "chairs": [], "members": [], "password": PASSWORD}
     with database.transaction() as db:
         editors = [
             member(db, settings, f"editor{i}", ["member", "secretariat"])
             for i in range(spec.get("editors", 0))
         ]
+        chairs = [
+            member(db, settings, f"chair{i}", ["member", "chair"])
+            for i in range(spec.get("chairs", 0))
+        ]
         members = [
             member(db, settings, f"member{i}", ["member"]) for i in range(spec.get("members", 0))
         ]
-        for row in editors:
+        for row in [*editors, *chairs]:
             # An editor's token reaches everything only with a second factor set up.
             row.totp_secret = "JBSWY3DPEHPK3PXP"
             row.totp_confirmed = True
         db.flush()
-        for kind, rows in (("editors", editors), ("members", members)):
+        for kind, rows in (("editors", editors), ("chairs", chairs), ("members", members)):
             for row in rows:
                 token = issue_token(db, settings, row)
                 out[kind].append({"id": row.id, "username": row.username, "token": token})

@@ -36,6 +36,7 @@ class LiveSite:
     env: dict[str, str]
     seed: dict[str, Any]
     log: Path
+    pid: int | None = None  # the server process (a number: a site goes to other processes)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -157,6 +158,21 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
+def another_server(site: LiveSite, name: str = "second") -> Iterator[str]:
+    """A second server process on the live site's database (its own port and log): the
+    base URL of a second worker that shares nothing with the first but the database."""
+    log = site.log.with_name(f"{name}.log")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process = start_server(site.env, log, port)
+    try:
+        wait_until_answering(process, base_url + "/login", log)
+        yield base_url
+    finally:
+        stop_server(process)
+
+
+@contextmanager
 def seeded_site(tmp: Path, spec: dict[str, Any], **extra_env: str) -> Iterator[LiveSite]:
     """A fresh database, migrated and seeded, with no server yet (``base_url`` empty): for
     tests that run several servers on it, or kill and restart one."""
@@ -188,6 +204,7 @@ def live_site(
         port = free_port()
         site.base_url = f"http://127.0.0.1:{port}"
         process = start_server(site.env, site.log, port, workers)
+        site.pid = process.pid
         try:
             wait_until_answering(process, site.url("/login"), site.log)
             yield site

@@ -198,6 +198,9 @@ RULES: dict[str, Rule] = {
     ),
     "audit imports no domain part": Forbidden(("audit",), (*DOMAIN, "api", "web")),
     "web imports no domain part and not the API": Forbidden(("web",), (*DOMAIN, "api", "audit")),
+    "live imports no domain part and not the web": Forbidden(
+        ("live",), (*DOMAIN, "api", "audit", "web")
+    ),
     "inbox imports no part above it": Forbidden(
         ("inbox",), ("amendments", "comments", "texts", "votes", "pages", "api")
     ),
@@ -207,7 +210,7 @@ RULES: dict[str, Rule] = {
     "amendments imports no part above it": Forbidden(("amendments",), ("votes", "pages", "api")),
     "parts import only the layers below": Layers(
         layers=(
-            ("diffing", "audit", "web"),
+            ("diffing", "audit", "live", "web"),
             ("accounts",),
             ("inbox",),
             ("texts",),

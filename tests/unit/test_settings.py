@@ -32,6 +32,12 @@ INTEGERS = {
     "AMENDMENT_MAX_CHARS": "amendment_max_chars",
     "PASSWORD_HASH_MEMORY_KIB": "password_hash_memory_kib",
     "PASSWORD_HASH_TIME_COST": "password_hash_time_cost",
+    "LIVE_HEARTBEAT_SECONDS": "live_heartbeat_seconds",
+    "LIVE_COALESCE_MS": "live_coalesce_ms",
+    "LIVE_STREAMS_PER_CREDENTIAL": "live_streams_per_credential",
+    "LIVE_MAX_STREAMS": "live_max_streams",
+    "LIVE_STREAM_SECONDS": "live_stream_seconds",
+    "LIVE_RESYNC_SECONDS": "live_resync_seconds",
 }
 
 
@@ -61,6 +67,12 @@ def test_defaults(tmp_path: Path) -> None:
         "amendment_max_chars": 200_000,
         "password_hash_memory_kib": 65536,
         "password_hash_time_cost": 3,
+        "live_heartbeat_seconds": 15,
+        "live_coalesce_ms": 200,
+        "live_streams_per_credential": 4,
+        "live_max_streams": 1000,
+        "live_stream_seconds": 300,
+        "live_resync_seconds": 30,
     }
     assert {name: getattr(settings, name) for name in defaults} == defaults
 
@@ -111,7 +123,15 @@ def test_a_bad_integer_names_its_variable(tmp_path: Path, name: str, raw: str) -
 @pytest.mark.parametrize(
     "name",
     sorted(
-        set(INTEGERS) - {"COSPONSOR_THRESHOLD", "DIFF_BUDGET_MS", "PURGE_MINUTES", "PROXY_LIMIT"}
+        set(INTEGERS)
+        - {
+            "COSPONSOR_THRESHOLD",
+            "DIFF_BUDGET_MS",
+            "PURGE_MINUTES",
+            "PROXY_LIMIT",
+            "LIVE_COALESCE_MS",
+            "LIVE_RESYNC_SECONDS",
+        }
     ),
 )
 def test_an_integer_below_its_minimum_names_its_variable(tmp_path: Path, name: str) -> None:

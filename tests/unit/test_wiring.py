@@ -17,6 +17,7 @@ from constitution import wiring
 from constitution.audit import services as audit
 from constitution.audit.models import AuditEvent
 from constitution.inbox import views as inbox_views
+from constitution.live import hub as live_hub
 from constitution.sample import load_sample
 from constitution.settings import PROJECT_ROOT, Settings
 from constitution.texts import services as texts
@@ -29,6 +30,7 @@ REGISTRIES = {
     "navigation": render.NAV_ITEMS,
     "template permissions": render.PERMISSIONS,
     "inbox links": inbox_views.LINK_FINDERS,
+    "live snapshots": live_hub.SNAPSHOTS,
 }
 
 
@@ -52,6 +54,7 @@ def test_wire_fills_every_registry_and_may_run_again() -> None:
         "navigation": {"unread", "committees"},
         "template permissions": {"administer", "edit_text"},
         "inbox links": {"comments", "amendments"},
+        "live snapshots": {"sitting"},
     }
 
 
@@ -63,13 +66,14 @@ def test_importing_a_part_registers_nothing() -> None:
         "from constitution.texts.services import AFTER_REVISION\n"
         "from constitution.web.render import NAV_ITEMS, PERMISSIONS\n"
         "from constitution.inbox.views import LINK_FINDERS\n"
+        "from constitution.live.hub import SNAPSHOTS\n"
         "print(len(ROW_CHECKS), len(AFTER_REVISION), len(NAV_ITEMS), len(PERMISSIONS),"
-        " len(LINK_FINDERS), len(STATE_KINDS))\n"
+        " len(LINK_FINDERS), len(STATE_KINDS), len(SNAPSHOTS))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
     )
-    assert done.stdout.split() == ["0", "0", "0", "0", "0", "0"]
+    assert done.stdout.split() == ["0"] * 7
 
 
 def test_every_recorded_hash_has_a_row_check(db: Session, settings: Settings) -> None:

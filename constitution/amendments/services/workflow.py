@@ -137,14 +137,12 @@ def reject(
 def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment) -> Amendment:
     """Adopt an amendment to an amendment: its texts replace the amended amendment's texts
     for the same provisions (no new revision of the document: that comes when, and if, the
-    amended amendment is adopted). Called by the vote, before the amended one is voted on."""
+    amended amendment is adopted). Called by the vote, before the amended one is voted on
+    (the amended one may be on the same agenda: ``scheduled``)."""
     if not rules.can_move(amendment, "adopt"):
         raise rules.wrong_status()
     parent = get_amendment(db, amendment.amends_id or 0)
-    refusal = rules.amend_refusal(parent)
-    if refusal is not None:
-        refusal.field = None
-        raise refusal
+    _refuse(rules.merge_refusal(parent))
     ours = {c.key: c for c in amendment.changes}
     for change in parent.changes:
         replacement = ours.get(change.key)

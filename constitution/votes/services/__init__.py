@@ -5,12 +5,21 @@ concern:
 * ``proxies``: asking, approving, refusing and revoking a proxy;
 * ``polls``: the agenda (creating, removing, ordering polls), opening a poll (fixing its
   electorate) and closing it (the result, adoption, the signed record);
+* ``order``: the suggested voting order of conflicting amendments and what falls when one
+  passes; the chair ordering the agenda;
 * ``ballots``: casting a vote (a short write: entitlement, the one ballot row, the audit
   event);
 * ``queries``: reading them.
 """
 
 from constitution.votes.services.ballots import VoteReceipt, cast_vote, receipt_json
+from constitution.votes.services.order import (
+    Departure,
+    VotingOrder,
+    falling,
+    order_agenda,
+    voting_order,
+)
 from constitution.votes.services.polls import (
     close_poll,
     create_poll,
@@ -42,8 +51,10 @@ from constitution.votes.services.sittings import (
 )
 
 __all__ = [
+    "Departure",
     "Presence",
     "VoteReceipt",
+    "VotingOrder",
     "agenda",
     "ballot_of",
     "cast_vote",
@@ -55,6 +66,7 @@ __all__ = [
     "create_sitting",
     "decide_proxy",
     "entitled_count",
+    "falling",
     "get_poll",
     "get_proxy",
     "get_sitting",
@@ -62,6 +74,7 @@ __all__ = [
     "move_poll",
     "open_poll",
     "open_sitting",
+    "order_agenda",
     "presence",
     "proxies_of",
     "receipt_json",
@@ -69,5 +82,6 @@ __all__ = [
     "request_proxy",
     "revoke_proxy",
     "signed_record",
+    "voting_order",
     "voting_record",
 ]

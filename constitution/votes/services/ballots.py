@@ -1,6 +1,7 @@
 """Casting a vote: a short write. Check she is entitled (or holds the giver's proxy), put
 the one ballot row under its unique constraint, append the audit event, commit, answer.
-No tally, no notification, no page in it; live counts are signalled after the commit."""
+No tally, no notification, no page in it; live counts are signalled with the commit (a
+first vote only: a changed one changes no count)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from constitution.accounts.models import Member
 from constitution.audit.services import format_time, record
 from constitution.db import clean_id, utcnow
 from constitution.errors import N_, DomainError, Forbidden, Invalid, StateConflict
+from constitution.votes import live
 from constitution.votes import permissions as rules
 from constitution.votes.models import Ballot, Elector, PollStatus, Proxy, ProxyStatus
 from constitution.votes.services.queries import get_poll
@@ -145,6 +147,7 @@ def cast_vote(
         else:
             ballot = db.get_one(Ballot, ballot_id)
             _audit(db, actor, ballot)
+            live.changed(db, poll.sitting_id)  # one more has voted (a changed vote: no)
             return _receipt_of(ballot)
     assert existing is not None
     if by_proxy and existing.cast_by_id == whose:

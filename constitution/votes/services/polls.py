@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member
+from constitution.amendments import permissions as amendment_rules
 from constitution.amendments import services as amendments
 from constitution.amendments.models import Amendment, Status
 from constitution.amendments.permissions import SCHEDULABLE
@@ -20,6 +21,7 @@ from constitution.db import clean_id, utcnow
 from constitution.errors import N_, DomainError, Invalid, StateConflict
 from constitution.settings import Settings
 from constitution.texts.validation import Notices, clean_text_map
+from constitution.votes import live
 from constitution.votes import permissions as rules
 from constitution.votes.majority import BASES, MAJORITIES, Base, Condition, Majority, Voter, decide
 from constitution.votes.models import (
@@ -33,6 +35,7 @@ from constitution.votes.models import (
     SittingStatus,
 )
 from constitution.votes.records import canonical_json, sign_record
+from constitution.votes.services import order
 from constitution.votes.services.queries import (
     agenda,
     get_sitting,
@@ -136,6 +139,7 @@ def create_poll(
         actor_id=actor.id,
         payload={"sitting": sitting.id, "amendment": poll.amendment_id, "motion": poll.motion},
     )
+    live.changed(db, sitting.id)
     return poll
 
 
@@ -150,6 +154,7 @@ def remove_poll(db: Session, actor: Member, poll: Poll, *, unschedule: bool = Tr
     if unschedule and subject is not None and subject.status == Status.SCHEDULED:
         amendments.unschedule(db, actor, subject, {"poll": poll.id})
     record(db, "poll.removed", f"poll:{poll.id}", actor_id=actor.id)
+    live.changed(db, poll.sitting_id)
 
 
 def withdraw_from_agenda(db: Session, actor: Member, amendment: Amendment) -> None:
@@ -239,6 +244,7 @@ def open_poll(db: Session, settings: Settings, actor: Member, poll: Poll) -> Pol
             raise StateConflict(
                 N_("The amendment is not in a state that allows a vote."), code="wrong_status"
             )
+        _refuse(parent_refusal(db, subject))
         if subject.amends_id is None:
             plan = amendments.would_apply(db, subject)
             if not plan.applies:
@@ -272,6 +278,7 @@ def open_poll(db: Session, settings: Settings, actor: Member, poll: Poll) -> Pol
         actor_id=actor.id,
         payload={"entitled": sorted(electorate), "members": poll.members_count},
     )
+    live.changed(db, sitting.id)
     return poll
 
 
@@ -315,40 +322,88 @@ def _subject_json(db: Session, poll: Poll) -> dict[str, Any]:
     }
 
 
+def parent_refusal(db: Session, subject: Amendment) -> DomainError | None:
+    """An amendment to an amendment is voted on, and merged, only while the amendment it
+    amends may take it: that one may still be amended or is on an agenda, and no poll on
+    it has opened or fallen."""
+    parent = db.get(Amendment, subject.amends_id) if subject.amends_id is not None else None
+    if parent is None:
+        return None
+    refusal = amendment_rules.merge_refusal(parent)
+    if refusal is not None:
+        return refusal
+    voted = db.scalar(
+        select(Poll.id)
+        .where(
+            Poll.amendment_id == parent.id,
+            (Poll.status == PollStatus.OPEN)
+            | ((Poll.status == PollStatus.CREATED) & Poll.fell_by_id.is_not(None)),
+        )
+        .limit(1)
+    )
+    if voted is not None:
+        return StateConflict(
+            N_("The amendment it amends is being voted on, or has fallen."),
+            code="not_amendable",
+        )
+    return None
+
+
+def _into_amendment(db: Session, actor: Member, poll: Poll, subject: Amendment) -> str | None:
+    """Merge a passed amendment to an amendment into the one it amends; why not, when it
+    can no longer be (the result stands; one whose amended amendment is gone is
+    obsolete)."""
+    refusal = parent_refusal(db, subject)
+    if refusal is not None:
+        if amendment_rules.can_move(subject, "obsolete"):
+            amendments.transition(db, subject, "obsolete", actor, {"poll": poll.id})
+        return refusal.message
+    try:
+        amendments.adopt_into_amendment(db, actor, subject)
+    except StateConflict as refused:  # it needs an update: a revision landed meanwhile
+        return refused.message
+    return None
+
+
 def _adopt(db: Session, actor: Member, poll: Poll, passed: bool) -> int | None:
     """Adopt (merge) or reject the poll's amendment. A merge that fails (another revision
     landed meanwhile) leaves the result standing, the amendment ``needs_update`` with its
-    conflict, and nothing half-applied. The revision number when one was written."""
+    conflict, and nothing half-applied. Adopted, the polls its adoption makes fall are
+    marked (``order.falling``). The revision number when one was written."""
     subject = subject_of(db, poll)
     if subject is None:
         return None
     if not passed:
-        amendments.reject(db, actor, subject, {"poll": poll.id})
+        # A revision may have left it needing an update (or obsolete) while it was voted on.
+        if amendment_rules.can_move(subject, "reject"):
+            amendments.reject(db, actor, subject, {"poll": poll.id})
         return None
+    falling = order.falling(db, poll)
+    revision: int | None = None
     if subject.amends_id is not None:
-        amendments.adopt_into_amendment(db, actor, subject)
-        return None
-    falling = set(amendments.conflicts_of(db, subject))
-    try:
-        # ``adopt`` plans the merge before it writes anything: refused, it has written
-        # only the amendment's new state (needs_update, with its conflict).
-        revision = amendments.adopt(db, actor, subject)
-    except StateConflict as refused:
-        if subject.status == Status.SCHEDULED:  # refused before marking it: mark it now
-            amendments.transition(db, subject, "needs_update", actor, {"poll": poll.id})
-        poll.adoption_problem = refused.message
-        return None
-    for other in agenda(db, poll.sitting_id):
-        if other.status == PollStatus.CREATED and other.amendment_id in falling:
-            other.fell_by_id = subject.id
-            record(
-                db,
-                "poll.fell",
-                f"poll:{other.id}",
-                actor_id=actor.id,
-                payload={"adopted": subject.id},
-            )
-    return revision.rev
+        poll.adoption_problem = _into_amendment(db, actor, poll, subject)
+        if poll.adoption_problem is not None:
+            return None
+    else:
+        try:
+            # ``adopt`` plans the merge before it writes anything: refused, it has written
+            # only the amendment's new state (needs_update, with its conflict).
+            revision = amendments.adopt(db, actor, subject).rev
+        except StateConflict as refused:
+            if subject.status == Status.SCHEDULED:  # refused before marking it: mark it now
+                amendments.transition(db, subject, "needs_update", actor, {"poll": poll.id})
+            poll.adoption_problem = refused.message
+            return None
+    for other in falling:
+        other.fell_by_id = subject.id
+        record(
+            db,
+            "poll.fell",
+            f"poll:{other.id}",
+            actor_id=actor.id,
+            payload={"adopted": subject.id},
+        )
+    return revision
 
 
 def close_poll(db: Session, settings: Settings, actor: Member, poll_id: int) -> Poll:
@@ -423,6 +478,7 @@ def close_poll(db: Session, settings: Settings, actor: Member, poll_id: int) -> 
             "adopted_rev": adopted_rev,
         },
     )
+    live.changed(db, poll.sitting_id)
     return poll
 
 

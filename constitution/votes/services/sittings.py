@@ -13,6 +13,7 @@ from constitution.accounts.services import clean_text
 from constitution.audit.services import record
 from constitution.db import utcnow
 from constitution.errors import N_, DomainError, Forbidden, Invalid, StateConflict
+from constitution.votes import live
 from constitution.votes import permissions as rules
 from constitution.votes.models import Attendance, PollStatus, Sitting, SittingStatus
 from constitution.votes.services.queries import agenda, is_voter
@@ -46,15 +47,23 @@ def clean_quorum(value: Any) -> int:
     return max(1, round(fraction * 1000))
 
 
+# The years a sitting may be planned in (a time near year 1 or 9999 may not convert to
+# UTC, and years before 1000 are not written with four digits).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
 def clean_starts_at(value: Any) -> dt.datetime | None:
     if value in (None, ""):
         return None
+    wrong = Invalid(N_("The time is an ISO 8601 date and time."), field="starts_at")
     if not isinstance(value, str) or len(value) > 40:
-        raise Invalid(N_("The time is an ISO 8601 date and time."), field="starts_at")
+        raise wrong
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(N_("The time is an ISO 8601 date and time."), field="starts_at") from None
+        raise wrong from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise wrong
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC)
@@ -93,6 +102,7 @@ def open_sitting(db: Session, actor: Member, sitting: Sitting) -> Sitting:
     sitting.status = SittingStatus.OPEN
     sitting.opened_at = utcnow()
     record(db, "sitting.opened", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return sitting
 
 
@@ -114,6 +124,7 @@ def close_sitting(db: Session, actor: Member, sitting: Sitting) -> Sitting:
     sitting.status = SittingStatus.CLOSED
     sitting.closed_at = utcnow()
     record(db, "sitting.closed", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return sitting
 
 
@@ -142,6 +153,7 @@ def check_in(db: Session, actor: Member, sitting: Sitting) -> bool:
         row.left_at = None
     db.flush()
     record(db, "sitting.checked_in", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return True
 
 
@@ -153,4 +165,5 @@ def check_out(db: Session, actor: Member, sitting: Sitting) -> bool:
         return False
     row.left_at = utcnow()
     record(db, "sitting.checked_out", f"sitting:{sitting.id}", actor_id=actor.id)
+    live.changed(db, sitting.id)
     return True

@@ -309,7 +309,8 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(amendment=amendments)
     def reject(self, amendment: int) -> None:
-        self._transition(amendment, "reject", {SCH}, Status.REJECTED)
+        # Voted down, also when a revision left it needing an update while it was voted on.
+        self._transition(amendment, "reject", {SCH, Status.NEEDS_UPDATE}, Status.REJECTED)
 
     @rule(amendment=amendments)
     def adopt(self, amendment: int) -> None:
