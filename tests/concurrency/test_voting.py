@@ -20,11 +20,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2 as httpx
 import pytest
@@ -47,11 +48,19 @@ from tests.live.seed import seed_sitting
 from tests.live.server import LiveSite, Server, fresh_database, seeded_site, servers
 
 pytestmark = pytest.mark.slow
+T = TypeVar("T")
 
 CHOICES = ("yes", "no", "abstain")
 TIMEOUT = httpx.Timeout(60.0)
 # A voting run that is not over by then has hung: it fails instead of holding up the suite.
 RUN_SECONDS = 120.0
+
+
+def run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: in a full run, another test's fixture (the
+    browser tests' Playwright) may keep an event loop running in this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def overdue(started: float) -> bool:
@@ -259,7 +268,7 @@ class Hall:
                         await close_poll(c, self.chair, poll)
                 return await new_poll(c, self.chair, sitting, title)
 
-        return asyncio.run(make())
+        return run_loop(make())
 
 
 @pytest.fixture(scope="module")
@@ -321,7 +330,7 @@ def test_five_identical_votes_at_once_from_each_of_100_members_make_100_ballots(
             for client in pool:
                 await client.aclose()
 
-    answers = asyncio.run(run())
+    answers = run_loop(run())
     assert Counter(v.status for v in answers) == {200: VOTERS * COPIES}, Counter(
         (v.status, v.code) for v in answers
     )
@@ -342,7 +351,7 @@ def test_five_identical_votes_at_once_from_each_of_100_members_make_100_ballots(
         async with httpx.AsyncClient(base_url=hall.running[1].base_url, timeout=TIMEOUT) as c:
             return await close_poll(c, hall.chair, poll)
 
-    closed = asyncio.run(close())
+    closed = run_loop(close())
     ledger = Ledger()
     for vote in answers:
         ledger.add(vote)
@@ -420,7 +429,7 @@ def test_votes_racing_the_close_are_counted_exactly_when_accepted(hall: Hall) ->
         poll = hall.fresh_poll(f"Race {race}")
         ledger = Ledger()
         close_after = rng.randint(VOTERS // 4, VOTERS // 2)
-        sent, answered, closed = asyncio.run(vote_until_closed(hall, poll, ledger, close_after))
+        sent, answered, closed = run_loop(vote_until_closed(hall, poll, ledger, close_after))
         votes = ledger.all()
         assert Counter((v.status, v.code) for v in votes).keys() <= {
             (200, None),
@@ -520,7 +529,7 @@ def test_every_acknowledged_vote_survives_a_server_killed_at_random_moments(
             return list(lost)
 
     try:
-        lost = asyncio.run(run())
+        lost = run_loop(run())
     finally:
         victim.stop()
     votes = ledger.all()
@@ -633,7 +642,7 @@ def test_a_backup_taken_while_votes_are_cast_is_consistent(hall: Hall, tmp_path:
             for client in pool:
                 await client.aclose()
 
-    asyncio.run(run())
+    run_loop(run())
     assert {v.status for v in ledger.all()} == {200}
     for path, began, ended in taken:
         with restored(hall.site, path) as url:
