@@ -99,6 +99,14 @@ def current_states(db: Session, objects: Iterable[str]) -> dict[str, str | None]
     return result
 
 
+def locked_head(db: Session) -> AuditHead:
+    """The chain's head, locked until the transaction ends and read afresh: a head the
+    session loaded earlier without the lock may be stale (another transaction appended
+    since), and the ORM would hand back that copy."""
+    query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    return db.execute(query.execution_options(populate_existing=True)).scalar_one()
+
+
 def record(
     db: Session,
     action: str,
@@ -120,7 +128,7 @@ def record(
     if covered:
         db.flush()
         data[STATES_KEY] = current_states(db, covered)
-    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = locked_head(db)
     at = utcnow()
     seq = head.seq + 1
     digest = event_hash(head.hash, seq, at, actor_id, action, obj, data)
@@ -201,7 +209,7 @@ def verify(db: Session) -> VerifyResult:
         if check is not None:
             problem = check(db, event)
             if problem:
-                return VerifyResult(False, checked, event.seq, problem)
+                return VerifyResult(False, checked, event.seq, problem, event.object)
         states = event.payload.get(STATES_KEY)
         if isinstance(states, dict):
             for obj, digest in states.items():

@@ -6,6 +6,12 @@ secretariat members, N chairs and N plain members (each with an API token), a do
 articles of about ``words`` English and Burmese words each, and, when ``heavy`` > 0, one
 open amendment by the first member that replaces ``heavy`` articles with long unrelated
 text.
+
+With ``"sitting": {"voters": N, "tokens": K}`` it also makes a sitting to vote in
+(``seed_sitting``): a chair (with a second factor, as chairs need) and N voters, each with
+K API tokens (her phone, her laptop...: each token has its own lane in a worker, so her
+requests can really run at once), an open sitting everyone but the chair is checked in to,
+and an open poll on a motion; printed as "chair", "voters", "sitting" and "poll".
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from constitution.db import Database, make_engine
 from constitution.settings import load
 from constitution.texts import services as text_services
 from constitution.texts.validation import Notices, clean_document
+from constitution.votes import services as votes
 from constitution.wiring import wire
 
 PASSWORD = "a long live-test passphrase"
@@ -34,11 +41,13 @@ def words(rng: random.Random, vocabulary: list[str], count: int, sep: str) -> st
     return sep.join(rng.choice(vocabulary) for _ in range(count)) + "."
 
 
-def member(db: Any, settings: Any, username: str, roles: list[str]) -> Member:
+def member(
+    db: Any, settings: Any, username: str, roles: list[str], password_hash: str | None = None
+) -> Member:
     row = Member(
         username=username,
         display_name=username.title(),
-        password_hash=hash_password(settings, PASSWORD),
+        password_hash=password_hash or hash_password(settings, PASSWORD),
         roles=roles,
         active=True,
         language="en",
@@ -46,6 +55,34 @@ def member(db: Any, settings: Any, username: str, roles: list[str]) -> Member:
     db.add(row)
     db.flush()
     return row
+
+
+def seed_sitting(db: Any, settings: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """A chair, ``voters`` members with ``tokens`` API tokens each, all checked in to an
+    open sitting, and an open poll on a motion (simple majority of the votes cast)."""
+    hashed = hash_password(settings, PASSWORD)  # one hash for all: same password
+    chair = member(db, settings, "chair", ["member", "chair"], hashed)
+    chair.totp_secret = "JBSWY3DPEHPK3PXP"
+    chair.totp_confirmed = True
+    voters = [member(db, settings, f"voter{i}", ["member"], hashed) for i in range(spec["voters"])]
+    sitting = votes.create_sitting(db, chair, "Live sitting", {"fraction": 0.5})
+    votes.open_sitting(db, chair, sitting)
+    for voter in voters:
+        votes.check_in(db, voter, sitting)
+    poll = votes.create_poll(db, chair, sitting, motion={"en": "Adopt the live motion"})
+    votes.open_poll(db, settings, chair, poll)
+    return {
+        "chair": {"id": chair.id, "token": issue_token(db, settings, chair)},
+        "voters": [
+            {
+                "id": voter.id,
+                "tokens": [issue_token(db, settings, voter) for _ in range(spec.get("tokens", 1))],
+            }
+            for voter in voters
+        ],
+        "sitting": sitting.id,
+        "poll": poll.id,
+    }
 
 
 def main() -> None:
@@ -100,6 +137,8 @@ def main() -> None:
         document = text_services.create_document(db, None, clean_document(body, Notices()))
         out["slug"] = document.slug
         out["keys"] = [p["key"] for p in body["provisions"]]
+        if "sitting" in spec:
+            out.update(seed_sitting(db, settings, spec["sitting"]))
     heavy = spec.get("heavy", 0)
     if heavy:
         with database.transaction() as db:

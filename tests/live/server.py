@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -120,8 +121,10 @@ def wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) 
 
 
 def start_server(
-    env: dict[str, str], log: Path, port: int, workers: int = 1
+    env: dict[str, str], log: Path, port: int, workers: int = 1, *, new_session: bool = False
 ) -> subprocess.Popen[bytes]:
+    """``constitution serve`` on ``port``; with ``new_session`` in a process group of its
+    own, so that ``Server.kill`` can kill it with its workers at once."""
     with log.open("ab") as log_file:
         return subprocess.Popen(
             [
@@ -141,6 +144,7 @@ def start_server(
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
 
 
@@ -169,13 +173,12 @@ def another_server(site: LiveSite, name: str = "second") -> Iterator[str]:
 
 
 @contextmanager
-def live_site(
-    tmp: Path, spec: dict[str, Any], *, workers: int = 1, **extra_env: str
-) -> Iterator[LiveSite]:
+def seeded_site(tmp: Path, spec: dict[str, Any], **extra_env: str) -> Iterator[LiveSite]:
+    """A fresh database, migrated and seeded, with no server yet (``base_url`` empty): for
+    tests that run several servers on it, or kill and restart one."""
     with fresh_database(tmp) as url:
         env = site_env(url, tmp, **extra_env)
-        log = tmp / "server.log"
-        site = LiveSite("", env, {}, log)
+        site = LiveSite("", env, {}, tmp / "server.log")
         site.cli("migrate")
         seeded = subprocess.run(
             [sys.executable, "-m", "tests.live.seed"],
@@ -190,12 +193,75 @@ def live_site(
         if seeded.returncode != 0:
             pytest.fail(f"seeding failed: {seeded.stdout}{seeded.stderr}")
         site.seed = json.loads(seeded.stdout.strip().splitlines()[-1])
+        yield site
+
+
+@contextmanager
+def live_site(
+    tmp: Path, spec: dict[str, Any], *, workers: int = 1, **extra_env: str
+) -> Iterator[LiveSite]:
+    with seeded_site(tmp, spec, **extra_env) as site:
         port = free_port()
         site.base_url = f"http://127.0.0.1:{port}"
-        process = start_server(env, log, port, workers)
+        process = start_server(site.env, site.log, port, workers)
         site.pid = process.pid
         try:
-            wait_until_answering(process, site.url("/login"), log)
+            wait_until_answering(process, site.url("/login"), site.log)
             yield site
         finally:
             stop_server(process)
+
+
+class Server:
+    """One ``constitution serve`` process on a port of its own, on a seeded site's
+    database; it can be killed with SIGKILL (with its workers) and started again."""
+
+    def __init__(self, site: LiveSite, name: str, workers: int = 1) -> None:
+        self.site = site
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = site.log.with_name(f"{name}.log")
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def launch(self) -> None:
+        self.process = start_server(
+            self.site.env, self.log, self.port, self.workers, new_session=True
+        )
+
+    def wait(self) -> None:
+        assert self.process is not None
+        wait_until_answering(self.process, self.base_url + "/login", self.log)
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: nothing runs after it."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_server(self.process)
+            self.process = None
+
+
+@contextmanager
+def servers(site: LiveSite, count: int = 1, workers: int = 1) -> Iterator[list[Server]]:
+    """``count`` server processes on the site's one database, running until the block
+    ends (requests sent to several really race across processes)."""
+    started = [Server(site, f"server{i}", workers) for i in range(count)]
+    try:
+        for server in started:  # all at once: each takes seconds to import and start
+            server.launch()
+        for server in started:
+            server.wait()
+        site.base_url = started[0].base_url
+        yield started
+    finally:
+        for server in started:
+            server.stop()

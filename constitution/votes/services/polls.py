@@ -15,8 +15,7 @@ from constitution.amendments import permissions as amendment_rules
 from constitution.amendments import services as amendments
 from constitution.amendments.models import Amendment, Status
 from constitution.amendments.permissions import SCHEDULABLE
-from constitution.audit.models import AuditHead
-from constitution.audit.services import format_time, record
+from constitution.audit.services import format_time, locked_head, record
 from constitution.audit.signing import b64, instance_key
 from constitution.db import clean_id, utcnow
 from constitution.errors import N_, DomainError, Invalid, StateConflict
@@ -443,7 +442,8 @@ def close_poll(db: Session, settings: Settings, actor: Member, poll_id: int) -> 
     poll.result = result
     db.flush()
     adopted_rev = _adopt(db, actor, poll, outcome.passed)
-    head = db.get_one(AuditHead, 1)
+    # Locked now: no other event lands between this head and the close's own event.
+    head = locked_head(db)
     roll_call = _roll_call(db, electors, ballots)
     body = {
         "poll": poll.id,
