@@ -34,6 +34,7 @@ from constitution.texts.services import (
 from constitution.votes import live as votes_live
 from constitution.votes.audit_states import (
     ballot_states,
+    check_poll_electorate,
     check_poll_record,
     poll_states,
     proxy_states,
@@ -44,7 +45,7 @@ from constitution.votes.services.queries import open_sitting_count
 from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
-ROW_CHECKED_ACTIONS = ("revision.created", "poll.closed")
+ROW_CHECKED_ACTIONS = ("revision.created", "poll.opened", "poll.closed")
 # The kinds of rows (``kind:id`` objects) whose state every event on them records, and
 # ``verify`` compares with the rows.
 STATE_KINDS = (
@@ -92,6 +93,7 @@ def wire() -> None:
     register_after_revision("amendments.recheck", recheck)
     # audit: the rows that events cover.
     register_row_check("revision.created", check_revision_row)
+    register_row_check("poll.opened", check_poll_electorate)
     register_row_check("poll.closed", check_poll_record)
     register_state_kind("member", member_states)
     register_state_kind("committee", committee_states)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from constitution.audit.models import AuditEvent
-from constitution.votes.models import Ballot, Poll, Proxy, Sitting
+from constitution.votes.models import Ballot, Elector, Poll, Proxy, Sitting
 from constitution.votes.records import canonical_json
 
 
@@ -104,4 +104,14 @@ def check_poll_record(db: Session, event: AuditEvent) -> str | None:
         return "the poll's stored record is not a record"
     if digest != event.payload.get("record_hash"):
         return "the poll's stored record does not match the hash its close recorded"
+    return None
+
+
+def check_poll_electorate(db: Session, event: AuditEvent) -> str | None:
+    """``constitution verify``'s check of a ``poll.opened`` event: the poll's electorate is
+    still the members the event fixed (an elector slipped in or taken out is named)."""
+    poll_id = int(event.object.partition(":")[2] or 0)
+    stored = sorted(db.scalars(select(Elector.member_id).where(Elector.poll_id == poll_id)))
+    if stored != sorted(event.payload.get("entitled", [])):
+        return "the poll's electorate differs from the one fixed when it opened"
     return None

@@ -24,7 +24,7 @@ from constitution.cli import migrate
 from constitution.db import Database, make_engine
 from constitution.settings import PROJECT_ROOT, Settings
 from constitution.votes import services as votes
-from constitution.votes.models import Ballot, Poll
+from constitution.votes.models import Ballot, Elector, Poll
 from constitution.wiring import wire
 from tests.conftest import make_settings
 from tests.factories import drop_append_only_triggers, make_member
@@ -174,7 +174,14 @@ def change_record_hash(db: Session, p: Polls) -> str:
     return f"poll:{p.closed}"
 
 
+def strike_off_an_elector(db: Session, p: Polls) -> str:
+    voter = db.scalars(select(Elector.member_id).where(Elector.poll_id == p.open)).first()
+    sql(db, "DELETE FROM electors WHERE poll_id = :p AND member_id = :m", p=p.open, m=voter)
+    return f"poll:{p.open}"
+
+
 TAMPERINGS: dict[str, Tamper] = {
+    "strike an elector off an open poll": strike_off_an_elector,
     "change a ballot's choice": change_choice,
     "change a ballot's choice, the audit's triggers dropped": change_choice_without_triggers,
     "change a ballot's choice in an open poll": change_choice_in_an_open_poll,
