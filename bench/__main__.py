@@ -10,6 +10,7 @@ from bench import (
     bench_diffs,
     bench_hostile,
     bench_texts,
+    bench_votes,
     bench_write_lock,
 )
 from bench.common import machine
@@ -25,6 +26,7 @@ def main() -> None:
     bench_diffs.run()
     bench_write_lock.run()
     bench_hostile.run()
+    bench_votes.run()
 
 
 if __name__ == "__main__":
