@@ -21,8 +21,16 @@ uvicorn workers (``constitution serve --workers N``, a real server process):
   threads and workers) takes the same 1,000 requests the same way; the ratio is votes/s
   over its inserts/s.
 
+Each run is made twice: with the app as it is ("regular"), and with the vote writer
+prototype ("grouped": ``constitution.api.vote_writer``, votes committed in groups by one
+writer thread per worker, each acknowledged after its group's commit), served by
+``bench.group_asgi`` under uvicorn with the same options. ``BENCH_VOTES`` (``regular``,
+``grouped`` or both), ``BENCH_ENGINES`` and ``BENCH_WORKERS`` choose the runs.
+
 The clients' own ceiling (the raw HTTP/1.1 client used here, and httpx) is measured
-first against an echo server that does no work, and uvicorn's with no database.
+first against an echo server that does no work, and uvicorn's with no database. The
+machine's load average is printed before and after: on shared cores, every figure moves
+with it.
 
 Goals (issue 9): all 1,000 votes in under 3 s, p99 under 100 ms, at least half the bare
 ceiling, nothing lost or doubled, closing under 1 s.
@@ -64,8 +72,12 @@ from tests.live.server import free_port, site_env, start_server, stop_server
 MEMBERS = 1000
 CONNECTIONS = 64
 WARM_UP = 200
-WORKERS = (1, 2)
+WORKERS = tuple(int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(","))
+ENGINES = tuple(os.environ.get("BENCH_ENGINES", "SQLite,PostgreSQL").split(","))
 CLIENT = "raw"
+# "regular": the app as it is; "grouped": with the vote writer prototype
+# (constitution.api.vote_writer: votes committed in groups). BENCH_VOTES=regular for one.
+VARIANTS = tuple(os.environ.get("BENCH_VOTES", "regular,grouped").split(","))
 GOAL_SECONDS, GOAL_P99_MS, GOAL_RATIO, GOAL_CLOSE_MS = 3.0, 100.0, 0.5, 1000.0
 SECRET = "bench-secret-key-bench-secret-key-bench-0123456789"
 
@@ -177,7 +189,7 @@ def seed(url: str, var_dir: Path) -> Hall:
                     "parent": None,
                     "text": {"en": f"Article {i} as drafted.", "my": "ပြည်ထောင်စု"},
                 }
-                for i in range(1, 5)
+                for i in range(1, 9)
             ],
         }
         texts.create_document(db, None, clean_document(body, Notices()))
@@ -250,12 +262,26 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextmanager
-def constitution_server(hall: Hall, workers: int, folder: Path) -> Iterator[str]:
+def constitution_server(hall: Hall, workers: int, folder: Path, variant: str) -> Iterator[str]:
+    """``constitution serve`` (the regular app), or the same app with the vote writer
+    prototype (``bench.group_asgi``) under uvicorn with the same options."""
     env = site_env(hall.settings.database_url, hall.settings.var_dir)
     env["PURGE_MINUTES"] = "0"
     port = free_port()
-    log = folder / f"server-{workers}.log"
-    process = start_server(env, log, port, workers)
+    log = folder / f"server-{variant}-{workers}.log"
+    if variant == "regular":
+        process = start_server(env, log, port, workers)
+    else:
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "uvicorn", "bench.group_asgi:app",
+                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                    "--no-access-log", "--no-server-header", "--no-date-header",
+                ],
+                env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
     try:
         wait_for(f"http://127.0.0.1:{port}/login", process, log)
         yield f"http://127.0.0.1:{port}"
@@ -311,6 +337,7 @@ def echo_server() -> Iterator[str]:
 class Result:
     engine: str
     workers: int
+    variant: str
     votes: Run
     bare: Run
     close_ms: float
@@ -361,9 +388,9 @@ def check_poll(hall: Hall, base: str, poll: int, run: Run) -> list[str]:
     return problems
 
 
-def run_votes(hall: Hall, engine: str, workers: int, folder: Path) -> tuple[Run, float, list[str]]:
+def run_votes(hall: Hall, workers: int, folder: Path, variant: str) -> tuple[Run, float, list[str]]:
     warm_poll, poll = open_polls(hall)
-    with constitution_server(hall, workers, folder) as base:
+    with constitution_server(hall, workers, folder, variant) as base:
         warm = load(base, vote_calls(hall, warm_poll, WARM_UP), connections=CONNECTIONS)
         close = Call("POST", f"/api/v1/polls/{warm_poll}/close", hall.chair_token)
         warm_close = load(base, [close])
@@ -409,11 +436,20 @@ def run_engine(engine: str, folder: Path) -> list[Result]:
         hall = seed(url, folder)
         print(f"  ({engine}: seeded {MEMBERS:,} members in {time.perf_counter() - start:.1f} s)")
         for workers in WORKERS:
-            votes_run, close_ms, problems = run_votes(hall, engine, workers, folder)
             bare_run, bare_problems = run_bare(url, workers, hall.settings.threads, folder)
-            results.append(
-                Result(engine, workers, votes_run, bare_run, close_ms, problems + bare_problems)
-            )
+            for variant in VARIANTS:
+                votes_run, close_ms, problems = run_votes(hall, workers, folder, variant)
+                results.append(
+                    Result(
+                        engine,
+                        workers,
+                        variant,
+                        votes_run,
+                        bare_run,
+                        close_ms,
+                        problems + bare_problems,
+                    )
+                )
         hall.database.close()
     return results
 
@@ -446,14 +482,14 @@ def load_average() -> str:
 
 def print_table(results: list[Result]) -> None:
     head = (
-        f"  {'engine':<10} {'workers':>7} {'votes/s':>8} {'1,000 in':>8} {'median':>7} "
+        f"  {'engine':<10} {'app':<8} {'workers':>7} {'votes/s':>8} {'1,000 in':>8} {'median':>7} "
         f"{'p99':>7} {'bare/s':>7} {'ratio':>6} {'close':>7} {'retried':>7}  checks"
     )
     print(head)
     for r in results:
         v = r.votes
         print(
-            f"  {r.engine:<10} {r.workers:>7} {v.rate:>8.0f} {v.seconds:>7.2f}s "
+            f"  {r.engine:<10} {r.variant:<8} {r.workers:>7} {v.rate:>8.0f} {v.seconds:>7.2f}s "
             f"{v.latency_ms(0.5):>5.0f}ms {v.latency_ms(0.99):>5.0f}ms {r.bare.rate:>7.0f} "
             f"{r.ratio:>6.2f} {r.close_ms:>5.0f}ms {v.retried:>7}  "
             + ("nothing lost or doubled" if not r.checks else "; ".join(r.checks))
@@ -475,7 +511,7 @@ def print_table(results: list[Result]) -> None:
             if not ok
         ]
         print(
-            f"  {r.engine} x{r.workers}: "
+            f"  {r.engine} {r.variant} x{r.workers}: "
             + ("every goal met" if not missed else "missed: " + ", ".join(missed))
         )
 
@@ -492,7 +528,7 @@ def run() -> None:
         folder = Path(name)
         for label, rate in client_ceilings(folder):
             print(f"  ceiling of the {label:<54} {rate:>7.0f} req/s")
-        engines = ["SQLite"] + (["PostgreSQL"] if postgres_server() else [])
+        engines = [e for e in ENGINES if e == "SQLite" or postgres_server()]
         results: list[Result] = []
         for engine in engines:
             sub = folder / engine
@@ -500,7 +536,7 @@ def run() -> None:
             results += run_engine(engine, sub)
         print_table(results)
         print(f"  load average after: {load_average()}")
-        if "PostgreSQL" not in engines:
+        if "PostgreSQL" in ENGINES and "PostgreSQL" not in engines:
             print("  (PostgreSQL skipped: no server answered; set BENCH_POSTGRES_URL)")
 
 
