@@ -66,7 +66,9 @@ def cast_votes(db: Session, requests: Sequence[VoteRequest]) -> list[Outcome]:
             whose = (
                 request.actor.id
                 if request.for_member is None
-                else clean_id(request.for_member, "for", N_("Name the member you vote for."))
+                else clean_id(
+                    request.for_member, "for", N_("Name the member you vote for by her id.")
+                )
             )
         except DomainError:
             continue  # cast_vote refuses it below, with the same error
