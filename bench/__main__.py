@@ -11,6 +11,7 @@ from bench import (
     bench_hostile,
     bench_live,
     bench_texts,
+    bench_votes,
     bench_write_lock,
 )
 from bench.common import machine
@@ -27,6 +28,7 @@ def main() -> None:
     bench_write_lock.run()
     bench_hostile.run()
     bench_live.run()
+    bench_votes.run()
 
 
 if __name__ == "__main__":
