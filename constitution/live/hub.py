@@ -295,9 +295,7 @@ class Hub:
             channel.dirty.clear()  # signals until now are answered by this snapshot
             last = loop.time()
             try:
-                events = await anyio.to_thread.run_sync(
-                    self._snapshot, channel.name, limiter=self._limiter
-                )
+                events = await self._snapshot_in_thread(channel.name)
                 frames = dict(encode(event) for event in events)
             except Exception:
                 log.exception("live snapshot of %s failed", channel.name)
@@ -310,6 +308,24 @@ class Hub:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(channel.dirty.wait(), self.limits.resync)
+
+    async def _snapshot_in_thread(self, name: str) -> list[Event]:
+        """``_snapshot`` in a worker thread. Cancelled (nobody watches any more, or the
+        worker is stopping), it still waits for the thread: left running, its read would
+        hold a pooled connection past the engine's disposal."""
+        work = asyncio.ensure_future(
+            anyio.to_thread.run_sync(self._snapshot, name, limiter=self._limiter)
+        )
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # Cancelled again meanwhile (the last stream left, then the worker stops): wait on.
+            while not work.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([work])
+            if not work.cancelled():
+                work.exception()  # retrieved: a failed read at shutdown is not news
+            raise
 
     def _snapshot(self, name: str) -> list[Event]:
         """In a worker thread: the channel's events now, in a short read transaction."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -295,3 +296,42 @@ def test_events_are_encoded_once_as_frames() -> None:
             encode(bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         register("Bad:prefix", lambda db, channel: [])
+
+
+def test_a_hub_stopped_mid_snapshot_waits_for_the_read_to_end(
+    scratch: Database, board: Board
+) -> None:
+    """Left running, the snapshot's thread would still hold a pooled connection when the
+    engine is disposed (on PostgreSQL an open connection then leaks to the collector)."""
+    started, release, ended = threading.Event(), threading.Event(), threading.Event()
+    plain = board.snapshot
+
+    def slow(db: Session, channel: str) -> list[Event]:
+        if board.calls:  # the first snapshot (for the newcomer) is quick; the next is slow
+            started.set()
+            release.wait(5)
+            ended.set()
+        return plain(db, channel)
+
+    SNAPSHOTS["board"] = slow
+
+    async def main() -> None:
+        hub = Hub(scratch, Limits(coalesce=0.0))
+        runner = asyncio.create_task(hub.run())
+        while not hub.running:
+            await asyncio.sleep(0.001)
+        subscriber = hub.subscribe(CHANNEL, "alice")
+        await received(subscriber)
+        hub.signal(CHANNEL)
+        assert await asyncio.to_thread(started.wait, 2)
+        hub.unsubscribe(subscriber)  # the last one: the channel's task is cancelled
+        await asyncio.sleep(0.05)
+        runner.cancel()  # and cancelled again as the hub stops
+        await asyncio.sleep(0.2)
+        assert not runner.done()  # still waiting for the read
+        release.set()
+        await asyncio.gather(runner, return_exceptions=True)
+        assert ended.is_set()
+        assert scratch.engine.pool.checkedout() == 0
+
+    run_in_thread(main)
