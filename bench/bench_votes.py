@@ -21,11 +21,11 @@ uvicorn workers (``constitution serve --workers N``, a real server process):
   threads and workers) takes the same 1,000 requests the same way; the ratio is votes/s
   over its inserts/s.
 
-Each run is made twice: with the app as it is ("regular"), and with the vote writer
-prototype ("grouped": ``constitution.api.vote_writer``, votes committed in groups by one
-writer thread per worker, each acknowledged after its group's commit), served by
-``bench.group_asgi`` under uvicorn with the same options. ``BENCH_VOTES`` (``regular``,
-``grouped`` or both), ``BENCH_ENGINES`` and ``BENCH_WORKERS`` choose the runs.
+Each run is made twice: with the app as it runs ("grouped": ``constitution.api.vote_writer``,
+votes committed in groups by one writer thread per worker, each acknowledged after its
+group's commit), and with each vote committed on its own ("regular", ``VOTE_GROUP_MAX=0``).
+``BENCH_VOTES`` (``regular``, ``grouped`` or both), ``BENCH_ENGINES`` and ``BENCH_WORKERS``
+choose the runs.
 
 The clients' own ceiling (the raw HTTP/1.1 client used here, and httpx) is measured
 first against an echo server that does no work, and uvicorn's with no database. The
@@ -75,8 +75,8 @@ WARM_UP = 200
 WORKERS = tuple(int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(","))
 ENGINES = tuple(os.environ.get("BENCH_ENGINES", "SQLite,PostgreSQL").split(","))
 CLIENT = "raw"
-# "regular": the app as it is; "grouped": with the vote writer prototype
-# (constitution.api.vote_writer: votes committed in groups). BENCH_VOTES=regular for one.
+# "grouped": the app as it runs (constitution.api.vote_writer: votes committed in groups);
+# "regular": each vote committed on its own (VOTE_GROUP_MAX=0). BENCH_VOTES=grouped for one.
 VARIANTS = tuple(os.environ.get("BENCH_VOTES", "regular,grouped").split(","))
 GOAL_SECONDS, GOAL_P99_MS, GOAL_RATIO, GOAL_CLOSE_MS = 3.0, 100.0, 0.5, 1000.0
 SECRET = "bench-secret-key-bench-secret-key-bench-0123456789"
@@ -263,25 +263,14 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 @contextmanager
 def constitution_server(hall: Hall, workers: int, folder: Path, variant: str) -> Iterator[str]:
-    """``constitution serve`` (the regular app), or the same app with the vote writer
-    prototype (``bench.group_asgi``) under uvicorn with the same options."""
+    """``constitution serve``: with its vote writer ("grouped", the default), or with each
+    vote committed on its own ("regular", ``VOTE_GROUP_MAX=0``)."""
     env = site_env(hall.settings.database_url, hall.settings.var_dir)
     env["PURGE_MINUTES"] = "0"
+    env["VOTE_GROUP_MAX"] = "0" if variant == "regular" else "256"
     port = free_port()
     log = folder / f"server-{variant}-{workers}.log"
-    if variant == "regular":
-        process = start_server(env, log, port, workers)
-    else:
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "uvicorn", "bench.group_asgi:app",
-                    "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                    "--no-access-log", "--no-server-header", "--no-date-header",
-                ],
-                env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
+    process = start_server(env, log, port, workers)
     try:
         wait_for(f"http://127.0.0.1:{port}/login", process, log)
         yield f"http://127.0.0.1:{port}"

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from constitution.accounts.purge import purge
+from constitution.api.vote_writer import VoteWriter
+from constitution.api.vote_writer import install as install_vote_writer
 from constitution.db import Database, make_engine
 from constitution.live.hub import Hub, Limits
 from constitution.routes import routes
@@ -84,8 +86,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     wire()
     sys.setswitchinterval(SWITCH_INTERVAL)
     settings = settings or load_settings()
-    database = database or Database(make_engine(settings.database_url, pool_size=settings.threads))
+    # One more connection than threads when votes are grouped: the vote writer's own.
+    database = database or Database(
+        make_engine(settings.database_url, pool_size=settings.threads + 1)
+    )
     hub = Hub(database, live_limits(settings))
+    writer: VoteWriter | None = None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -97,8 +103,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 tasks.start_soon(
                     purge_periodically, database, settings, settings.purge_minutes * 60
                 )
-            yield
-            tasks.cancel_scope.cancel()
+            try:
+                yield
+            finally:
+                # Every vote already queued is committed and answered first.
+                if writer is not None and not await writer.aclose():
+                    log.error("the vote writer was still committing when the worker stopped")
+                tasks.cancel_scope.cancel()
         database.close()
 
     app = Starlette(
@@ -119,4 +130,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.live = hub
     app.state.templates = make_templates()
+    if settings.vote_group_max:
+        writer = install_vote_writer(app)
+    app.state.vote_writer = writer
     return app

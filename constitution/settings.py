@@ -44,6 +44,8 @@ SETTINGS: dict[str, str] = {
     "AMENDMENT_MAX_CHARS": "Most characters an amendment's texts may hold, all changes and "
     "languages together (200000).",
     "PROXY_LIMIT": "Most proxies one member may hold in a sitting (1); 0 allows none.",
+    "VOTE_GROUP_MAX": "Most API votes one worker commits together in one transaction (256); "
+    "0 commits each vote on its own, as every other request.",
     "THREADS": "Worker threads per process for blocking work (4).",
     "PASSWORD_HASH_MEMORY_KIB": "argon2id memory in KiB (65536; at least 19456 in production).",
     "PASSWORD_HASH_TIME_COST": "argon2id iterations (3).",
@@ -84,6 +86,7 @@ class Settings:
     diff_budget_ms: int = 500
     amendment_max_chars: int = 200_000
     threads: int = 4
+    vote_group_max: int = 256
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
     live_heartbeat_seconds: int = 15
@@ -160,6 +163,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         diff_budget_ms=_int(env, "DIFF_BUDGET_MS", 500, minimum=0),
         amendment_max_chars=_int(env, "AMENDMENT_MAX_CHARS", 200_000),
         threads=_int(env, "THREADS", 4),
+        vote_group_max=_int(env, "VOTE_GROUP_MAX", 256, minimum=0),
         password_hash_memory_kib=memory,
         password_hash_time_cost=_int(env, "PASSWORD_HASH_TIME_COST", 3),
         live_heartbeat_seconds=_int(env, "LIVE_HEARTBEAT_SECONDS", 15),

@@ -1,24 +1,30 @@
-"""A single writer that commits votes in groups (a prototype, measured by bench/bench_votes.py).
+"""The vote writer: one thread per worker process commits the waiting API votes in groups.
 
 DESIGN.md ("Storage and scale"): "a single writer that commits votes in small groups
-reached about 3,500 votes/s ...; acknowledge a vote only after its group has committed".
+...; acknowledge a vote only after its group has committed". bench/bench_votes.py measures
+it against one transaction per vote (``VOTE_GROUP_MAX=0``).
 
 ``POST /api/v1/polls/{id}/votes`` with a bearer token is answered here instead of by the
 regular endpoint: the request (its token, poll and body) is queued in the event loop, no
 thread of the pool is taken, and one thread per worker process, the writer, takes every
-request waiting, up to ``MAX_GROUP``, and does them in one write transaction: the tokens
-are looked up together, the votes cast together (``votes.services.grouped``), and the
-group committed with one COMMIT (one fsync). Only then is each request answered: its
+request waiting, up to ``VOTE_GROUP_MAX``, and does them in one write transaction: the
+tokens are looked up together, the votes cast together (``votes.services.grouped``), and
+the group committed with one COMMIT (one fsync). Only then is each request answered: its
 receipt, or the same error the regular endpoint gives. While a group commits, the next
-one gathers, so groups grow with the load and no request waits for a timer.
+one gathers, so groups grow with the load and no request waits for a timer. A group that
+fails as a whole is cast again vote by vote, so one bad request fails alone.
 
-Anything else (a browser session, a malformed Authorization header) goes to the regular
-endpoint. Lanes work as for every request (one request in progress per token).
+Anything else (a browser session's ballot form, a malformed Authorization header) goes to
+the regular endpoint. Lanes work as for every request (one request in progress per
+token). When the worker stops, the writer finishes the groups already queued, answers
+any vote that arrives after that 503 with Retry-After (nothing was saved), and ends
+before the database is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import queue
@@ -45,8 +51,8 @@ from constitution.web.framework import LANES, Access, Ctx, api_error, is_busy_er
 
 log = logging.getLogger("constitution")
 
-MAX_GROUP = 256
 BUSY_ATTEMPTS = 3
+STOP_SECONDS = 30.0
 
 
 @dataclass
@@ -65,37 +71,71 @@ class VoteWriter:
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
         self.settings = settings
-        self.queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
+        self.max_group = max(1, settings.vote_group_max)
+        self.queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
-        self.start_lock = threading.Lock()
+        # Guards starting, stopping and queueing, so no vote is queued behind the end.
+        self.lock = threading.Lock()
+        self.stopped = False
         self.groups = 0
         self.votes = 0
 
     async def cast(self, request: Request, token: str, poll_id: int, body: bytes) -> Response:
-        if self.thread is None:
-            with self.start_lock:
-                if self.thread is None:
-                    self.thread = threading.Thread(
-                        target=self._run, name="vote-writer", daemon=True
-                    )
-                    self.thread.start()
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Response] = loop.create_future()
-        self.queue.put(Pending(request, token, poll_id, body, loop, answer))
+        with self.lock:
+            if self.stopped:
+                return api_error(Busy())
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="vote-writer", daemon=True)
+                self.thread.start()
+            self.queue.put(Pending(request, token, poll_id, body, loop, answer))
         return await answer
 
+    def stop(self, timeout: float = STOP_SECONDS) -> bool:
+        """Answer the votes queued, refuse any later one, and end the thread (from any
+        thread; blocks). False if the writer was still committing after ``timeout``."""
+        with self.lock:
+            self.stopped = True
+            thread = self.thread
+            if thread is None:
+                return True
+            self.queue.put(None)
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    async def aclose(self) -> bool:
+        """``stop`` from the event loop, without blocking it."""
+        return await asyncio.to_thread(self.stop)
+
     def _run(self) -> None:
-        while True:
-            group = [self.queue.get()]
-            while len(group) < MAX_GROUP:
+        ending = False
+        while not ending:
+            group: list[Pending] = []
+            item = self.queue.get()
+            while item is not None:
+                group.append(item)
+                if len(group) >= self.max_group:
+                    break
                 try:
-                    group.append(self.queue.get_nowait())
+                    item = self.queue.get_nowait()
                 except queue.Empty:
                     break
+            ending = item is None
+            if group:
+                self._settle_group(group)
+
+    def _settle_group(self, group: list[Pending]) -> None:
+        try:
             answers = self._answer(group)
-            self.groups += 1
-            self.votes += len(group)
-            for pending, response in zip(group, answers, strict=True):
+        except BaseException:  # never let the thread die: every vote after would wait
+            log.exception("the vote writer failed on a group of %d votes", len(group))
+            answers = [_server_error() for _ in group]
+        self.groups += 1
+        self.votes += len(group)
+        for pending, response in zip(group, answers, strict=True):
+            # RuntimeError: its event loop has closed, so nobody waits for the answer.
+            with contextlib.suppress(RuntimeError):
                 pending.loop.call_soon_threadsafe(_settle, pending.answer, response)
 
     def _answer(self, group: list[Pending]) -> list[Response]:
@@ -112,7 +152,7 @@ class VoteWriter:
                 if is_busy_error(error):
                     return [api_error(Busy())]
                 log.exception("unhandled error casting a vote")
-                return [json_response({"error": {"code": "server_error"}}, 500)]
+                return [_server_error()]
         raise AssertionError("unreachable")
 
     def _commit(self, group: list[Pending]) -> list[Response]:
@@ -170,6 +210,12 @@ def _members_by_token(db: Session, raws: list[str]) -> dict[str, Member]:
     }
 
 
+def _server_error() -> Response:
+    return json_response(
+        {"error": {"code": "server_error", "message": "Something went wrong on our side."}}, 500
+    )
+
+
 def _settle(answer: asyncio.Future[Response], response: Response) -> None:
     if not answer.done():
         answer.set_result(response)
@@ -203,7 +249,8 @@ def grouped_vote_endpoint(writer: VoteWriter, regular: Endpoint) -> Endpoint:
 
 
 def install(app: Starlette) -> VoteWriter:
-    """Answer the app's vote route through a writer of its own (the prototype's switch)."""
+    """Answer the app's vote route through a writer of its own (``create_app`` does, unless
+    ``VOTE_GROUP_MAX`` is 0)."""
     writer = VoteWriter(app.state.database, app.state.settings)
     for index, route in enumerate(app.router.routes):
         if isinstance(route, Route) and route.name == "api.polls.vote":

@@ -647,7 +647,7 @@ def api_error(error: DomainError) -> Response:
     body: dict[str, Any] = {**error.details, "code": error.code, "message": error.message}
     if error.field:
         body["field"] = error.field
-    return JSONResponse({"error": body}, status_code=error.status)
+    return _with_retry_after(JSONResponse({"error": body}, status_code=error.status), error)
 
 
 def json_dumps(value: Any) -> str:

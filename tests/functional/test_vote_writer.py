@@ -1,18 +1,18 @@
-"""The vote writer prototype (``constitution.api.vote_writer``, votes committed in groups)
-answers as the regular endpoint does: every test of the voting API runs again here with
-the writer installed, and a group of votes of every kind cast together leaves the same
-ballots, receipts and refusals as one at a time, with an audit chain that verifies."""
+"""The vote writer (``constitution.api.vote_writer``, votes committed in groups): the app's
+vote route goes through it (tests/functional/test_api_votes.py runs the voting API that
+way, and test_api_votes_one_by_one.py again without it); a group of votes of every kind
+cast together leaves the same ballots, receipts and refusals as one at a time, with an
+audit chain that verifies; a stopped writer refuses with 503 and saves nothing."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from constitution.accounts.models import Member
 from constitution.api import vote_writer
-from constitution.app import create_app
 from constitution.audit.models import AuditEvent
 from constitution.audit.services import verify
 from constitution.errors import DomainError
@@ -20,19 +20,12 @@ from constitution.settings import Settings
 from constitution.votes import services as votes
 from constitution.votes.models import Ballot
 from constitution.votes.services.grouped import VoteRequest, cast_votes
-from tests import conftest
 from tests.factories import make_member
-from tests.functional.test_api_votes import *  # noqa: F403  (each runs again, with the writer)
-
-
-@pytest.fixture
-def app(settings: Settings, database: conftest.TestDatabase) -> Starlette:
-    app = create_app(settings, database)
-    vote_writer.install(app)
-    return app
+from tests.functional.test_api_votes import error_of, make_hall
 
 
 def test_the_vote_route_goes_through_the_writer(app: Starlette) -> None:
+    assert isinstance(app.state.vote_writer, vote_writer.VoteWriter)
     route = next(r for r in app.router.routes if getattr(r, "name", "") == "api.polls.vote")
     assert route.endpoint.__qualname__.startswith("grouped_vote_endpoint")  # type: ignore[attr-defined]
 
@@ -115,3 +108,24 @@ def test_a_tampered_group_ballot_is_named_by_verify(db: Session, settings: Setti
     assert not result.ok
     assert f"ballot:{ballot.id}" in str(result)
     assert isinstance(db.get(Member, ms[1].id), Member)
+
+
+def test_a_stopped_writer_refuses_votes_with_503_and_saves_nothing(
+    app: Starlette, client: TestClient, db: Session, settings: Settings
+) -> None:
+    hall = make_hall(client, db, settings)
+    sitting = hall.sitting()
+    hall.check_in(sitting, hall.chair, *hall.members[:3])
+    poll = hall.poll(sitting, motion={"en": "Adopt revision 1"})["id"]
+    hall.chair.ok(f"/api/v1/polls/{poll}/open")
+    hall.vote(hall.members[0], poll, "yes")
+    writer = app.state.vote_writer
+    assert writer.thread is not None and writer.thread.is_alive()
+    assert writer.stop(timeout=10)
+    assert not writer.thread.is_alive()
+    refused = hall.members[1].post(f"/api/v1/polls/{poll}/votes", {"choice": "no"})
+    error_of(refused, 503, "busy")
+    assert refused.headers["Retry-After"]
+    voters = set(db.scalars(select(Ballot.member_id).where(Ballot.poll_id == poll)))
+    assert voters == {hall.members[0].id}
+    assert writer.stop()  # stopping twice is harmless

@@ -1,4 +1,4 @@
-"""Casting a group of votes in one transaction (a prototype, for the vote writer of
+"""Casting a group of votes in one transaction (for the vote writer of
 ``constitution.api.vote_writer``, measured by bench/bench_votes.py).
 
 The common vote, a member's first vote for herself in an open poll she is entitled to, is
@@ -34,6 +34,7 @@ from constitution.audit.services import (
 )
 from constitution.db import clean_id, utcnow
 from constitution.errors import N_, DomainError
+from constitution.votes import live
 from constitution.votes.models import Ballot, Elector, Poll, PollStatus
 from constitution.votes.services.ballots import (
     VoteReceipt,
@@ -161,6 +162,8 @@ def _cast_first_votes(
     ids = {(poll_id, member_id): ballot_id for ballot_id, poll_id, member_id in inserted}
     values = {(r["poll_id"], r["member_id"]): r for r in rows}
     _record_ballots(db, [(ids[k], values[k]) for k in ids])
+    for sitting_id in sorted({polls[poll_id].sitting_id for poll_id, _ in ids}):
+        live.changed(db, sitting_id)  # more have voted, as ``cast_vote`` signals
     return {
         by_key[key]: VoteReceipt(
             poll_id=key[0],
