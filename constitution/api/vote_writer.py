@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -47,7 +47,15 @@ from constitution.db import Database, utcnow
 from constitution.errors import N_, Busy, DomainError, Invalid, Unauthenticated
 from constitution.settings import Settings
 from constitution.votes.services.grouped import VoteRequest, cast_votes
-from constitution.web.framework import LANES, Access, Ctx, api_error, is_busy_error, json_response
+from constitution.web.framework import (
+    LANES,
+    Access,
+    Ctx,
+    api_error,
+    client_left,
+    is_busy_error,
+    json_response,
+)
 
 log = logging.getLogger("constitution")
 
@@ -239,7 +247,10 @@ def grouped_vote_endpoint(writer: VoteWriter, regular: Endpoint) -> Endpoint:
             LANES.release_unused(key, lane)
             return api_error(Busy(retry_after=lane.retry_after))
         try:
-            body = await request.body()
+            try:
+                body = await request.body()
+            except ClientDisconnect:
+                return client_left()
             poll_id: Any = request.path_params["poll_id"]
             return await writer.cast(request, token, poll_id, body)
         finally:

@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from constitution import i18n
@@ -489,10 +489,13 @@ def make_endpoint(
                 return refusal
         if unsafe:
             # Outside the guard: a body over the limit is the limit middleware's 413.
-            if parse_body is None:
-                form = await _read_form(request)
-            else:
-                raw_body = await request.body()
+            try:
+                if parse_body is None:
+                    form = await _read_form(request)
+                else:
+                    raw_body = await request.body()
+            except ClientDisconnect:
+                return client_left()
         response = await _guarded(request, _run, request, form, raw_body, unsafe)
         assert response is not None
         return response
@@ -650,6 +653,12 @@ def api_error(error: DomainError) -> Response:
     return _with_retry_after(JSONResponse({"error": body}, status_code=error.status), error)
 
 
+def client_left() -> Response:
+    """The answer to a request whose client went away before its body arrived: nothing
+    was done, and nobody reads it (not an error of ours to log)."""
+    return Response(status_code=400)
+
+
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -662,6 +671,7 @@ __all__ = [
     "MemberLike",
     "SessionLike",
     "api_error",
+    "client_left",
     "json_response",
     "make_endpoint",
     "utcnow",

@@ -216,8 +216,11 @@ class Server:
     """One ``constitution serve`` process on a port of its own, on a seeded site's
     database; it can be killed with SIGKILL (with its workers) and started again."""
 
-    def __init__(self, site: LiveSite, name: str, workers: int = 1) -> None:
+    def __init__(
+        self, site: LiveSite, name: str, workers: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         self.site = site
+        self.env = {**site.env, **(env or {})}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = site.log.with_name(f"{name}.log")
@@ -226,7 +229,7 @@ class Server:
 
     def launch(self) -> None:
         self.process = start_server(
-            self.site.env, self.log, self.port, self.workers, new_session=True
+            self.env, self.log, self.port, self.workers, new_session=True
         )
 
     def wait(self) -> None:
@@ -251,10 +254,16 @@ class Server:
 
 
 @contextmanager
-def servers(site: LiveSite, count: int = 1, workers: int = 1) -> Iterator[list[Server]]:
+def servers(
+    site: LiveSite, count: int = 1, workers: int = 1, envs: list[dict[str, str]] | None = None
+) -> Iterator[list[Server]]:
     """``count`` server processes on the site's one database, running until the block
-    ends (requests sent to several really race across processes)."""
-    started = [Server(site, f"server{i}", workers) for i in range(count)]
+    ends (requests sent to several really race across processes); ``envs``: each one's
+    settings beyond the site's."""
+    started = [
+        Server(site, f"server{i}", workers, (envs or [])[i] if i < len(envs or []) else None)
+        for i in range(count)
+    ]
     try:
         for server in started:  # all at once: each takes seconds to import and start
             server.launch()
