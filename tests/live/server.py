@@ -228,9 +228,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def launch(self) -> None:
-        self.process = start_server(
-            self.env, self.log, self.port, self.workers, new_session=True
-        )
+        self.process = start_server(self.env, self.log, self.port, self.workers, new_session=True)
 
     def wait(self) -> None:
         assert self.process is not None
