@@ -322,6 +322,7 @@ class Recorder:
         self.responses: list[PwResponse] = []
         self.foreign: list[str] = []
         self.csp_violations: list[str] = []
+        self.streams: list[PwResponse] = []  # live event streams the pages opened
         page.on("response", self._on_response)
         page.on("request", self._on_request)
         page.on("console", self._on_console)
@@ -362,6 +363,12 @@ class Recorder:
             path=str(SCREENSHOTS / f"{self.mode}-{number:02d}-{name}.png"), full_page=True
         )
         loaded, self.responses = self.responses, []
+        # A live event stream (live.js's EventSource) stays open while the page is shown:
+        # its body never ends, so it is not weighed (Playwright's sizes() would wait for
+        # the end for ever); that it was opened, and answered, is checked instead.
+        streams = [r for r in loaded if r.request.resource_type == "eventsource"]
+        loaded = [r for r in loaded if r not in streams]
+        self.streams.extend(streams)
         total = sum(_body_size(response) for response in loaded)
         documents = [r for r in loaded if r.request.resource_type == "document"]
         status = documents[-1].status if documents else 0
@@ -381,6 +388,8 @@ class Recorder:
             f"{self.page.inner_text('main')[:300]!r}"
         )
         assert not self.foreign, f"{name}: requests to other hosts: {self.foreign}"
+        for stream in streams:
+            assert stream.status == 200, f"{name}: the stream {stream.url} answered {stream.status}"
         assert loaded, f"{name}: no response was recorded for {self.page.url}"
         assert total < MAX_PAGE_BYTES, (
             f"{name} ({self.page.url}) weighs {total} bytes, over {MAX_PAGE_BYTES}: "

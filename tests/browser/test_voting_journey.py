@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     VIEWPORT,
@@ -137,6 +137,39 @@ def vote(rec: Recorder, poll: int, who: str, choice: str) -> None:
     assert re.fullmatch("[0-9a-f]{32}", page.inner_text(".receipt"))
 
 
+VOTED = ".open-poll [data-live-field=voted]"
+
+
+def watch_console(console: Page, javascript: bool) -> None:
+    """The chair's console as the poll opens: no vote yet; with JavaScript, its stream is
+    live (the reload link hidden) and the page is marked, so that a reload would show."""
+    assert number(console.inner_text(VOTED)) == 0
+    if javascript:
+        console.wait_for_selector("[data-live-state=live]", timeout=15_000)
+        assert console.locator("a.reload").is_hidden()
+        assert console.locator("[data-live-online]").is_visible()
+        console.evaluate("window.sameConsole = true")
+    else:
+        assert console.locator("a.reload").is_visible()
+
+
+def console_followed(console: Page, javascript: bool) -> None:
+    """After the members voted in their own browsers: with JavaScript the console shows
+    the three votes without being reloaded; without, the count stays as served and the
+    reload link is there to show the newest."""
+    if javascript:
+        expect(console.locator(VOTED)).to_have_text("၃", timeout=15_000)  # Burmese page
+        assert console.evaluate("window.sameConsole === true"), "the console was reloaded"
+        assert console.locator("a.reload").is_hidden()
+    else:
+        assert number(console.inner_text(VOTED)) == 0
+        reload = console.locator("a.reload")
+        assert reload.is_visible()
+        with console.expect_navigation(wait_until="load"):
+            reload.click()
+        assert number(console.inner_text(VOTED)) == 3
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", MODES)
 def test_a_sitting_from_check_in_to_the_published_roll_call(
@@ -152,14 +185,16 @@ def test_a_sitting_from_check_in_to_the_published_roll_call(
             check_in(rec, sitting, who)
         check_in(chair, sitting, "chair")
         poll = open_poll(chair, sitting)
+        console = chair.page
+        watch_console(console, javascript)
         for who, choice in VOTERS.items():
             vote(members[who], poll, who, "abstain" if who == "mon" else choice)
+        console_followed(console, javascript)
         vote(members["mon"], poll, "mon-changed", "no")  # she changes her vote
         nandar = members["nandar"]
         nandar.goto(f"/polls/{poll}", "nandar-ballot-again")
         assert nandar.page.get_attribute("button.vote.chosen", "value") == "yes"
         chair.goto(f"/sittings/{sitting}/console", "chair-counting")
-        console = chair.page
         assert number(console.inner_text(".open-poll [data-live-field=voted]")) == 3
         assert number(console.inner_text(".open-poll [data-live-field=entitled]")) == 4
         assert console.locator(".rollcall").count() == 0  # no choice before close
