@@ -3,8 +3,9 @@
 The server runs exactly as in production use (``constitution migrate``, ``create-admin``,
 ``serve``) on a fresh SQLite file, so these tests see what a member's browser sees: the
 headers, the redirects, the stylesheet, the fonts. Every page a test visits goes through a
-``Recorder``, which takes a full-page screenshot, weighs every response the page loaded,
-checks that nothing was requested from another host and collects CSP violations.
+``Recorder``, which takes a full-page screenshot, weighs every response the page loaded (a
+live event stream, whose body does not end while the page is shown, is checked as answered
+instead), checks that nothing was requested from another host and collects CSP violations.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ On a server loaded with the sample content, the chair plans a sitting, opens it 
 motion on its agenda; three members and the chair check in; the chair opens the poll (the
 quorum is met); the members vote on their ballots (one changes her vote); the chair closes
 the poll and the result is published with the roll-call, which every member can read.
-Every page is photographed and weighed (``conftest.Recorder``).
+Every page is photographed and weighed (``conftest.Recorder``). While the members vote, the
+chair's console stays open: with JavaScript, live.js shows their votes there without a
+reload; without, it offers the reload link, which shows them.
 
 With JavaScript on, the sitting's page, the chair's console, the ballot and the result are
 also photographed at 360 px (a small phone) and 1280 px wide, in Burmese and English, into
