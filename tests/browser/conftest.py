@@ -3,8 +3,9 @@
 The server runs exactly as in production use (``constitution migrate``, ``create-admin``,
 ``serve``) on a fresh SQLite file, so these tests see what a member's browser sees: the
 headers, the redirects, the stylesheet, the fonts. Every page a test visits goes through a
-``Recorder``, which takes a full-page screenshot, weighs every response the page loaded,
-checks that nothing was requested from another host and collects CSP violations.
+``Recorder``, which takes a full-page screenshot, weighs every response the page loaded (a
+live event stream, whose body does not end while the page is shown, is checked as answered
+instead), checks that nothing was requested from another host and collects CSP violations.
 """
 
 from __future__ import annotations
@@ -322,6 +323,7 @@ class Recorder:
         self.responses: list[PwResponse] = []
         self.foreign: list[str] = []
         self.csp_violations: list[str] = []
+        self.streams: list[PwResponse] = []  # live event streams the pages opened
         page.on("response", self._on_response)
         page.on("request", self._on_request)
         page.on("console", self._on_console)
@@ -362,6 +364,12 @@ class Recorder:
             path=str(SCREENSHOTS / f"{self.mode}-{number:02d}-{name}.png"), full_page=True
         )
         loaded, self.responses = self.responses, []
+        # A live event stream (live.js's EventSource) stays open while the page is shown:
+        # its body never ends, so it is not weighed (Playwright's sizes() would wait for
+        # the end for ever); that it was opened, and answered, is checked instead.
+        streams = [r for r in loaded if r.request.resource_type == "eventsource"]
+        loaded = [r for r in loaded if r not in streams]
+        self.streams.extend(streams)
         total = sum(_body_size(response) for response in loaded)
         documents = [r for r in loaded if r.request.resource_type == "document"]
         status = documents[-1].status if documents else 0
@@ -381,6 +389,8 @@ class Recorder:
             f"{self.page.inner_text('main')[:300]!r}"
         )
         assert not self.foreign, f"{name}: requests to other hosts: {self.foreign}"
+        for stream in streams:
+            assert stream.status == 200, f"{name}: the stream {stream.url} answered {stream.status}"
         assert loaded, f"{name}: no response was recorded for {self.page.url}"
         assert total < MAX_PAGE_BYTES, (
             f"{name} ({self.page.url}) weighs {total} bytes, over {MAX_PAGE_BYTES}: "

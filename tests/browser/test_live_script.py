@@ -1,10 +1,11 @@
 """``static/live.js`` in a real Chromium: the marked elements of a page follow a sitting's
 live event stream, in Myanmar digits on a Burmese page, under the site's CSP.
 
-No page of the platform uses the script yet in this test's world, so the test logs a member
-in, opens a page of the site (its CSP applies), writes the marked elements into it as a
-sitting page would, and loads the script from /static like a page's ``<script src>``. The
-changes come through the API, from the same server.
+The voting pages load the script (``test_voting_journey`` sees the chair's console follow
+the members' votes); this test drives each of its marks, the stale notice too, on markup of
+its own: it logs a member in, opens a page of the site (its CSP applies), writes the marked
+elements into it as a sitting page would, and loads the script from /static like a page's
+``<script src>``. The changes come through the API, from the same server.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ On a server loaded with the sample content, the chair plans a sitting, opens it 
 motion on its agenda; three members and the chair check in; the chair opens the poll (the
 quorum is met); the members vote on their ballots (one changes her vote); the chair closes
 the poll and the result is published with the roll-call, which every member can read.
-Every page is photographed and weighed (``conftest.Recorder``).
+Every page is photographed and weighed (``conftest.Recorder``). While the members vote, the
+chair's console stays open: with JavaScript, live.js shows their votes there without a
+reload; without, it offers the reload link, which shows them.
 
 With JavaScript on, the sitting's page, the chair's console, the ballot and the result are
 also photographed at 360 px (a small phone) and 1280 px wide, in Burmese and English, into
@@ -21,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     VIEWPORT,
@@ -137,6 +139,38 @@ def vote(rec: Recorder, poll: int, who: str, choice: str) -> None:
     assert re.fullmatch("[0-9a-f]{32}", page.inner_text(".receipt"))
 
 
+VOTED = ".open-poll [data-live-field=voted]"
+
+
+def watch_console(console: Page, javascript: bool) -> None:
+    """The chair's console as the poll opens: no vote yet; with JavaScript, its stream is
+    live (the reload link hidden) and the page is marked, so that a reload would show."""
+    assert number(console.inner_text(VOTED)) == 0
+    if javascript:
+        console.wait_for_selector("[data-live-state=live]", timeout=15_000)
+        assert console.locator("a.reload").is_hidden()
+        assert console.locator("[data-live-online]").is_visible()
+        console.evaluate("window.sameConsole = true")
+    else:
+        assert console.locator("a.reload").is_visible()
+
+
+def console_followed(chair: Recorder, javascript: bool) -> None:
+    """After the members voted in their own browsers: with JavaScript the console shows
+    the three votes without being reloaded; without, the count stays as served and the
+    reload link is there to show the newest."""
+    console = chair.page
+    if javascript:
+        expect(console.locator(VOTED)).to_have_text("၃", timeout=15_000)  # Burmese page
+        assert console.evaluate("window.sameConsole === true"), "the console was reloaded"
+        assert console.locator("a.reload").is_hidden()
+    else:
+        assert number(console.inner_text(VOTED)) == 0
+        assert console.locator("a.reload").is_visible()
+        chair.submit("a.reload", "chair-reloaded")
+        assert number(console.inner_text(VOTED)) == 3
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", MODES)
 def test_a_sitting_from_check_in_to_the_published_roll_call(
@@ -152,14 +186,16 @@ def test_a_sitting_from_check_in_to_the_published_roll_call(
             check_in(rec, sitting, who)
         check_in(chair, sitting, "chair")
         poll = open_poll(chair, sitting)
+        console = chair.page
+        watch_console(console, javascript)
         for who, choice in VOTERS.items():
             vote(members[who], poll, who, "abstain" if who == "mon" else choice)
+        console_followed(chair, javascript)
         vote(members["mon"], poll, "mon-changed", "no")  # she changes her vote
         nandar = members["nandar"]
         nandar.goto(f"/polls/{poll}", "nandar-ballot-again")
         assert nandar.page.get_attribute("button.vote.chosen", "value") == "yes"
         chair.goto(f"/sittings/{sitting}/console", "chair-counting")
-        console = chair.page
         assert number(console.inner_text(".open-poll [data-live-field=voted]")) == 3
         assert number(console.inner_text(".open-poll [data-live-field=entitled]")) == 4
         assert console.locator(".rollcall").count() == 0  # no choice before close

@@ -716,6 +716,35 @@ def test_every_voting_page_in_both_languages(hall: Hall, lang: str) -> None:
                 assert english not in main.replace("UTC", ""), (url, english)
 
 
+def test_the_pages_with_live_counts_load_live_js_and_offer_a_reload_link(hall: Hall) -> None:
+    """The sitting's page, the console and an open ballot follow their sitting's stream
+    with static/live.js (once, deferred); the reload link is there for a browser without
+    it. A page with no live count loads no script."""
+    sitting, poll = voting(hall)
+    member = hall.members[0]
+    stream = f"/api/v1/sittings/{sitting.id}/events"
+    live = [
+        (member, f"/sittings/{sitting.id}"),
+        (hall.chair, f"/sittings/{sitting.id}/console"),
+        (member, f"/polls/{poll.id}"),
+    ]
+    for browser, url in live:
+        soup, _html = browser.get(url)
+        scripts = soup.find_all("script")
+        assert len(scripts) == 1, url
+        assert scripts[0]["src"].startswith("/static/live.js?v="), url
+        assert scripts[0].has_attr("defer"), url
+        assert [node["data-live-stream"] for node in soup.select("[data-live-stream]")] == [
+            stream
+        ], url
+        reload = soup.select_one("a.reload[data-live-offline]")
+        assert reload is not None and not reload.has_attr("hidden"), url
+        assert reload["href"] == url
+    for browser, url in [(member, "/sittings"), (member, "/account/votes")]:
+        soup, _html = browser.get(url)
+        assert soup.find("script") is None, url
+
+
 def test_unknown_sittings_polls_and_proxies_are_404_pages(hall: Hall) -> None:
     member = hall.members[0]
     for url in ("/sittings/999999", "/polls/999999", "/polls/999999/voted"):
