@@ -252,7 +252,7 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
     database = _database(settings)
     assert isinstance(database, Database)
     with database.transaction() as db:
-        report = load_sample(db, settings)
+        report = load_sample(db, settings, reset_passwords=args.reset_passwords)
     print(report)
     return 0
 
@@ -407,7 +407,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     add("audit-baseline", cmd_audit_baseline)
     p = add("backup", cmd_backup)
     p.add_argument("path")
-    add("sample", cmd_sample)
+    p = add("sample", cmd_sample)
+    p.add_argument(
+        "--reset-passwords",
+        action="store_true",
+        help="on a database that has the sample already, give its members fresh passwords",
+    )
     p = add("import", cmd_import)
     p.add_argument("file")
     p = add("export", cmd_export)
