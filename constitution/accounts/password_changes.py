@@ -261,7 +261,9 @@ def accept_reset(
 # ---- from the command line -------------------------------------------------------------
 
 
-def set_password(db: Session, settings: Settings, member: Member, password: Any, *, via: str) -> int:
+def set_password(
+    db: Session, settings: Settings, member: Member, password: Any, *, via: str
+) -> int:
     """Set a member's password from the command line (the development sample's fresh
     passwords); her sessions and tokens end (the count). Recorded with no actor."""
     secret = clean_password(password, member.username)
