@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.committees import save_committee
-from constitution.accounts.password_changes import set_password
 from constitution.accounts.models import Member
+from constitution.accounts.password_changes import set_password
 from constitution.accounts.services import create_member
 from constitution.settings import Settings
 
