@@ -89,7 +89,7 @@ def load_sample(db: Session, settings: Settings, *, reset_passwords: bool = Fals
 def reset_sample_passwords(db: Session, settings: Settings) -> str:
     """Fresh passwords for the sample members the database holds; their sessions end."""
     lines = ["Sample members, with fresh passwords (shown once; their sessions have ended):"]
-    for username, _display, roles, _groups in SAMPLE_MEMBERS:
+    for username, _display, _roles, _groups in SAMPLE_MEMBERS:
         member = db.scalar(select(Member).where(Member.username == username))
         if member is None:
             continue
