@@ -248,9 +248,9 @@ PAGE_ROUTES: list[Route] = [
         phased=True,
         pool=LOGINS,
     ),
-    page("/resets/{token}", views.reset_form, "accounts.reset_form", A.PUBLIC),
+    page("/resets/{reset_token}", views.reset_form, "accounts.reset_form", A.PUBLIC),
     page(
-        "/resets/{token}",
+        "/resets/{reset_token}",
         views.reset_accept,
         "accounts.reset",
         A.PUBLIC,

@@ -30,7 +30,7 @@ def invitation_url(ctx: Ctx, token: str) -> str:
 
 def reset_url(ctx: Ctx, token: str) -> str:
     base = ctx.settings.base_url or str(ctx.request.base_url)
-    return base.rstrip("/") + ctx.url("accounts.reset_form", token=token)
+    return base.rstrip("/") + ctx.url("accounts.reset_form", reset_token=token)
 
 
 def members(ctx: Ctx) -> Response:

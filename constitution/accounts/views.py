@@ -289,13 +289,13 @@ def _reset_page(
 
 
 def reset_form(ctx: Ctx) -> Response:
-    token = ctx.request.path_params["token"]
+    token = ctx.request.path_params["reset_token"]
     member = password_changes.find_reset(ctx.db, ctx.settings, token)
     return _reset_page(ctx, token, member)
 
 
 def reset_accept(ctx: Ctx) -> Response:
-    token = ctx.request.path_params["token"]
+    token = ctx.request.path_params["reset_token"]
     member = password_changes.find_reset(ctx.db, ctx.settings, token)
     password = ctx.form.get("password", "")
     if password != ctx.form.get("password_again", ""):
