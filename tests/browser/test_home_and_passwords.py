@@ -125,10 +125,13 @@ def test_home_page_leads_to_the_draft_her_amendments_committees_and_inbox(
                 assert "Revision 2" in main and "browser test" in main
                 assert "Committee on Fundamental Rights" in main
             else:
-                latin = re.findall("[0-9]", main.replace("browser test", ""))
+                # The changed provisions' labels are the stored label until labels per
+                # language exist (point 5); the rest of the page uses Myanmar digits.
+                labels = page.inner_text("main .home-changes")
+                latin = re.findall("[0-9]", main.replace(labels, "").replace("browser test", ""))
                 assert latin == [], "Latin digits on a Burmese page"
             shoot(page, f"home-{mode}-{lang}")
-        rec.submit(f"main .actions a[href='/documents/{SLUG}']", "contents")
+        rec.submit(f"main .home-read a[href='/documents/{SLUG}']", "contents")
         assert path_of(page) == f"/documents/{SLUG}"
         assert not rec.csp_violations
     finally:
