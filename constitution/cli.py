@@ -384,7 +384,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p.add_argument("--by", required=True, help="username of the inviting admin")
     p.add_argument("--username", required=True)
     p.add_argument("--display-name", required=True)
-    p.add_argument("--role", action="append", choices=["member", "chair", "secretariat", "admin"])
+    p.add_argument(
+        "--role", action="append", choices=["member", "chair", "secretariat", "admin", "observer"]
+    )
     p = add("serve", cmd_serve)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
