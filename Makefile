@@ -20,7 +20,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/constitution migrate
-	$(BIN)/constitution sample
+	$(BIN)/constitution sample $(if $(RESET_PASSWORDS),--reset-passwords)
 	$(BIN)/constitution serve --host $(HOST) --port $(PORT)
 
 browser-deps:

@@ -252,7 +252,7 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
     database = _database(settings)
     assert isinstance(database, Database)
     with database.transaction() as db:
-        report = load_sample(db, settings)
+        report = load_sample(db, settings, reset_passwords=args.reset_passwords)
     print(report)
     return 0
 
@@ -384,7 +384,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p.add_argument("--by", required=True, help="username of the inviting admin")
     p.add_argument("--username", required=True)
     p.add_argument("--display-name", required=True)
-    p.add_argument("--role", action="append", choices=["member", "chair", "secretariat", "admin"])
+    p.add_argument(
+        "--role", action="append", choices=["member", "chair", "secretariat", "admin", "observer"]
+    )
     p = add("serve", cmd_serve)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -407,7 +409,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     add("audit-baseline", cmd_audit_baseline)
     p = add("backup", cmd_backup)
     p.add_argument("path")
-    add("sample", cmd_sample)
+    p = add("sample", cmd_sample)
+    p.add_argument(
+        "--reset-passwords",
+        action="store_true",
+        help="on a database that has the sample already, give its members fresh passwords",
+    )
     p = add("import", cmd_import)
     p.add_argument("file")
     p = add("export", cmd_export)

@@ -26,6 +26,7 @@ from constitution.api.auth import ApiGate
 from constitution.errors import DomainError
 from constitution.inbox import views as inbox_views
 from constitution.pages import comments as comment_pages
+from constitution.pages import home as home_page
 from constitution.pages import provision as provision_pages
 from constitution.pages import reading
 from constitution.texts import views as text_views
@@ -224,7 +225,7 @@ VOTE_PAGES: list[Route] = [
 ]
 
 PAGE_ROUTES: list[Route] = [
-    page("/", views.home, "home", A.PUBLIC),
+    page("/", home_page.home, "home", A.PUBLIC),
     page("/login", views.login_form, "accounts.login_form", A.PUBLIC),
     page("/login", views.login, "accounts.login", A.PUBLIC, POST, phased=True, pool=LOGINS),
     page("/login/totp", views.totp_login_form, "accounts.totp_login_form", A.PUBLIC),
@@ -237,6 +238,26 @@ PAGE_ROUTES: list[Route] = [
     page("/invitations/{token}", views.accept_form, "accounts.accept_form", A.PUBLIC),
     page("/invitations/{token}", views.accept, "accounts.accept", A.PUBLIC, POST),
     page("/account", views.account, "accounts.account", A.MEMBER),
+    page("/account/password", views.password_form, "accounts.password_form", A.MEMBER),
+    page(
+        "/account/password",
+        views.password_change,
+        "accounts.password",
+        A.MEMBER,
+        POST,
+        phased=True,
+        pool=LOGINS,
+    ),
+    page("/resets/{reset_token}", views.reset_form, "accounts.reset_form", A.PUBLIC),
+    page(
+        "/resets/{reset_token}",
+        views.reset_accept,
+        "accounts.reset",
+        A.PUBLIC,
+        POST,
+        phased=True,
+        pool=LOGINS,
+    ),
     page("/account/totp", views.totp_setup_form, "accounts.totp_form", A.PARTIAL),
     page("/account/totp/start", views.totp_start, "accounts.totp_start", A.PARTIAL, POST),
     page("/account/totp/confirm", views.totp_confirm, "accounts.totp_confirm", A.PARTIAL, POST),
@@ -364,6 +385,13 @@ PAGE_ROUTES: list[Route] = [
         "/admin/members/{member_id:int}/totp/reset",
         admin_views.member_reset_totp,
         "admin.member_totp_reset",
+        A.ADMIN,
+        POST,
+    ),
+    page(
+        "/admin/members/{member_id:int}/reset",
+        admin_views.member_reset,
+        "admin.member_reset",
         A.ADMIN,
         POST,
     ),
@@ -510,6 +538,15 @@ API_ROUTES: list[Route] = [
     api("/me", api_accounts.me, "api.me", A.PARTIAL),
     api("/me/totp", api_accounts.totp_create, "api.me.totp", A.PARTIAL, POST),
     api("/me/totp/confirm", api_accounts.totp_confirm, "api.me.totp_confirm", A.PARTIAL, POST),
+    api(
+        "/me/password",
+        api_accounts.password_change,
+        "api.me.password",
+        A.MEMBER,
+        POST,
+        phased=True,
+        pool=LOGINS,
+    ),
     api("/invitations", api_accounts.invitation_create, "api.invitations.create", A.ADMIN, POST),
     api(
         "/invitations/accept",
@@ -539,6 +576,22 @@ API_ROUTES: list[Route] = [
         "api.members.totp_reset",
         A.ADMIN,
         POST,
+    ),
+    api(
+        "/members/{member_id:int}/reset",
+        api_accounts.member_reset,
+        "api.members.reset",
+        A.ADMIN,
+        POST,
+    ),
+    api(
+        "/resets/accept",
+        api_accounts.reset_accept,
+        "api.resets.accept",
+        A.PUBLIC,
+        POST,
+        phased=True,
+        pool=LOGINS,
     ),
     api("/committees", api_accounts.committee_list, "api.committees.list", A.MEMBER),
     api("/committees", api_accounts.committee_create, "api.committees.create", A.ADMIN, POST),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from constitution.accounts.committees import save_committee
 from constitution.accounts.models import Member
+from constitution.accounts.password_changes import set_password
 from constitution.accounts.services import create_member
 from constitution.settings import Settings
 
@@ -27,10 +28,18 @@ SAMPLE_MEMBERS = [
 ]
 
 
-def load_sample(db: Session, settings: Settings) -> str:
-    """Fill an empty database; returns what to print (the one-time passwords)."""
+def load_sample(db: Session, settings: Settings, *, reset_passwords: bool = False) -> str:
+    """Fill an empty database; returns what to print (the one-time passwords).
+
+    On a database that has members already, nothing is loaded; with ``reset_passwords``
+    the sample members still there get fresh passwords instead (printed once)."""
     if db.scalar(select(func.count(Member.id))):
-        return "the database already has members; no sample loaded (delete var/ to start afresh)"
+        if reset_passwords:
+            return reset_sample_passwords(db, settings)
+        return (
+            "the database already has members; no sample loaded (delete var/ to start afresh, "
+            "or run `constitution sample --reset-passwords` for fresh sample passwords)"
+        )
     lines = ["Sample members (passwords are shown once; keep them):"]
     created: dict[str, Member] = {}
     for username, display, roles, groups in SAMPLE_MEMBERS:
@@ -74,4 +83,24 @@ def load_sample(db: Session, settings: Settings) -> str:
         lines.append(
             f"Sample draft: /documents/{document.slug} ({len(data.provisions)} provisions)"
         )
+    return "\n".join(lines)
+
+
+def reset_sample_passwords(db: Session, settings: Settings) -> str:
+    """Fresh passwords for the sample members the database holds; their sessions end."""
+    lines = ["Sample members, with fresh passwords (shown once; their sessions have ended):"]
+    for username, _display, _roles, _groups in SAMPLE_MEMBERS:
+        member = db.scalar(select(Member).where(Member.username == username))
+        if member is None:
+            continue
+        password = secrets.token_urlsafe(12)
+        set_password(db, settings, member, password, via="sample")
+        extra = (
+            f"  second factor: .venv/bin/constitution otp {username}"
+            if member.totp_confirmed
+            else ""
+        )
+        lines.append(f"  {username:12} {password}{extra}")
+    if len(lines) == 1:
+        return "no sample member in this database; no password changed"
     return "\n".join(lines)

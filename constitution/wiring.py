@@ -113,6 +113,7 @@ def wire() -> None:
     # web: what templates may ask of the logged-in member, as ``may.<name>``.
     register_permission("administer", permissions.is_admin)
     register_permission("edit_text", permissions.is_editor)
+    register_permission("take_part", permissions.takes_part)
     # inbox: where a notification leads (a comment's page first, else the amendment's).
     register_link_finder("comments", _comment_links)
     register_link_finder("amendments", _amendment_links)

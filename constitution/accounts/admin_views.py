@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.accounts import committees, services
+from constitution.accounts import committees, password_changes, services
 from constitution.accounts.models import ROLES, Member
 from constitution.accounts.web import current_member
 from constitution.db import utcnow
@@ -26,6 +26,11 @@ def _path_int(ctx: Ctx, name: str) -> int:
 def invitation_url(ctx: Ctx, token: str) -> str:
     base = ctx.settings.base_url or str(ctx.request.base_url)
     return base.rstrip("/") + ctx.url("accounts.accept_form", token=token)
+
+
+def reset_url(ctx: Ctx, token: str) -> str:
+    base = ctx.settings.base_url or str(ctx.request.base_url)
+    return base.rstrip("/") + ctx.url("accounts.reset_form", reset_token=token)
 
 
 def members(ctx: Ctx) -> Response:
@@ -62,6 +67,18 @@ def member_end_sessions(ctx: Ctx) -> Response:
         return ctx.redirect(ctx.url("accounts.login_form"), N_("All your sessions have ended."))
     return ctx.redirect(
         ctx.url("admin.member", member_id=subject.id), N_("Her sessions have ended.")
+    )
+
+
+def member_reset(ctx: Ctx) -> Response:
+    """A single-use link with which she sets a new password, shown once on this answer."""
+    subject = services.get_member(ctx.db, _path_int(ctx, "member_id"))
+    issued = password_changes.issue_reset(ctx.db, ctx.settings, current_member(ctx), subject)
+    return render(
+        ctx,
+        "admin/reset_created.html",
+        {"subject": subject, "url": reset_url(ctx, issued.token), "expires_at": issued.expires_at},
+        status=201,
     )
 
 

@@ -13,6 +13,9 @@ class Role(enum.StrEnum):
     CHAIR = "chair"
     SECRETARIAT = "secretariat"
     ADMIN = "admin"
+    # A partner organisation's reader: sees documents, amendments, comments and results,
+    # takes no part (no proposing, sponsoring, commenting, voting); never with another role.
+    OBSERVER = "observer"
 
 
 ROLES = tuple(r.value for r in Role)

@@ -43,3 +43,16 @@ def check_password(settings: Settings, stored: str | None, password: str) -> boo
 
 def needs_rehash(settings: Settings, stored: str) -> bool:
     return hasher(settings).check_needs_rehash(stored)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of zxcvbn's list (from leaked password sets)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def is_common(password: str) -> bool:
+    """The password, ignoring case and the spaces around it, is a commonly used one."""
+    return password.strip().lower() in _common_passwords()

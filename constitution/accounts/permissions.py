@@ -4,6 +4,7 @@ and the pages use them to let in, show or hide."""
 from __future__ import annotations
 
 from constitution.accounts.models import TOTP_ROLES, Member, Role
+from constitution.errors import N_, DomainError, Forbidden
 
 
 def is_admin(member: Member) -> bool:
@@ -31,3 +32,26 @@ def is_office_holder(member: Member) -> bool:
 def needs_second_factor(member: Member) -> bool:
     """Her role asks for a second factor and she has not confirmed one yet."""
     return member.needs_totp
+
+
+def is_observer(member: Member) -> bool:
+    """A partner organisation's observer: reads everything a member reads, takes no part."""
+    return member.has_role(Role.OBSERVER)
+
+
+def takes_part(member: Member) -> bool:
+    """She may propose, sponsor, comment, recommend, check in and vote (not an observer)."""
+    return not is_observer(member)
+
+
+def participation_refusal(member: Member) -> DomainError | None:
+    """The refusal an observer meets when she tries to take part, else None."""
+    if is_observer(member):
+        return Forbidden(N_("Observers follow the work but take no part in it."), code="observer")
+    return None
+
+
+def require_participant(member: Member) -> None:
+    refusal = participation_refusal(member)
+    if refusal is not None:
+        raise refusal

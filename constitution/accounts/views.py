@@ -10,7 +10,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from constitution import i18n
-from constitution.accounts import services, sessions
+from constitution.accounts import password_changes, services, sessions
 from constitution.accounts.web import (
     clear_session_cookie,
     current_member,
@@ -19,7 +19,7 @@ from constitution.accounts.web import (
     issue_device_cookie,
     set_session_cookie,
 )
-from constitution.errors import N_, DomainError, Forbidden
+from constitution.errors import N_, DomainError, Forbidden, Invalid
 from constitution.web.framework import LANG_COOKIE, Ctx
 from constitution.web.render import render
 
@@ -39,10 +39,6 @@ def _safe_next(ctx: Ctx, value: str | None) -> str:
     ):
         return value
     return ctx.url("home")
-
-
-def home(ctx: Ctx) -> Response:
-    return render(ctx, "home.html")
 
 
 def login_form(ctx: Ctx) -> Response:
@@ -233,3 +229,89 @@ def totp_confirm(ctx: Ctx) -> Response:
             status=error.status,
         )
     return ctx.redirect(ctx.url("accounts.account"), N_("Your second factor is set up."))
+
+
+# ---- passwords ----------------------------------------------------------------------------
+
+
+def _password_page(ctx: Ctx, error: DomainError | None = None) -> Response:
+    context = {
+        "error": ctx._(error.message) if error is not None else None,
+        "field": error.field if error is not None else None,
+    }
+    status = error.status if error is not None else 200
+    return render(ctx, "accounts/password.html", context, status=status)
+
+
+def password_form(ctx: Ctx) -> Response:
+    return _password_page(ctx)
+
+
+def password_change(ctx: Ctx) -> Response:
+    """She changes her password; her other sessions and tokens end, this one goes on (with a
+    new id)."""
+    new = ctx.form.get("new", "")
+    if new != ctx.form.get("new_again", ""):
+        mismatch = Invalid(N_("The two new passwords are not the same."), field="new_again")
+        return _password_page(ctx, mismatch)
+    session = current_session(ctx)
+    try:
+        password_changes.change_password(
+            ctx.db,
+            ctx.settings,
+            current_member(ctx),
+            current=ctx.form.get("current", ""),
+            new=new,
+            otp=ctx.form.get("otp"),
+            keep_session=session,
+            begin_write=ctx.begin_write,
+        )
+    except DomainError as error:
+        return _password_page(ctx, error)
+    if session is not None:
+        set_session_cookie(ctx, sessions.rotate_session(ctx.db, session))
+    return ctx.redirect(
+        ctx.url("accounts.account"),
+        N_("Your password was changed. Your other sessions have ended."),
+    )
+
+
+def _reset_page(
+    ctx: Ctx, token: str, member: Any, error: DomainError | None = None, status: int = 200
+) -> Response:
+    context = {
+        "token": token,
+        "subject": member,
+        "error": ctx._(error.message) if error is not None else None,
+        "field": error.field if error is not None else None,
+    }
+    return render(ctx, "accounts/reset.html", context, status=status)
+
+
+def reset_form(ctx: Ctx) -> Response:
+    token = ctx.request.path_params["reset_token"]
+    member = password_changes.find_reset(ctx.db, ctx.settings, token)
+    return _reset_page(ctx, token, member)
+
+
+def reset_accept(ctx: Ctx) -> Response:
+    token = ctx.request.path_params["reset_token"]
+    member = password_changes.find_reset(ctx.db, ctx.settings, token)
+    password = ctx.form.get("password", "")
+    if password != ctx.form.get("password_again", ""):
+        mismatch = Invalid(N_("The two passwords are not the same."), field="password_again")
+        return _reset_page(ctx, token, member, mismatch, 422)
+    try:
+        password_changes.accept_reset(ctx.db, ctx.settings, token, password, ctx.begin_write)
+    except DomainError as error:
+        if error.field != "password":
+            raise
+        return _reset_page(ctx, token, member, error, error.status)
+    previous = current_session(ctx)
+    if previous is not None and previous.member_id != member.id:
+        sessions.end_session(ctx.db, previous)
+    clear_session_cookie(ctx)
+    return ctx.redirect(
+        ctx.url("accounts.login_form"),
+        N_("Your new password is set. Log in with it."),
+    )

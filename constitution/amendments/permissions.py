@@ -8,7 +8,7 @@ pages ask ``allowed(...)`` to show or hide a button (see ``abilities``).
 from __future__ import annotations
 
 from constitution.accounts.models import Committee, Member
-from constitution.accounts.permissions import is_admin
+from constitution.accounts.permissions import is_admin, participation_refusal, takes_part
 from constitution.amendments.models import OPEN_STATUSES, Amendment, Status
 from constitution.errors import N_, DomainError, Forbidden, StateConflict
 
@@ -68,6 +68,8 @@ def _is_sponsor(member: Member, amendment: Amendment) -> bool:
 
 
 def sponsor_refusal(member: Member, amendment: Amendment) -> DomainError | None:
+    if (observer := participation_refusal(member)) is not None:
+        return observer
     if is_proposer(member, amendment):
         return StateConflict(
             N_("The proposer cannot co-sponsor her own amendment."), code="own_amendment"
@@ -140,6 +142,8 @@ def recommend_refusal(
     touches (``covering``) may recommend, unless she proposed or co-sponsors it: a
     committee decides as a committee, not as the amendment's authors. Whether its state
     still takes a recommendation is ``may_recommend_now``."""
+    if (observer := participation_refusal(member)) is not None:
+        return observer
     if not any(sits_on(member, committee) for committee in covering):
         return Forbidden(
             N_("Only a member of a committee that covers these provisions may recommend.")
@@ -200,5 +204,5 @@ def abilities(member: Member, amendment: Amendment) -> dict[str, bool]:
         "submit": is_proposer(member, amendment) and can_move(amendment, "submit"),
         "withdraw": allowed(withdraw_refusal(member, amendment)),
         "update": allowed(update_refusal(member, amendment)),
-        "amend": allowed(amend_refusal(amendment)),
+        "amend": takes_part(member) and allowed(amend_refusal(amendment)),
     }

@@ -7,8 +7,8 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution import myanmar
-from constitution.accounts import committees, permissions, services, sessions
-from constitution.accounts.models import Committee, Invitation, Member
+from constitution.accounts import committees, password_changes, permissions, services, sessions
+from constitution.accounts.models import AuthSession, Committee, Invitation, Member
 from constitution.accounts.web import current_member
 from constitution.audit.services import format_time, list_events
 from constitution.db import MAX_ID
@@ -109,6 +109,46 @@ def totp_confirm(ctx: Ctx) -> Response:
     body = body_object(ctx)
     sessions.totp_confirm(ctx.db, ctx.settings, _me(ctx), body.get("otp"))
     return json_response(member_json(_me(ctx)))
+
+
+def password_change(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    session = ctx.session if isinstance(ctx.session, AuthSession) else None
+    password_changes.change_password(
+        ctx.db,
+        ctx.settings,
+        _me(ctx),
+        current=body.get("current"),
+        new=body.get("new"),
+        otp=body.get("otp"),
+        keep_session=session,
+        keep_token=ctx.token,
+        begin_write=ctx.begin_write,
+    )
+    return Response(status_code=204)
+
+
+def member_reset(ctx: Ctx) -> Response:
+    from constitution.accounts.admin_views import reset_url
+
+    subject = services.get_member(ctx.db, ctx.request.path_params["member_id"])
+    issued = password_changes.issue_reset(ctx.db, ctx.settings, _me(ctx), subject)
+    return json_response(
+        {
+            "token": issued.token,
+            "url": reset_url(ctx, issued.token),
+            "expires_at": format_time(issued.expires_at),
+        },
+        201,
+    )
+
+
+def reset_accept(ctx: Ctx) -> Response:
+    body = body_object(ctx)
+    password_changes.accept_reset(
+        ctx.db, ctx.settings, body.get("token"), body.get("password"), ctx.begin_write
+    )
+    return Response(status_code=204)
 
 
 def invitation_create(ctx: Ctx) -> Response:

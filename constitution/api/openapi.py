@@ -13,7 +13,7 @@ from starlette.responses import Response
 from constitution.api import openapi_amendments, openapi_live, openapi_texts, openapi_votes
 from constitution.web.framework import Ctx, json_response
 
-ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin"]}
+ROLE = {"type": "string", "enum": ["member", "chair", "secretariat", "admin", "observer"]}
 GROUPS = {
     "type": "object",
     "properties": {
@@ -250,6 +250,15 @@ def _paths() -> dict[str, Any]:
                 body=_obj(["otp"], otp=STR),
             )
         },
+        "/api/v1/me/password": {
+            "post": _op(
+                "Change her password with her current one (and a code when she has a second "
+                "factor); every other session and token of hers ends; audited.",
+                _ok("204", None, "Changed."),
+                ("400", *AUTHED, "409", "422", "429"),
+                body=_obj(["current", "new"], current=STR, new=STR, otp=STR),
+            )
+        },
         "/api/v1/invitations": {
             "post": _op(
                 "Invite a member (admin).",
@@ -323,6 +332,33 @@ def _paths() -> dict[str, Any]:
                 _ok("204", None, "Reset."),
                 (*AUTHED, "404"),
                 params=[MEMBER_ID],
+            )
+        },
+        "/api/v1/members/{member_id}/reset": {
+            "post": _op(
+                "Issue a single-use, expiring link with which a member who lost her "
+                "password sets a new one (admin); audited.",
+                _ok(
+                    "201",
+                    _obj(
+                        ["token", "url", "expires_at"],
+                        token=STR,
+                        url=STR,
+                        expires_at={"type": "string", "format": "date-time"},
+                    ),
+                    "The link; it is shown only here.",
+                ),
+                (*AUTHED, "404", "409"),
+                params=[MEMBER_ID],
+            )
+        },
+        "/api/v1/resets/accept": {
+            "post": _op(
+                "Set a new password with a reset link; all her sessions and tokens end.",
+                _ok("204", None, "Set."),
+                ("400", "409", "422"),
+                body=_obj(["token", "password"], token=STR, password=STR),
+                auth=False,
             )
         },
         "/api/v1/committees": {

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member
+from constitution.accounts.permissions import require_participant
 from constitution.audit.services import record
 from constitution.comments.models import Comment
 from constitution.comments.permissions import may_moderate
@@ -116,6 +117,7 @@ def add_comment(
     anchor: Any = None,
     notices: Notices,
 ) -> Comment:
+    require_participant(actor)
     document, amendment_id, provision_key = (
         thread.document,
         thread.amendment_id,

@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from constitution.accounts import services, sessions
+from constitution.accounts import password_changes, services, sessions
 from constitution.accounts.models import Member
 from constitution.amendments import services as amendment_services
 from constitution.audit.models import AuditEvent
@@ -74,6 +74,10 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "accounts.accept_form": (GET, "/invitations/{token}", A.PUBLIC),
     "accounts.accept": (POST, "/invitations/{token}", A.PUBLIC),
     "accounts.account": (GET, "/account", A.MEMBER),
+    "accounts.password_form": (GET, "/account/password", A.MEMBER),
+    "accounts.password": (POST, "/account/password", A.MEMBER),
+    "accounts.reset_form": (GET, "/resets/{reset_token}", A.PUBLIC),
+    "accounts.reset": (POST, "/resets/{reset_token}", A.PUBLIC),
     "accounts.totp_form": (GET, "/account/totp", A.PARTIAL),
     "accounts.totp_start": (POST, "/account/totp/start", A.PARTIAL),
     "accounts.totp_confirm": (POST, "/account/totp/confirm", A.PARTIAL),
@@ -108,6 +112,7 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "admin.member_update": (POST, "/admin/members/{member_id:int}", A.ADMIN),
     "admin.member_sessions_end": (POST, "/admin/members/{member_id:int}/sessions/end", A.ADMIN),
     "admin.member_totp_reset": (POST, "/admin/members/{member_id:int}/totp/reset", A.ADMIN),
+    "admin.member_reset": (POST, "/admin/members/{member_id:int}/reset", A.ADMIN),
     "admin.invitations": (GET, "/admin/invitations", A.ADMIN),
     "admin.invitation_create": (POST, "/admin/invitations", A.ADMIN),
     "admin.invitation_revoke": (POST, "/admin/invitations/{invitation_id:int}/revoke", A.ADMIN),
@@ -143,12 +148,15 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "api.me": (GET, "/api/v1/me", A.PARTIAL),
     "api.me.totp": (POST, "/api/v1/me/totp", A.PARTIAL),
     "api.me.totp_confirm": (POST, "/api/v1/me/totp/confirm", A.PARTIAL),
+    "api.me.password": (POST, "/api/v1/me/password", A.MEMBER),
     "api.invitations.create": (POST, "/api/v1/invitations", A.ADMIN),
     "api.invitations.accept": (POST, "/api/v1/invitations/accept", A.PUBLIC),
     "api.members.list": (GET, "/api/v1/members", A.MEMBER),
     "api.members.update": (PATCH, "/api/v1/members/{member_id:int}", A.ADMIN),
     "api.members.sessions_end": (POST, "/api/v1/members/{member_id:int}/sessions/end", A.ADMIN),
     "api.members.totp_reset": (POST, "/api/v1/members/{member_id:int}/totp/reset", A.ADMIN),
+    "api.members.reset": (POST, "/api/v1/members/{member_id:int}/reset", A.ADMIN),
+    "api.resets.accept": (POST, "/api/v1/resets/accept", A.PUBLIC),
     "api.committees.list": (GET, "/api/v1/committees", A.MEMBER),
     "api.committees.create": (POST, "/api/v1/committees", A.ADMIN),
     "api.audit.list": (GET, "/api/v1/audit", A.ADMIN),
@@ -226,7 +234,9 @@ class Persona:
 
     @property
     def needs_totp(self) -> bool:
-        return not self.totp and any(r != "member" for r in self.roles or ())
+        return not self.totp and any(
+            r in {"chair", "secretariat", "admin"} for r in self.roles or ()
+        )
 
 
 PERSONAS: dict[str, Persona] = {
@@ -240,6 +250,8 @@ PERSONAS: dict[str, Persona] = {
     "chair_without_totp": Persona(("member", "chair"), started_totp=True),
     "admin_without_totp": Persona(("member", "admin"), started_totp=True),
     "admin_code_pending": Persona(("member", "admin"), totp=True, code_pending=True),
+    # A partner organisation's reader: reaches what a member reads, takes no part.
+    "observer": Persona(("observer",)),
 }
 # A bearer token is only issued after the code, so that state does not exist for tokens.
 BEARER_PERSONAS = [p for p in PERSONAS if not PERSONAS[p].code_pending]
@@ -263,13 +275,17 @@ OK: dict[str, int | dict[str, int]] = {
     "accounts.login": 303,
     "accounts.totp_login_form": {"logged_out": 303, "pending": 200, "*": 303},
     # Logged in already: the code is checked again; a member without a secret gets 409.
-    "accounts.totp_login": {"logged_out": 303, "member": 409, "*": 303},
+    "accounts.totp_login": {"logged_out": 303, "member": 409, "observer": 409, "*": 303},
     "accounts.logout": 303,
     "accounts.logout_everywhere": 303,
     "accounts.language": 303,
     "accounts.accept_form": 200,
     "accounts.accept": 303,
     "accounts.account": 200,
+    "accounts.password_form": 200,
+    "accounts.password": 303,
+    "accounts.reset_form": 200,
+    "accounts.reset": 303,
     "accounts.totp_form": 200,
     "accounts.totp_start": {"chair": 409, "secretariat": 409, "admin": 409, "*": 303},
     "accounts.totp_confirm": {"chair_without_totp": 303, "admin_without_totp": 303, "*": 409},
@@ -285,17 +301,18 @@ OK: dict[str, int | dict[str, int]] = {
     "amendments.index": 200,
     "amendments.list": 200,
     "amendments.propose_form": 200,
-    "amendments.propose": 303,
-    "comments.provision": 303,
+    # An observer takes no part: no proposing, sponsoring, commenting, checking in, voting.
+    "amendments.propose": {"observer": 403, "*": 303},
+    "comments.provision": {"observer": 403, "*": 303},
     "amendments.detail": 200,
     # The visitor is not the world's amendment's proposer, nor on its committee.
     "amendments.update": 403,
-    "amendments.sponsor": 303,
+    "amendments.sponsor": {"observer": 403, "*": 303},
     "amendments.submit": 403,
     "amendments.withdraw": 403,
     "amendments.recommend": 403,
-    "amendments.comment": 303,
-    "comments.hide": {"member": 403, "*": 303},  # chairs, secretariat, admins
+    "amendments.comment": {"observer": 403, "*": 303},
+    "comments.hide": {"member": 403, "observer": 403, "*": 303},  # chairs, secretariat, admins
     "amendments.committees": 200,
     "amendments.committee": {"admin": 200, "*": 403},
     "inbox.index": 200,
@@ -305,6 +322,7 @@ OK: dict[str, int | dict[str, int]] = {
     "admin.member_update": 303,
     "admin.member_sessions_end": 303,
     "admin.member_totp_reset": 303,
+    "admin.member_reset": 201,
     "admin.invitations": 200,
     "admin.invitation_create": 201,
     "admin.invitation_revoke": 303,
@@ -317,9 +335,9 @@ OK: dict[str, int | dict[str, int]] = {
     "votes.sittings": 200,
     "votes.sitting_create": {"chair": 303, "*": 403},
     "votes.sitting": 200,
-    "votes.check_in": 303,
+    "votes.check_in": {"observer": 403, "*": 303},
     "votes.check_out": 303,
-    "votes.proxy_request": 303,
+    "votes.proxy_request": {"observer": 403, "*": 303},
     "votes.proxy_revoke": 404,  # not her proxy
     "votes.console": 200,
     "votes.sitting_open": {"chair": 409, "*": 403},  # open already
@@ -341,12 +359,15 @@ OK: dict[str, int | dict[str, int]] = {
     "api.me": 200,
     "api.me.totp": {"chair": 409, "secretariat": 409, "admin": 409, "*": 201},
     "api.me.totp_confirm": {"chair_without_totp": 200, "admin_without_totp": 200, "*": 409},
+    "api.me.password": 204,
     "api.invitations.create": 201,
     "api.invitations.accept": 201,
     "api.members.list": 200,
     "api.members.update": 200,
     "api.members.sessions_end": 204,
     "api.members.totp_reset": 204,
+    "api.members.reset": 201,
+    "api.resets.accept": 204,
     "api.committees.list": 200,
     "api.committees.create": 201,
     "api.audit.list": 200,
@@ -360,17 +381,17 @@ OK: dict[str, int | dict[str, int]] = {
     "api.documents.compare": 200,
     "api.documents.search": 200,
     "api.amendments.list": 200,
-    "api.amendments.create": 201,
+    "api.amendments.create": {"observer": 403, "*": 201},
     "api.amendments.detail": 200,
     # As for the pages: the visitor is not the proposer, nor on the committee.
     "api.amendments.update": 403,
-    "api.amendments.sponsor": 200,
+    "api.amendments.sponsor": {"observer": 403, "*": 200},
     "api.amendments.submit": 403,
     "api.amendments.withdraw": 403,
     "api.amendments.recommendation": 403,
     "api.comments.list": 200,
-    "api.comments.create": 201,
-    "api.comments.hide": {"member": 403, "*": 200},
+    "api.comments.create": {"observer": 403, "*": 201},
+    "api.comments.hide": {"member": 403, "observer": 403, "*": 200},
     "api.inbox": 200,
     "api.inbox.read": 200,
     "api.sittings.events": 200,
@@ -380,10 +401,10 @@ OK: dict[str, int | dict[str, int]] = {
     "api.sittings.order": {"chair": 422, "*": 403},
     "api.sittings.open": {"chair": 409, "*": 403},
     "api.sittings.close": {"chair": 200, "*": 403},
-    "api.sittings.check_in": 200,
+    "api.sittings.check_in": {"observer": 403, "*": 200},
     "api.sittings.check_out": 200,
     "api.proxies.list": 200,
-    "api.proxies.create": 201,
+    "api.proxies.create": {"observer": 403, "*": 201},
     "api.proxies.approve": {"chair": 200, "*": 403},
     "api.proxies.refuse": {"chair": 200, "*": 403},
     "api.proxies.revoke": 404,
@@ -486,6 +507,7 @@ class World:
     subject: Member
     spare: Member
     invitation_token: str
+    reset_token: str
     revocable_id: int
     committee_id: int
     amendment_id: int
@@ -528,6 +550,7 @@ def build_world(db: Session, settings: Settings) -> World:
     poll = votes.create_poll(db, convener, sitting, motion={"en": "Adopt the draft."})
     proxy = votes.request_proxy(db, subject, sitting, spare.id)
     root_token = sessions.issue_token(db, settings, root)
+    reset = password_changes.issue_reset(db, settings, root, subject)
     db.commit()
     return World(
         root=root,
@@ -535,6 +558,7 @@ def build_world(db: Session, settings: Settings) -> World:
         subject=subject,
         spare=spare,
         invitation_token=invitation.token,
+        reset_token=reset.token,
         revocable_id=revocable.invitation.id,
         committee_id=committee.id,
         amendment_id=amendment.id,
@@ -597,6 +621,7 @@ def audit_count(db: Session) -> int:
 def path_for(app: Starlette, name: str, world: World) -> str:
     params = {
         "token": world.invitation_token,
+        "reset_token": world.reset_token,
         "member_id": world.subject.id,
         "invitation_id": world.revocable_id,
         "committee_id": world.committee_id,
@@ -632,6 +657,13 @@ def page_form(name: str, world: World, member: Member | None) -> dict[str, Any]:
         "accounts.totp_login": {"otp": next_code(member), "next": "/"},
         "accounts.language": {"language": "en", "next": "/"},
         "accounts.accept": {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+        "accounts.password": {
+            "current": PASSWORD,
+            "new": NEW_PASSWORD,
+            "new_again": NEW_PASSWORD,
+            "otp": next_code(member),
+        },
+        "accounts.reset": {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
         "accounts.totp_confirm": {
             "otp": current_code(member) if member is not None and member.totp_secret else "0"
         },
@@ -689,6 +721,8 @@ def api_body(name: str, world: World, member: Member | None) -> Any:
             "roles": ["member"],
         },
         "api.invitations.accept": {"token": world.invitation_token, "password": NEW_PASSWORD},
+        "api.me.password": {"current": PASSWORD, "new": NEW_PASSWORD, "otp": next_code(member)},
+        "api.resets.accept": {"token": world.reset_token, "password": NEW_PASSWORD},
         "api.members.update": {"roles": ["member", "chair"]},
         "api.committees.create": {
             "name": "Drafting B",

@@ -284,6 +284,7 @@ def path_value(name: str, ids: Ids) -> st.SearchStrategy[Any] | None:
         "slug": real_or_odd([SLUG], st.text(min_size=1, max_size=20)),
         "key": real_or_odd(ids.keys, st.text(min_size=1, max_size=20)),
         "token": real_or_odd([ids.invitation_token], st.text(min_size=1, max_size=40)),
+        "reset_token": st.text(min_size=1, max_size=40),
         "sitting_id": real_or_odd(ids.sittings, odd_int),
         "poll_id": real_or_odd(ids.polls, odd_int),
         "proxy_id": real_or_odd(ids.proxies, odd_int),

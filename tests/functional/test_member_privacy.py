@@ -103,11 +103,12 @@ def world(db: Session, settings: Settings) -> dict[str, Any]:
 
 
 def paths(app: Starlette, world: dict[str, Any], routes: list[Route]) -> list[str]:
-    """Every GET route, with real ids (invitation links are left out: the page shows its
-    own login name to the one holding the link)."""
+    """Every GET route, with real ids (invitation and password reset links are left out:
+    the page shows its own login name to the one holding the link)."""
     found = []
     for route in routes:
-        if "GET" not in (route.methods or ()) or "token" in route.param_convertors:
+        links = {"token", "reset_token"} & set(route.param_convertors)
+        if "GET" not in (route.methods or ()) or links:
             continue
         params = {k: v for k, v in world.items() if k in route.param_convertors}
         found.append(str(app.url_path_for(route.name, **params)))

@@ -67,3 +67,31 @@ def test_create_member_is_for_admins_and_refuses_a_taken_username(
     assert event is not None and event.actor_id == admin.id
     with pytest.raises(StateConflict):
         create_member(db, settings, username="thida", **fields)
+
+
+def test_reset_passwords_gives_the_sample_members_fresh_ones(
+    db: Session, settings: Settings
+) -> None:
+    from constitution.accounts.models import AuthSession
+    from constitution.accounts.sessions import start_session
+
+    first = load_sample(db, settings)
+    nandar = db.scalar(select(Member).where(Member.username == "nandar"))
+    assert nandar is not None
+    start_session(db, nandar)
+    old = first.split("  nandar       ")[1].split()[0]
+    report = load_sample(db, settings, reset_passwords=True)
+    assert "fresh passwords" in report
+    fresh = report.split("  nandar       ")[1].split()[0]
+    assert fresh != old
+    db.expire_all()
+    assert check_password(settings, nandar.password_hash, fresh)
+    assert not check_password(settings, nandar.password_hash, old)
+    assert db.scalar(select(AuthSession).where(AuthSession.member_id == nandar.id)) is None
+    assert "otp admin" in report
+    events = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "member.password_set")))
+    assert len(events) == len(SAMPLE_MEMBERS)
+    assert all(e.actor_id is None and e.payload["via"] == "sample" for e in events)
+    assert verify(db).ok
+    # Without the flag, a second run changes nothing and says how to get fresh ones.
+    assert "--reset-passwords" in load_sample(db, settings)

@@ -52,7 +52,7 @@ def test_wire_fills_every_registry_and_may_run_again() -> None:
         "row checks": set(wiring.ROW_CHECKED_ACTIONS),
         "state kinds": set(wiring.STATE_KINDS),
         "navigation": {"unread", "committees", "sittings_open"},
-        "template permissions": {"administer", "edit_text"},
+        "template permissions": {"administer", "edit_text", "take_part"},
         "inbox links": {"comments", "amendments", "votes"},
         "live snapshots": {"sitting"},
     }

@@ -17,6 +17,7 @@ from constitution.accounts.models import (
     Member,
     Role,
 )
+from constitution.accounts.passwords import is_common
 from constitution.errors import N_, Forbidden, Invalid
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
@@ -98,6 +99,10 @@ def clean_roles(value: Any, field: str = "roles") -> list[str]:
     unknown = [r for r in value if r not in ROLES]
     if unknown:
         raise Invalid(N_("Unknown role."), field=field)
+    if Role.OBSERVER.value in value:
+        if set(value) != {Role.OBSERVER.value}:
+            raise Invalid(N_("An observer has no other role."), field=field, code="observer_only")
+        return [Role.OBSERVER.value]
     roles = sorted(set(value) | {Role.MEMBER.value}, key=ROLES.index)
     return roles
 
@@ -128,6 +133,12 @@ def clean_password(value: Any, username: str, field: str = "password") -> str:
         raise Invalid(N_("This password is too long."), field=field)
     if password.strip().lower() == username:
         raise Invalid(N_("The password must not be the username."), field=field)
+    if is_common(password):
+        raise Invalid(
+            N_("This password is among the most common ones. Choose another."),
+            field=field,
+            code="password_common",
+        )
     return password
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member
+from constitution.accounts.permissions import require_participant
 from constitution.amendments import permissions as rules
 from constitution.amendments.models import Amendment, AmendmentChange, Status
 from constitution.amendments.services.conflicts import refresh_conflicts
@@ -172,6 +173,7 @@ def propose(
 ) -> Amendment:
     """A new draft amendment. ``begin_write``: see ``_validated_changes`` (what may change
     meanwhile, the amended amendment's state, is checked after it)."""
+    require_participant(actor)
     if not isinstance(body, Mapping):
         raise Invalid(N_("The request body must be a JSON object."), field="body")
     title = _clean_title(body.get("title"), notices)

@@ -26,6 +26,7 @@ from constitution.texts.services.reading import (
     list_documents,
     provision_history,
     reading_order,
+    revision_changes,
     revisions,
     versions_at,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "register_after_revision",
     "require_editor",
     "require_fresh",
+    "revision_changes",
     "revision_states",
     "revisions",
     "version_hash",

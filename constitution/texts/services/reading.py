@@ -125,3 +125,31 @@ def provision_history(db: Session, document: Document, key: str) -> list[Provisi
     if not rows:
         raise NotFound(N_("This document has no such provision."))
     return rows
+
+
+def revision_changes(db: Session, document: Document, rev: int) -> list[tuple[str, str, str]]:
+    """What revision ``rev`` changed: ``(key, label, change)`` for each provision it added,
+    modified or removed (``"added"``, ``"modified"``, ``"removed"``), in reading order of the
+    new text (removed ones after)."""
+    rows = db.scalars(
+        select(ProvisionVersion).where(
+            ProvisionVersion.document_id == document.id,
+            or_(ProvisionVersion.rev_from == rev, ProvisionVersion.rev_to == rev),
+        )
+    ).all()
+    skeleton = db.execute(
+        select(ProvisionVersion.key, ProvisionVersion.parent_key, ProvisionVersion.position).where(
+            ProvisionVersion.document_id == document.id,
+            ProvisionVersion.rev_from <= rev,
+            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        )
+    ).all()
+    rank = {row.key: index for index, row in enumerate(reading_order(skeleton))}
+    new = sorted((r for r in rows if r.rev_from == rev), key=lambda r: rank.get(r.key, 0))
+    old_keys = {r.key for r in rows if r.rev_to == rev}
+    new_keys = {r.key for r in new}
+    changes = [(r.key, r.label, "modified" if r.key in old_keys else "added") for r in new]
+    changes += [
+        (r.key, r.label, "removed") for r in rows if r.rev_to == rev and r.key not in new_keys
+    ]
+    return changes
