@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import hashlib
 import json
 import logging
@@ -181,7 +182,21 @@ class Ctx:
 
     def url(self, name: str, **params: Any) -> str:
         """The path (never a full URL) of the route called ``name``."""
-        return str(self.request.app.url_path_for(name, **params))
+        return path_for(self.request.app, name, params)
+
+
+@functools.lru_cache(maxsize=8192)
+def _path_for(router: Any, name: str, params: tuple[tuple[str, Any], ...]) -> str:
+    return str(router.url_path_for(name, **dict(params)))
+
+
+def path_for(app: Any, name: str, params: dict[str, Any]) -> str:
+    """The path of the route called ``name``, remembered: Starlette tries the routes one by
+    one, and a page asks for the same few paths many times."""
+    try:
+        return _path_for(app.router, name, tuple(sorted(params.items())))
+    except TypeError:  # a parameter that cannot be a key: ask the router itself
+        return str(app.url_path_for(name, **params))
 
 
 class AnswerLater(Response):

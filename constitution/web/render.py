@@ -23,7 +23,7 @@ from starlette.templating import Jinja2Templates
 
 from constitution import i18n
 from constitution.settings import PROJECT_ROOT
-from constitution.web.framework import FLASH_COOKIE, Ctx
+from constitution.web.framework import FLASH_COOKIE, Ctx, path_for
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -61,7 +61,7 @@ def static_url(name: str) -> str:
 def url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str:
     """The path (never a full URL) of the route called ``name``."""
     request: Request = context["request"]
-    return str(request.app.url_path_for(name, **params))
+    return path_for(request.app, name, params)
 
 
 # Latin digits as Myanmar digits, for numbers shown on Burmese pages.
@@ -88,9 +88,10 @@ def when(context: jinja2.runtime.Context, moment: dt.datetime | None) -> str:
     return localize_digits(moment.strftime("%Y-%m-%d %H:%M") + " UTC", str(context.get("lang", "")))
 
 
-def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
+def make_templates(directory: Path = TEMPLATES_DIR, *, auto_reload: bool = True) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
+        auto_reload=auto_reload,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
