@@ -131,6 +131,24 @@ def _cookies(settings: Settings) -> list[str]:
     return cookies
 
 
+def _cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) the server and its worker processes have used so far: what
+    a page costs, whatever else runs on a busy machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _free_port() -> int:
     import socket
 
@@ -140,7 +158,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(settings: Settings, root: Path, python: str) -> Iterator[str]:
+def _server(settings: Settings, root: Path, python: str) -> Iterator[tuple[str, int]]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -176,7 +194,7 @@ def _server(settings: Settings, root: Path, python: str) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         try:
@@ -186,14 +204,19 @@ def _server(settings: Settings, root: Path, python: str) -> Iterator[str]:
             process.wait(timeout=15)
 
 
-def _measure(base: str, path: str, cookies: list[str], label: str) -> dict[str, float]:
+def _measure(
+    server: tuple[str, int], path: str, cookies: list[str], label: str
+) -> dict[str, float]:
+    base, pid = server
     calls = [
         Call("GET", path, headers=(("Cookie", cookies[i % len(cookies)]),)) for i in range(REQUESTS)
     ]
     load(base, calls[: CONNECTIONS * 2], connections=CONNECTIONS)  # warm up both workers
     result = {}
     for fresh, how in ((True, "new connections"), (False, "keep-alive")):
+        cpu = _cpu_seconds(pid)
         run = load(base, calls, connections=CONNECTIONS, fresh=fresh)
+        cpu_ms = (_cpu_seconds(pid) - cpu) * 1000 / len(calls)
         statuses = run.statuses()
         assert statuses.get(200) == len(calls) and not run.errors, (statuses, run.errors[:2])
         size = len(run.answers[0].body) // 1024
@@ -204,7 +227,9 @@ def _measure(base: str, path: str, cookies: list[str], label: str) -> dict[str, 
             note=f"p50 {run.latency_ms(0.5):.0f} ms, p99 {run.latency_ms(0.99):.0f} ms, "
             f"{size} KB, {run.retried} retried",
         )
+        report(f"{label}, {how}: server CPU per page", cpu_ms)
         result[how] = run.rate
+        result[f"{how} cpu"] = cpu_ms
     return result
 
 
@@ -224,15 +249,19 @@ def run() -> None:
     rates: dict[str, dict[str, dict[str, float]]] = {}
     for name, root, python in checkouts:
         print(f" {name} ({root}):")
-        with _server(settings, root, python) as base:
+        with _server(settings, root, python) as server:
             rates[name] = {
-                label: _measure(base, path, cookies, label) for label, path in PAGES.items()
+                label: _measure(server, path, cookies, label) for label, path in PAGES.items()
             }
     if "baseline" in rates:
         for label in PAGES:
             for how in ("new connections", "keep-alive"):
                 ratio = rates["this code"][label][how] / rates["baseline"][label][how]
-                report(f"{label}, {how}: this code / baseline", ratio, "x", note="goal ≥ 4 x")
+                report(f"{label}, {how}: rate, this code / baseline", ratio, "x", note="goal ≥ 4 x")
+                cost = (
+                    rates["baseline"][label][f"{how} cpu"] / rates["this code"][label][f"{how} cpu"]
+                )
+                report(f"{label}, {how}: CPU, baseline / this code", cost, "x")
 
 
 if __name__ == "__main__":
