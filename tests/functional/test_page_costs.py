@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from constitution.accounts.models import Member
 from constitution.diffing.bounded import Diff
 from constitution.settings import Settings
-from constitution.texts.diffs import DiffMemo, Differ, digest
+from constitution.texts.diffs import Differ, DiffMemo, digest
 from constitution.texts.models import Document
 from constitution.web.framework import path_for
 from tests.factories import (
