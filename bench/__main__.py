@@ -10,6 +10,7 @@ from bench import (
     bench_diffs,
     bench_hostile,
     bench_live,
+    bench_pages,
     bench_texts,
     bench_votes,
     bench_write_lock,
@@ -28,6 +29,7 @@ def main() -> None:
     bench_write_lock.run()
     bench_hostile.run()
     bench_live.run()
+    bench_pages.run()
     bench_votes.run()
 
 

@@ -6,6 +6,11 @@ Measured through the app (the pages and the API, a member logged in): the compar
 the API compare, the amendment page and the API amendment list, each the first time (no
 stored diff: the store is emptied before each run) and the second time (what a later
 reader waits for), and four readers of the amendment page at once.
+
+First, the diff core (issue 10): the per-article diffs of the texts benchmark (50 edited
+articles of 333 words, both languages) by ``diff_tokens`` on the C++ diff-match-patch and on
+the pure-Python one, against the bare C++ call on the same texts already encoded as tokens
+(no tokenizing, no mapping back), in the same run, interleaved.
 """
 
 from __future__ import annotations
@@ -149,7 +154,63 @@ def _ok(client: TestClient, url: str, **kwargs: object) -> Callable[[], object]:
     return get
 
 
+def core() -> None:
+    import fast_diff_match_patch
+
+    from bench.bench_texts import EDITS, _edit, generated_document
+    from constitution.diffing.diff import diff_tokens
+    from constitution.diffing.tokens import tokenize
+
+    provisions = generated_document()["provisions"]
+    assert isinstance(provisions, list)
+    rng = random.Random(7)
+    edited = rng.sample([p for p in provisions if p["kind"] == "article"], EDITS)
+    pairs = [
+        (p["text"][lang], _edit(rng, p["text"][lang], BURMESE if lang == "my" else ENGLISH))
+        for p in edited
+        for lang in ("my", "en")
+    ]
+
+    def encode(a: str, b: str) -> tuple[str, str]:
+        table: dict[str, str] = {}
+        one, two = (
+            "".join(table.setdefault(t, chr(0xE000 + len(table))) for t in tokenize(text))
+            for text in (a, b)
+        )
+        return one, two
+
+    encoded = [encode(a, b) for a, b in pairs]
+    runs: dict[str, Callable[[], object]] = {
+        "cpp": lambda: [diff_tokens(a, b) for a, b in pairs],
+        "python": lambda: [diff_tokens(a, b, engine="python") for a, b in pairs],
+        "bare": lambda: [
+            fast_diff_match_patch.diff(a, b, checklines=False, counts_only=False)
+            for a, b in encoded
+        ],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(max(RUNS * 5, 5)):
+        for name, fn in runs.items():
+            start = time.thread_time()
+            fn()
+            samples[name].append((time.thread_time() - start) * 1000 / len(pairs))
+    med = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"Diff core: {len(pairs)} per-article diffs (CPU time of this thread, median)")
+    report("bare C++ diff-match-patch on the encoded tokens", med["bare"])
+    report(
+        "diff_tokens, C++ core",
+        med["cpp"],
+        note=f"{med['cpp'] / med['bare']:.1f} x the bare call (goal < 2 x)",
+    )
+    report(
+        "diff_tokens, pure-Python core (the reference)",
+        med["python"],
+        note=f"{med['python'] / med['bare']:.1f} x the bare call",
+    )
+
+
 def run() -> None:
+    core()
     # The amendment is larger than the size limit allows now: it stands for one made before.
     settings = replace(scratch_settings(), amendment_max_chars=10_000_000)
     app = create_app(settings)

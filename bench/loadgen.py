@@ -1,4 +1,4 @@
-"""A load generator for the vote benchmark: many keep-alive connections over loopback.
+"""A load generator for the benchmarks: many keep-alive (or new) connections over loopback.
 
 Two clients do the same thing: ``raw`` writes HTTP/1.1 requests on asyncio streams and
 reads the answers by their Content-Length (the server answers every request of these
@@ -6,7 +6,8 @@ benchmarks with one); ``httpx`` uses ``httpx2.AsyncClient``. Each of ``connectio
 owns one connection and takes the next request from a shared list until none is left, so
 at most ``connections`` requests are in flight. A request answered 503 (the server's
 "busy, try again") is sent again after a pause (``RETRY_PAUSE``), at most ``retries`` times: its
-latency runs from the first send to the last answer.
+latency runs from the first send to the last answer. With ``fresh`` each request goes on a
+new connection (sent with ``Connection: close``; the connect counts in its latency).
 
 ``python -m bench.loadgen echo PORT`` runs a server that answers every request at once
 with a small JSON body; the clients' own ceiling is measured against it.
@@ -35,6 +36,8 @@ class Call:
     path: str
     token: str | None = None
     body: Any = None
+    # Extra request headers, for example a browser session's cookie.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -77,11 +80,14 @@ class Run:
         return json.loads(self.answers[index].body)
 
 
-def _request_bytes(host: str, call: Call) -> bytes:
+def _request_bytes(host: str, call: Call, close: bool = False) -> bytes:
     body = b"" if call.body is None else json.dumps(call.body).encode()
     lines = [f"{call.method} {call.path} HTTP/1.1", f"Host: {host}"]
     if call.token:
         lines.append(f"Authorization: Bearer {call.token}")
+    lines.extend(f"{name}: {value}" for name, value in call.headers)
+    if close:
+        lines.append("Connection: close")
     if call.body is not None:
         lines.append("Content-Type: application/json")
     lines.append(f"Content-Length: {len(body)}")
@@ -103,30 +109,33 @@ async def _raw_connection(
     next_index: list[int],
     out: list[Answer | None],
     retries: int,
+    fresh: bool = False,
 ) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
     hostname = f"{host}:{port}"
+    reader, writer = await asyncio.open_connection(host, port)
     try:
         while next_index[0] < len(calls):
             index = next_index[0]
             next_index[0] += 1
-            request = _request_bytes(hostname, calls[index])
+            request = _request_bytes(hostname, calls[index], close=fresh)
             start = time.perf_counter()
             tries = 0
             while True:
                 tries += 1
+                if writer.is_closing():
+                    # A new connection per request: its connect is part of the latency.
+                    reader, writer = await asyncio.open_connection(host, port)
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = int(_header(head, b"content-length") or 0)
                 body = await reader.readexactly(length)
                 status = int(head[9:12])
+                if (_header(head, b"connection") or b"").lower() == b"close":
+                    writer.close()
                 if status != 503 or tries > retries:
                     break
                 await asyncio.sleep(RETRY_PAUSE)
             out[index] = Answer(status, body, time.perf_counter() - start, tries)
-            if (_header(head, b"connection") or b"").lower() == b"close":
-                writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
     finally:
         writer.close()
 
@@ -143,6 +152,7 @@ async def _httpx_connection(
         next_index[0] += 1
         call = calls[index]
         headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+        headers.update(call.headers)
         start = time.perf_counter()
         tries = 0
         while True:
@@ -157,7 +167,7 @@ async def _httpx_connection(
 
 
 async def _run(
-    base: str, calls: Sequence[Call], connections: int, client: str, retries: int
+    base: str, calls: Sequence[Call], connections: int, client: str, retries: int, fresh: bool
 ) -> Run:
     host, _, port_text = base.removeprefix("http://").partition(":")
     port = int(port_text)
@@ -167,7 +177,8 @@ async def _run(
     if client == "raw":
         start = time.perf_counter()
         tasks = [
-            _raw_connection(host, port, calls, next_index, out, retries) for _ in range(connections)
+            _raw_connection(host, port, calls, next_index, out, retries, fresh)
+            for _ in range(connections)
         ]
         results = await asyncio.gather(*tasks, return_exceptions=True)
         seconds = time.perf_counter() - start
@@ -192,9 +203,14 @@ def load(
     connections: int = 64,
     client: str = "raw",
     retries: int = 20,
+    fresh: bool = False,
 ) -> Run:
-    """Send ``calls`` to ``base`` over ``connections`` keep-alive connections."""
-    return asyncio.run(_run(base, calls, connections, client, retries))
+    """Send ``calls`` to ``base`` over ``connections`` keep-alive connections, or with
+    ``fresh`` (raw client only) ``connections`` at a time, each request on a new one
+    (``Connection: close``), as a reverse proxy that does not keep connections open would."""
+    if fresh and client != "raw":
+        raise ValueError("only the raw client opens a new connection per request")
+    return asyncio.run(_run(base, calls, connections, client, retries, fresh))
 
 
 # ---- the echo server: the clients' own ceiling ------------------------------------------

@@ -24,6 +24,7 @@ from constitution.routes import routes
 from constitution.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from constitution.settings import Settings
 from constitution.settings import load as load_settings
+from constitution.texts.diffs import DiffMemo
 from constitution.web.errors import plain_error
 from constitution.web.render import make_templates
 from constitution.wiring import wire
@@ -129,7 +130,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.live = hub
-    app.state.templates = make_templates()
+    # Templates are read again when changed in development only (no stat per render).
+    app.state.templates = make_templates(auto_reload=not settings.production)
+    app.state.diff_memo = DiffMemo()
     if settings.vote_group_max:
         writer = install_vote_writer(app)
     app.state.vote_writer = writer

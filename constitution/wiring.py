@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from constitution.accounts import permissions
 from constitution.accounts.audit_states import committee_states, member_states
-from constitution.accounts.committees import committee_count
+from constitution.accounts.committees import committee_count, committee_query
 from constitution.amendments import services as amendment_services
 from constitution.amendments.audit_states import amendment_states
 from constitution.amendments.services import recheck
@@ -23,7 +23,7 @@ from constitution.comments.audit_states import comment_states
 from constitution.comments.display import UrlFor, comment_targets
 from constitution.db import is_id
 from constitution.inbox.models import Notification
-from constitution.inbox.services import unread_count
+from constitution.inbox.services import unread_count, unread_query
 from constitution.inbox.views import register_link_finder
 from constitution.live import register_snapshot
 from constitution.texts.services import (
@@ -41,7 +41,7 @@ from constitution.votes.audit_states import (
     sitting_states,
 )
 from constitution.votes.services.polls import withdraw_from_agenda
-from constitution.votes.services.queries import open_sitting_count
+from constitution.votes.services.queries import open_sitting_count, open_sitting_query
 from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
@@ -107,9 +107,9 @@ def wire() -> None:
     # amendments -> votes: a scheduled amendment withdrawn by its proposer leaves the agenda.
     amendment_services.register_agenda_withdrawal(withdraw_from_agenda)
     # web: the navigation's counts.
-    register_nav_item("unread", unread_count)
-    register_nav_item("committees", committee_count)
-    register_nav_item("sittings_open", open_sitting_count)
+    register_nav_item("unread", unread_count, unread_query)
+    register_nav_item("committees", committee_count, committee_query)
+    register_nav_item("sittings_open", open_sitting_count, open_sitting_query)
     # web: what templates may ask of the logged-in member, as ``may.<name>``.
     register_permission("administer", permissions.is_admin)
     register_permission("edit_text", permissions.is_editor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import (
@@ -91,11 +91,15 @@ def save_committee(
     return committee
 
 
-def committee_count(db: Session, member: Member) -> int:
-    """How many committees the member sits on (the navigation's count)."""
-    count = db.scalar(
+def committee_query(member: Member) -> Select[Any]:
+    """The query of :func:`committee_count`."""
+    return (
         select(func.count())
         .select_from(CommitteeMember)
         .where(CommitteeMember.member_id == member.id)
     )
-    return int(count or 0)
+
+
+def committee_count(db: Session, member: Member) -> int:
+    """How many committees the member sits on (the navigation's count)."""
+    return int(db.scalar(committee_query(member)) or 0)

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 
+import fast_diff_match_patch
 from diff_match_patch import diff_match_patch
 
 from constitution.diffing.tokens import common_suffix, cut_after, cut_before, tokenize
@@ -34,6 +35,7 @@ from constitution.diffing.tokens import common_suffix, cut_after, cut_before, to
 __all__ = [
     "DELETE",
     "DIFF_TIMEOUT",
+    "ENGINES",
     "EQUAL",
     "INSERT",
     "Pair",
@@ -84,6 +86,53 @@ class _TokenDiffer(diff_match_patch):  # type: ignore[misc]
 # diff_main only reads its settings, so one instance serves every thread.
 _DMP = _TokenDiffer()
 _DMP.Diff_Timeout = DIFF_TIMEOUT
+
+# The C++ diff-match-patch writes its ops as characters.
+_OPS = {"=": EQUAL, "-": DELETE, "+": INSERT}
+
+
+def _cpp_diff(old: str, new: str, cleanup: bool, deadline: float | None) -> list[tuple[int, str]]:
+    """diff_main (and the semantic cleanup) of the C++ diff-match-patch.
+
+    It releases the GIL while it works. Its semantic cleanup includes the lossless pass,
+    which on private-use characters only moves edits among equivalent positions:
+    :func:`_slide_edits` then places them as it would after the Python cleanup.
+    """
+    if deadline is None:
+        limit = DIFF_TIMEOUT
+    else:
+        limit = deadline - time.time()
+        if limit <= 0:
+            raise TimedOut
+    diffs = fast_diff_match_patch.diff(
+        old,
+        new,
+        timelimit=limit,
+        checklines=False,
+        cleanup="Semantic" if cleanup else "No",
+        counts_only=False,
+    )
+    return [(_OPS[op], text) for op, text in diffs]
+
+
+def _python_diff(
+    old: str, new: str, cleanup: bool, deadline: float | None
+) -> list[tuple[int, str]]:
+    """The same with the pure-Python diff-match-patch: the reference in property tests."""
+    diffs: list[tuple[int, str]] = _DMP.diff_main(old, new, False, deadline)
+    if deadline is not None and time.time() > deadline:
+        raise TimedOut
+    if cleanup:
+        _DMP.diff_cleanupSemantic(diffs)
+    return diffs
+
+
+# The diff-match-patch cores a diff can run on: the C++ one serves, the Python one is the
+# reference the tests hold it to.
+ENGINES: dict[str, Callable[[str, str, bool, float | None], list[tuple[int, str]]]] = {
+    "cpp": _cpp_diff,
+    "python": _python_diff,
+}
 
 
 def _code_point(index: int) -> str:
@@ -259,6 +308,7 @@ def _diff(
     head_kind: Callable[[], int] | None = None,
     tail_kind: Callable[[], int] | None = None,
     deadline: float | None = None,
+    engine: str = "cpp",
 ) -> list[Pair]:
     """Diff two token sequences that join up to ``old`` and ``new``.
 
@@ -280,11 +330,10 @@ def _diff(
     suffix = _TAIL if tail else ""
     encoded_old = prefix + "".join(map(code, old_middle)) + suffix
     encoded_new = prefix + "".join(map(code, new_middle)) + suffix
-    diffs: list[tuple[int, str]] = _DMP.diff_main(encoded_old, encoded_new, False, deadline)
+    diffs = ENGINES[engine](encoded_old, encoded_new, cleanup, deadline)
     if deadline is not None and time.time() > deadline:
         raise TimedOut
     if cleanup:
-        _DMP.diff_cleanupSemantic(diffs)
         tokens = dict(zip(codes.values(), codes, strict=True))
         kinds = _Kinds(tokens, {_HEAD: head_kind, _TAIL: tail_kind})
         _slide_edits(diffs, kinds)
@@ -297,6 +346,7 @@ def diff_token_lists(
     *,
     cleanup: bool = True,
     deadline: float | None = None,
+    engine: str = "cpp",
 ) -> list[Pair]:
     """Diff two token sequences; the texts of the pairs are joined tokens.
 
@@ -304,16 +354,18 @@ def diff_token_lists(
     every pair holds whole tokens of them. ``cleanup=False`` skips the semantic cleanup and
     keeps the minimal diff (every token in common), which aligns texts but reads badly.
     With a ``deadline`` (a ``time.time()`` value) it raises :class:`TimedOut` when the diff
-    is not done by then.
+    is not done by then. ``engine`` names the diff-match-patch core (see ``ENGINES``).
     """
     old_text = "".join(old)
     new_text = "".join(new)
     if old_text == new_text and list(old) == list(new):
         return [(EQUAL, old_text)] if old_text else []
-    return _diff(old_text, old, new_text, new, cleanup=cleanup, deadline=deadline)
+    return _diff(old_text, old, new_text, new, cleanup=cleanup, deadline=deadline, engine=engine)
 
 
-def diff_tokens(old: str, new: str, *, deadline: float | None = None) -> list[Pair]:
+def diff_tokens(
+    old: str, new: str, *, deadline: float | None = None, engine: str = "cpp"
+) -> list[Pair]:
     """Diff two texts on tokens: Myanmar syllables, words, numbers, spaces, punctuation.
 
     With a ``deadline`` (a ``time.time()`` value) it raises :class:`TimedOut` when the diff
@@ -361,6 +413,7 @@ def diff_tokens(old: str, new: str, *, deadline: float | None = None) -> list[Pa
         head_kind=head_kind,
         tail_kind=tail_kind,
         deadline=deadline,
+        engine=engine,
     )
 
 

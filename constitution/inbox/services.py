@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from constitution.db import utcnow
@@ -64,11 +64,15 @@ def mark_read(db: Session, member_id: int, ids: Iterable[int] | None = None) -> 
     return len(rows)
 
 
-def unread_count(db: Session, member: Any) -> int:
-    """The navigation's count of unread notifications."""
-    count = db.scalar(
+def unread_query(member: Any) -> Select[Any]:
+    """The query of :func:`unread_count` (the navigation asks it with the others at once)."""
+    return (
         select(func.count())
         .select_from(Notification)
         .where(Notification.member_id == member.id, Notification.read_at.is_(None))
     )
-    return int(count or 0)
+
+
+def unread_count(db: Session, member: Any) -> int:
+    """The navigation's count of unread notifications."""
+    return int(db.scalar(unread_query(member)) or 0)

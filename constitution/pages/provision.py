@@ -30,7 +30,16 @@ def _open_amendments(
     ctx: Ctx, document: Document, key: str, differ: Differ
 ) -> list[dict[str, Any]]:
     result = []
-    for amendment in amendments.open_amendments_for(ctx.db, document, key):
+    found_open = amendments.open_amendments_for(ctx.db, document, key)
+    # Every stored diff of the page in one lookup, rather than one per amendment.
+    differ.prefetch(
+        (change.base_text.get(lang, ""), change.text.get(lang, ""))
+        for amendment in found_open
+        for change in amendment.changes
+        if change.key == key and change.op == "replace"
+        for lang in document.languages
+    )
+    for amendment in found_open:
         diffs = {
             lang: found
             for change in amendment.changes

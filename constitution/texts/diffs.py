@@ -27,13 +27,19 @@ Why the store is written from the read that first needs a diff, and how:
 * a write request (propose, update: its answer shows the diffs) already holds the write
   lock, so it stores its diffs in its own transaction, committed with the rest.
 
-No process-local cache sits in front: a stored diff is one primary-key lookup.
+A small process-local memo (:class:`DiffMemo`, one per app) sits in front of the table: the
+ops and lengths of the diffs a worker last read or made, under the same keys. Nothing in it
+can go stale (a key names its two texts), so a busy page (a provision with many open
+amendments) costs no lookup at all once its diffs are known; a worker that starts, or
+forgets, reads them from the table again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
@@ -49,7 +55,7 @@ from constitution.diffing.diff import DELETE, EQUAL, INSERT, Pair
 from constitution.texts.models import StoredDiff
 from constitution.web.framework import Ctx
 
-__all__ = ["Differ", "budget_of", "differ_for", "digest"]
+__all__ = ["DiffMemo", "Differ", "budget_of", "differ_for", "digest"]
 
 log = logging.getLogger("constitution")
 
@@ -60,6 +66,48 @@ LOOKUP_BATCH = 200
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 Key = tuple[str, str]
+# Ops and lengths of a diff, then ``[2, simplified]`` (as :func:`_rebuild` reads them).
+Spans = list[list[int]]
+# Diffs one worker's memo keeps (a few hundred bytes each).
+MEMO_SIZE = 20_000
+
+
+class DiffMemo:
+    """The spans of the diffs one process last used, least recently used forgotten first.
+
+    Shared by the threads of a worker, so every access holds a lock (each is a dictionary
+    operation or two).
+    """
+
+    def __init__(self, size: int = MEMO_SIZE) -> None:
+        self.size = size
+        self._spans: OrderedDict[Key, Spans] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Key) -> Spans | None:
+        with self._lock:
+            found = self._spans.get(key)
+            if found is not None:
+                self._spans.move_to_end(key)
+            return found
+
+    def put(self, key: Key, spans: Spans) -> None:
+        with self._lock:
+            self._spans[key] = spans
+            self._spans.move_to_end(key)
+            while len(self._spans) > self.size:
+                self._spans.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._spans.clear()
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
+def _spans(found: Diff) -> Spans:
+    return [*([op, len(piece)] for op, piece in found.pairs), [2, int(found.simplified)]]
 
 
 def digest(value: str) -> str:
@@ -80,10 +128,12 @@ class Differ:
         budget: Budget | None = None,
         db: Session | None = None,
         database: Database | None = None,
+        memo: DiffMemo | None = None,
     ) -> None:
         self.budget = budget if budget is not None else Budget(None)
         self.db = db
         self.database = database
+        self.memo = memo
         self._known: dict[Key, Diff] = {}
         self._new: dict[Key, Diff] = {}
         self._stored: dict[Key, list[list[int]]] = {}
@@ -140,6 +190,8 @@ class Differ:
                     self._known[key] = found
             if found is None:
                 found = self._known[key] = self._new[key] = diff_texts(old, new, self.budget)
+                if self.memo is not None:
+                    self.memo.put(key, _spans(found))
             result.append(found)
         return result
 
@@ -148,6 +200,10 @@ class Differ:
         if self.db is None or not keys:
             return
         unique = list(dict.fromkeys(keys))
+        if self.memo is not None:
+            remembered = {k: self.memo.get(k) for k in unique}
+            self._stored.update({k: v for k, v in remembered.items() if v is not None})
+            unique = [k for k, v in remembered.items() if v is None]
         for start in range(0, len(unique), LOOKUP_BATCH):
             batch = unique[start : start + LOOKUP_BATCH]
             rows = self.db.execute(
@@ -159,7 +215,9 @@ class Differ:
                 ).where(tuple_(StoredDiff.old_hash, StoredDiff.new_hash).in_(batch))
             ).all()
             for old_hash, new_hash, spans, simplified in rows:
-                self._stored[(old_hash, new_hash)] = [*spans, [2, int(bool(simplified))]]
+                found = self._stored[(old_hash, new_hash)] = [*spans, [2, int(bool(simplified))]]
+                if self.memo is not None:
+                    self.memo.put((old_hash, new_hash), found)
 
     def save(self) -> None:
         """Store the diffs made since the last save (see the module's documentation)."""
@@ -244,6 +302,7 @@ def differ_for(ctx: Ctx) -> Differ:
     """The differ of a request: its budget from the settings; stored diffs read in its own
     transaction and new ones written as the module's documentation says."""
     budget = budget_of(ctx)
+    memo = getattr(ctx.request.app.state, "diff_memo", None)
     if ctx.request.method in SAFE_METHODS:
-        return Differ(budget, ctx.db, ctx.request.app.state.database)
-    return Differ(budget, ctx.db)
+        return Differ(budget, ctx.db, ctx.request.app.state.database, memo)
+    return Differ(budget, ctx.db, memo=memo)

@@ -181,7 +181,31 @@ class Ctx:
 
     def url(self, name: str, **params: Any) -> str:
         """The path (never a full URL) of the route called ``name``."""
-        return str(self.request.app.url_path_for(name, **params))
+        return path_for(self.request.app, name, params)
+
+
+# Route paths one app remembers (all forgotten past it, to start again).
+ROUTE_PATHS = 10_000
+
+
+def path_for(app: Any, name: str, params: dict[str, Any]) -> str:
+    """The path of the route called ``name``, remembered per app: Starlette tries the routes
+    one by one, and a page asks for the same few paths many times."""
+    cache: dict[tuple[str, tuple[tuple[str, Any], ...]], str] | None
+    cache = getattr(app.state, "route_paths", None)
+    if cache is None:
+        cache = app.state.route_paths = {}
+    try:
+        key = (name, tuple(sorted(params.items())))
+        found = cache.get(key)
+    except TypeError:  # a parameter that cannot be a key: ask the router itself
+        return str(app.url_path_for(name, **params))
+    if found is None:
+        found = str(app.url_path_for(name, **params))
+        if len(cache) >= ROUTE_PATHS:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 class AnswerLater(Response):

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from constitution import i18n
 from constitution.settings import PROJECT_ROOT
-from constitution.web.framework import FLASH_COOKIE, Ctx
+from constitution.web.framework import FLASH_COOKIE, Ctx, path_for
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -31,14 +32,26 @@ STATIC_DIR = PROJECT_ROOT / "static"
 # A navigation count: (database, the logged-in member) -> a number.
 NavItem = Callable[[Session, Any], int]
 NAV_ITEMS: dict[str, NavItem] = {}
+# The query of a count, when it has one (the logged-in member) -> a SELECT of one number:
+# the navigation asks all of them in one statement.
+NavQuery = Callable[[Any], Select[Any]]
+NAV_QUERIES: dict[str, NavQuery] = {}
 # Something a member may do: (the logged-in member) -> yes or no.
 Permission = Callable[[Any], bool]
 PERMISSIONS: dict[str, Permission] = {}
 
 
-def register_nav_item(name: str, count: NavItem) -> None:
-    """Show ``count`` in the navigation as ``nav[name]`` (registering again replaces it)."""
+def register_nav_item(name: str, count: NavItem, query: NavQuery | None = None) -> None:
+    """Show ``count`` in the navigation as ``nav[name]`` (registering again replaces it).
+
+    With ``query`` (the SELECT that ``count`` runs), the navigation asks it together with
+    the other counts' queries, in one round trip.
+    """
     NAV_ITEMS[name] = count
+    if query is None:
+        NAV_QUERIES.pop(name, None)
+    else:
+        NAV_QUERIES[name] = query
 
 
 def register_permission(name: str, allowed: Permission) -> None:
@@ -61,7 +74,7 @@ def static_url(name: str) -> str:
 def url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str:
     """The path (never a full URL) of the route called ``name``."""
     request: Request = context["request"]
-    return str(request.app.url_path_for(name, **params))
+    return path_for(request.app, name, params)
 
 
 # Latin digits as Myanmar digits, for numbers shown on Burmese pages.
@@ -88,9 +101,10 @@ def when(context: jinja2.runtime.Context, moment: dt.datetime | None) -> str:
     return localize_digits(moment.strftime("%Y-%m-%d %H:%M") + " UTC", str(context.get("lang", "")))
 
 
-def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
+def make_templates(directory: Path = TEMPLATES_DIR, *, auto_reload: bool = True) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
+        auto_reload=auto_reload,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -128,7 +142,17 @@ def _nav(ctx: Ctx) -> dict[str, int]:
     member, session = ctx.member, ctx.session
     if member is None or session is None or not session.second_factor_ok or member.needs_totp:
         return {}
-    return {name: count(ctx.db, member) for name, count in NAV_ITEMS.items()}
+    asked = [name for name in NAV_ITEMS if name in NAV_QUERIES]
+    counts: dict[str, int] = {}
+    if asked:
+        row = ctx.db.execute(
+            select(*(NAV_QUERIES[name](member).scalar_subquery().label(name) for name in asked))
+        ).one()
+        counts = {name: int(value or 0) for name, value in zip(asked, row, strict=True)}
+    return {
+        name: counts[name] if name in counts else count(ctx.db, member)
+        for name, count in NAV_ITEMS.items()
+    }
 
 
 def _may(ctx: Ctx) -> dict[str, bool]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import Member, Role
@@ -191,10 +192,14 @@ def entitled_count(db: Session, poll: Poll) -> int:
 # ---- what the pages read ----------------------------------------------------------------
 
 
+def open_sitting_query(member: object = None) -> Select[Any]:
+    """The query of :func:`open_sitting_count`."""
+    return select(func.count()).select_from(Sitting).where(Sitting.status == SittingStatus.OPEN)
+
+
 def open_sitting_count(db: Session, member: object = None) -> int:
     """How many sittings are open now (the navigation's count)."""
-    query = select(func.count()).select_from(Sitting).where(Sitting.status == SittingStatus.OPEN)
-    return int(db.scalar(query) or 0)
+    return int(db.scalar(open_sitting_query(member)) or 0)
 
 
 def voters(db: Session) -> list[Member]:

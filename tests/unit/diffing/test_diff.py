@@ -240,3 +240,60 @@ def test_cutting_off_the_unchanged_ends_changes_nothing() -> None:
                 words.insert(at, rng.choice(vocabulary))
         new = " ".join(words)
         assert diff_tokens(old, new) == diff_token_lists(tokenize(old), tokenize(new))
+
+
+# The C++ diff-match-patch serves; the pure-Python one stays as the reference.
+
+
+@settings(PROPERTY, max_examples=300)
+@given(text_pairs())
+def test_the_cpp_core_rebuilds_both_texts_like_the_python_one(pair: tuple[str, str]) -> None:
+    old, new = pair
+    for engine in ("cpp", "python"):
+        pairs = diff_tokens(old, new, engine=engine)
+        assert old_text(pairs) == old, engine
+        assert new_text(pairs) == new, engine
+
+
+@settings(PROPERTY, max_examples=300)
+@given(text_pairs())
+def test_the_cpp_core_gives_the_python_cores_diff(pair: tuple[str, str]) -> None:
+    # No timeout is reached on texts this short, so both cores find the same minimal diff
+    # and the same cleanup of it.
+    old, new = pair
+    assert diff_tokens(old, new) == diff_tokens(old, new, engine="python")
+
+
+@settings(PROPERTY, max_examples=200)
+@given(text_pairs())
+def test_the_cpp_core_keeps_every_common_token_without_cleanup(pair: tuple[str, str]) -> None:
+    old, new = (tokenize(text) for text in pair)
+    assert diff_token_lists(old, new, cleanup=False) == diff_token_lists(
+        old, new, cleanup=False, engine="python"
+    )
+
+
+def test_the_cpp_core_is_the_one_that_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    import constitution.diffing.diff as module
+
+    calls: list[str] = []
+    real = module.ENGINES["cpp"]
+
+    def spy(*args: object) -> list[tuple[int, str]]:
+        calls.append("cpp")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(module.ENGINES, "cpp", spy)
+    assert diff_tokens("The cat sat.", "The big cat sat.") == [
+        (EQUAL, "The "),
+        (INSERT, "big "),
+        (EQUAL, "cat sat."),
+    ]
+    assert calls == ["cpp"]
+
+
+def test_a_spent_deadline_times_out_before_the_cpp_core_runs() -> None:
+    from constitution.diffing.diff import TimedOut
+
+    with pytest.raises(TimedOut):
+        diff_tokens("The cat sat.", "The big cat sat.", deadline=1.0)
