@@ -106,17 +106,28 @@ def _measure(page: Page, url: str) -> dict[str, Any]:
     cdp.send("Network.emulateNetworkConditions", TOR_LIKE)
     page.goto(url, wait_until="load", timeout=120_000)
     timings: dict[str, Any] = page.evaluate(
-        """async () => {
+        r"""async () => {
           const painted = () => performance.getEntriesByName('first-contentful-paint')[0];
           for (let i = 0; i < 100 && !painted(); i++) {
             await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
           }
           const paint = painted();
+          const largest = await new Promise(resolve => {
+            new PerformanceObserver(list => {
+              const entries = list.getEntries();
+              resolve(entries[entries.length - 1]);
+            }).observe({type: 'largest-contentful-paint', buffered: true});
+            setTimeout(() => resolve(null), 2000);
+          });
           const nav = performance.getEntriesByType('navigation')[0];
           const css = performance.getEntriesByType('resource')
             .filter(r => r.initiatorType === 'link' || r.name.endsWith('.css'));
           return {
             fcp: paint ? paint.startTime : null,
+            lcp: largest ? largest.startTime : null,
+            what: largest && largest.element ? largest.element.tagName.toLowerCase() + '.' +
+              largest.element.className + ' ' +
+              largest.element.textContent.trim().replace(/\s+/g, ' ').slice(0, 24) : '',
             html: nav.responseEnd,
             css: css.length ? Math.max(...css.map(r => r.responseEnd)) : null,
             blocking: css.filter(r => r.responseEnd < (paint ? paint.startTime : 0)).length,
@@ -168,18 +179,20 @@ def run() -> None:
                 page.click("main form button[type=submit]")
             print("First paint over a Tor-like link (50 kbit/s down, 20 up, 600 ms), cache off")
             print(
-                f"{'page':<16} {'paint ms':>9} {'html ms':>8} {'css ms':>7} {'waits':>6} "
-                f"{'html B':>7}"
+                f"{'page':<16} {'paint ms':>9} {'largest':>8} {'html ms':>8} {'css ms':>7} "
+                f"{'waits':>6} {'html B':>7}  largest paint"
             )
             for name, path in PAGES:
                 samples = [_measure(page, base + path) for _ in range(runs)]
                 fcp = statistics.median(s["fcp"] or 0 for s in samples)
+                lcp = statistics.median(s["lcp"] or 0 for s in samples)
                 html = statistics.median(s["html"] for s in samples)
                 css_ends = [s["css"] for s in samples if s["css"] is not None]
                 css = f"{statistics.median(css_ends):7.0f}" if css_ends else f"{'-':>7}"
                 waits = max(s["blocking"] for s in samples)
                 print(
-                    f"{name:<16} {fcp:9.0f} {html:8.0f} {css} {waits:6d} {samples[-1]['bytes']:7d}"
+                    f"{name:<16} {fcp:9.0f} {lcp:8.0f} {html:8.0f} {css} {waits:6d} "
+                    f"{samples[-1]['bytes']:7d}  {samples[-1]['what']}"
                 )
             browser.close()
     finally:
