@@ -26,7 +26,7 @@ from constitution.settings import Settings
 from constitution.settings import load as load_settings
 from constitution.texts.diffs import DiffMemo
 from constitution.web.errors import plain_error
-from constitution.web.render import make_templates
+from constitution.web.render import critical_css_source, make_templates
 from constitution.wiring import wire
 
 log = logging.getLogger("constitution")
@@ -116,7 +116,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = Starlette(
         routes=routes(),
         middleware=[
-            Middleware(SecurityHeadersMiddleware, production=settings.production),
+            Middleware(
+                SecurityHeadersMiddleware,
+                production=settings.production,
+                style_sources=(critical_css_source(),),
+            ),
             Middleware(
                 BodyLimitMiddleware,
                 default=settings.max_body_bytes,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from constitution.accounts import admin_views, views
 from constitution.accounts.web import BrowserGate
@@ -46,6 +45,7 @@ from constitution.web.framework import (
 )
 from constitution.web.live import ChannelOf, make_stream_endpoint
 from constitution.web.render import STATIC_DIR
+from constitution.web.static import HashedStaticFiles
 
 A = Access
 
@@ -698,5 +698,5 @@ def routes() -> list[BaseRoute]:
     return [
         *PAGE_ROUTES,
         *API_ROUTES,
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

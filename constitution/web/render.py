@@ -7,15 +7,18 @@ being imported here: navigation counts (``register_nav_item``) and what the memb
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -65,9 +68,40 @@ def static_hash(name: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
+def hashed_name(name: str) -> str:
+    """``site.css`` as ``site.<hash of its content>.css``: a new name for each version."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        return f"{name}.{static_hash(name)}"
+    return f"{stem}.{static_hash(name)}.{suffix}"
+
+
 def static_url(name: str) -> str:
-    """A static asset's URL with a content hash, so it can be cached for long."""
-    return f"/static/{name}?v={static_hash(name)}"
+    """A static asset's URL under its content-hashed name, cached for a year
+    (``constitution.web.static``); templates name assets only through this."""
+    return f"/static/{hashed_name(name)}"
+
+
+CRITICAL_CSS = "critical.css"
+
+
+def critical_style() -> Markup:
+    """The critical stylesheet for a ``<style>`` element: our own file, not user text."""
+    return Markup(critical_css())  # noqa: S704 - our file in static/, never user input
+
+
+@functools.cache
+def critical_css() -> str:
+    """The small stylesheet put in every page's ``<head>``: the first paint needs no
+    second request (the rest, ``site.css``, loads at the end of the page)."""
+    text = (STATIC_DIR / CRITICAL_CSS).read_text(encoding="utf-8")
+    return re.sub(r"/\*.*?\*/\s*", "", text, flags=re.DOTALL).strip()
+
+
+def critical_css_source() -> str:
+    """The CSP source that allows exactly the inline critical stylesheet, nothing else."""
+    digest = hashlib.sha256(critical_css().encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
 @jinja2.pass_context
@@ -117,6 +151,7 @@ def make_templates(directory: Path = TEMPLATES_DIR, *, auto_reload: bool = True)
     env.filters["digits"] = digits
     env.filters["when"] = when
     env.globals["static_url"] = static_url
+    env.globals["critical_style"] = critical_style
     env.globals["url_for"] = url_for  # before Jinja2Templates, which would add its own
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return Jinja2Templates(env=env)

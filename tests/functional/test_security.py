@@ -37,6 +37,7 @@ from constitution.models import metadata
 from constitution.routes import API_ROUTES, PAGE_ROUTES
 from constitution.security import make_csrf_token
 from constitution.settings import Settings
+from constitution.web.render import critical_css, critical_css_source
 from tests.factories import (
     PASSWORD,
     api_token,
@@ -152,7 +153,11 @@ def assert_strict_csp(policy: str) -> None:
     for name, sources in directives.items():
         for source in sources:
             # Only this site (or inline images as data:): no host, no scheme-wide source,
-            # no 'unsafe-inline', 'unsafe-eval', nonce or hash loophole.
+            # no 'unsafe-inline', 'unsafe-eval' or nonce; one hash: that of the critical
+            # stylesheet every page inlines (static/critical.css), for styles only.
+            if source.startswith("'sha256-"):
+                assert (name, source) == ("style-src", critical_css_source()), (name, source)
+                continue
             assert source in ("'self'", "'none'", "data:"), (name, source)
             if source == "data:":
                 assert name == "img-src", name
@@ -248,7 +253,10 @@ def test_pages_have_no_inline_script_style_or_third_party_source(
         soup = BeautifulSoup(html, "html.parser")
         for script in soup.find_all("script"):
             assert script.get("src"), "inline script"
-        assert not soup.find_all("style"), "inline <style>"
+        styles = soup.find_all("style")
+        assert len(styles) <= 1, "more than one inline <style>"
+        # The one allowed: the critical stylesheet, exactly (its hash is in the CSP).
+        assert all(style.string == critical_css() for style in styles), "inline <style>"
         for tag in soup.find_all(True):
             for attribute, value in tag.attrs.items():
                 assert attribute != "style", f"style attribute on <{tag.name}>"
