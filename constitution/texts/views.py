@@ -12,12 +12,12 @@ from starlette.responses import Response
 from constitution.accounts import permissions
 from constitution.accounts.web import current_member
 from constitution.diffing.render import inline_html, side_by_side
-from constitution.errors import N_, DomainError, NotFound
+from constitution.errors import N_, DomainError, Invalid, NotFound
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
 from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document, ProvisionVersion
-from constitution.texts.search import search
+from constitution.texts.search import clean_query, search
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
@@ -171,10 +171,24 @@ def compare_page(ctx: Ctx) -> Response:
 
 
 def search_page(ctx: Ctx) -> Response:
+    """Search: a query that cannot be searched is shown back with the reason (422)."""
     document = _document(ctx)
     query = ctx.request.query_params.get("q", "").strip()
-    hits = search(ctx.db, document.id, query) if query else []
-    return render(ctx, "texts/search.html", {"document": document, "query": query, "hits": hits})
+    cleaned, error, hits = None, None, []
+    if query:
+        try:
+            cleaned = clean_query(query)
+            hits = search(ctx.db, document.id, cleaned, language=ctx.lang)
+        except Invalid as refused:
+            error = refused.message
+    context = {
+        "document": document,
+        "query": query,
+        "cleaned": cleaned,
+        "error": error,
+        "hits": hits,
+    }
+    return render(ctx, "texts/search.html", context, status=422 if error else 200)
 
 
 def edit_form(ctx: Ctx) -> Response:
