@@ -46,9 +46,10 @@ def plurals(language: str) -> dict[tuple[str, str], tuple[str, ...]]:
     found: dict[tuple[str, str], tuple[str, ...]] = {}
     for m in po:
         forms = m.string
-        if isinstance(m.id, (tuple, list)) and isinstance(forms, (tuple, list)) and not m.fuzzy:
-            if all(forms):
-                found[(str(m.id[0]), str(m.id[1]))] = tuple(str(s) for s in forms)
+        if not isinstance(m.id, (tuple, list)) or not isinstance(forms, (tuple, list)):
+            continue
+        if not m.fuzzy and all(forms):
+            found[(str(m.id[0]), str(m.id[1]))] = tuple(str(s) for s in forms)
     return found
 
 
