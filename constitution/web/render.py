@@ -102,6 +102,18 @@ def when(context: jinja2.runtime.Context, moment: dt.datetime | None) -> str:
 
 
 @jinja2.pass_context
+def day(context: jinja2.runtime.Context, moment: dt.datetime | dt.date | None) -> str:
+    """The ``day`` filter: a date as a person writes it, in the page's language and digits."""
+    from babel.dates import format_date
+
+    if moment is None:
+        return "—"
+    language = str(context.get("lang", ""))
+    locale = language if language in i18n.LANGUAGES else "en"
+    return localize_digits(format_date(moment, "long", locale=locale), language)
+
+
+@jinja2.pass_context
 def label(context: jinja2.runtime.Context, item: Any) -> str:
     """The ``label`` filter: a provision's label in the page's language (its ``labels``
     entry for that language, else its ``label``); ``item`` is a row or a mapping."""
@@ -162,6 +174,7 @@ def make_templates(directory: Path = TEMPLATES_DIR) -> Jinja2Templates:
     env.filters["digits"] = digits
     env.filters["when"] = when
     env.filters["label"] = label
+    env.filters["day"] = day
     env.globals["static_url"] = static_url
     env.globals["url_for"] = url_for  # before Jinja2Templates, which would add its own
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
