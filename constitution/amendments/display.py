@@ -68,6 +68,7 @@ def change_views(
             {
                 "change": change,
                 "label": change.label or (row.label if row is not None else change.key),
+                "labels": {} if change.label or row is None else dict(row.labels or {}),
                 "exists": row is not None,
                 "cells": cells,
                 "synopsis": shown,
@@ -159,6 +160,7 @@ def preview(
             {
                 "key": key,
                 "label": label,
+                "labels": dict(draft.labels) if draft is not None else {},
                 "op": change.get("op"),
                 "cells": cells,
                 "simplified": any(cell.simplified for cell in cells.values()),

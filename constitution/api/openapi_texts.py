@@ -6,6 +6,12 @@ from typing import Any
 
 STR = {"type": "string"}
 TEXT_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+LABELS = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "description": "The provision's label in each language that has its own; `label` is "
+    "shown in the others.",
+}
 PAIRS = {
     "type": "array",
     "items": {
@@ -36,10 +42,11 @@ KIND = {"type": "string", "enum": ["part", "chapter", "article", "section", "cla
 SCHEMAS: dict[str, Any] = {
     "Provision": {
         "type": "object",
-        "required": ["key", "label", "kind", "parent", "text", "version", "outdated"],
+        "required": ["key", "label", "labels", "kind", "parent", "text", "version", "outdated"],
         "properties": {
             "key": STR,
             "label": STR,
+            "labels": LABELS,
             "kind": KIND,
             "parent": {"type": ["string", "null"]},
             "text": TEXT_MAP,
@@ -82,6 +89,7 @@ SCHEMAS: dict[str, Any] = {
             "key": STR,
             "text": TEXT_MAP,
             "label": STR,
+            "labels": LABELS,
             "kind": KIND,
             "parent": {"type": ["string", "null"]},
             "after": {"type": ["string", "null"]},
@@ -96,6 +104,7 @@ INPUT_PROVISION = {
     "properties": {
         "key": STR,
         "label": STR,
+        "labels": LABELS,
         "kind": KIND,
         "parent": {"type": ["string", "null"]},
         "text": TEXT_MAP,
@@ -192,10 +201,11 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
                                 "type": "array",
                                 "items": {
                                     "type": "object",
-                                    "required": ["key", "label", "change", "diff"],
+                                    "required": ["key", "label", "labels", "change", "diff"],
                                     "properties": {
                                         "key": STR,
                                         "label": STR,
+                                        "labels": LABELS,
                                         "change": {
                                             "type": "string",
                                             "enum": ["added", "removed", "modified", "moved"],
@@ -229,19 +239,39 @@ def paths(op: Any, ok: Any, body_object: Any) -> dict[str, Any]:
         },
         "/api/v1/documents/{slug}/search": {
             "get": op(
-                "Substring search in every language (Myanmar or Latin digits alike).",
+                "Substring search in every language (Myanmar or Latin digits alike), "
+                'and by label in any language ("Article 12", "ပုဒ်မ ၁၂", "12"); '
+                "a query in Zawgyi is converted first. Snippets are cut on syllable "
+                "boundaries.",
                 ok(
                     "200",
                     {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "required": ["key", "label", "language", "snippet"],
+                            "required": ["key", "label", "labels", "language", "snippet"],
                             "properties": {
                                 "key": STR,
                                 "label": STR,
+                                "labels": LABELS,
                                 "language": STR,
                                 "snippet": STR,
+                                "highlights": {
+                                    "type": "array",
+                                    "description": "Code-point offsets [start, end] of the "
+                                    "matched words in the snippet, on syllable boundaries.",
+                                    "items": {
+                                        "type": "array",
+                                        "items": {"type": "integer"},
+                                        "minItems": 2,
+                                        "maxItems": 2,
+                                    },
+                                },
+                                "match": {
+                                    "type": "string",
+                                    "enum": ["label", "text"],
+                                    "description": "Found by its label or in its text.",
+                                },
                             },
                         },
                     },

@@ -37,6 +37,7 @@ def _provision_json(document: Document, row: ProvisionVersion) -> dict[str, Any]
     return {
         "key": row.key,
         "label": row.label,
+        "labels": dict(row.labels or {}),
         "kind": row.kind,
         "parent": row.parent_key,
         "text": {lang: row.text.get(lang, "") for lang in document.languages},
@@ -137,6 +138,7 @@ def compare_view(ctx: Ctx) -> Response:
                 {
                     "key": c.key,
                     "label": c.label,
+                    "labels": c.labels,
                     "change": c.change,
                     "moved": c.moved,
                     "diff": {
@@ -156,7 +158,15 @@ def search_view(ctx: Ctx) -> Response:
     hits = search(ctx.db, document.id, ctx.request.query_params.get("q", ""))
     return json_response(
         [
-            {"key": h.key, "label": h.label, "language": h.language, "snippet": h.snippet}
+            {
+                "key": h.key,
+                "label": h.label,
+                "labels": h.labels,
+                "language": h.language,
+                "snippet": h.snippet,
+                "highlights": [list(span) for span in h.found.highlights()],
+                "match": "label" if h.by_label else "text",
+            }
             for h in hits
         ]
     )

@@ -35,6 +35,29 @@ def catalog(language: str) -> dict[str, str]:
     }
 
 
+@functools.cache
+def plurals(language: str) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(singular, plural) -> the catalogue's forms, for the entries with a plural."""
+    path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=language)
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for m in po:
+        forms = m.string
+        if not isinstance(m.id, (tuple, list)) or not isinstance(forms, (tuple, list)):
+            continue
+        if not m.fuzzy and all(forms):
+            found[(str(m.id[0]), str(m.id[1]))] = tuple(str(s) for s in forms)
+    return found
+
+
+def plural_index(language: str, n: int) -> int:
+    """Which plural form ``n`` takes: Burmese has one form, English two."""
+    return 0 if language == "my" or n == 1 else 1
+
+
 def gettext(message: str) -> str:
     language = current_language.get()
     if language == "en":
@@ -43,7 +66,12 @@ def gettext(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return gettext(singular if n == 1 else plural)
+    """The catalogue's plural form for ``n`` (English: singular for 1, else plural)."""
+    language = current_language.get()
+    forms = plurals(language).get((singular, plural)) if language != "en" else None
+    if forms:
+        return forms[min(plural_index(language, n), len(forms) - 1)]
+    return singular if n == 1 else plural
 
 
 def negotiate(accept_language: str | None) -> str:

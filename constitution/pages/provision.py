@@ -16,6 +16,7 @@ from constitution.errors import N_
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document
+from constitution.texts.validation import shown_label
 from constitution.texts.views import provision_context
 from constitution.web.framework import Ctx
 from constitution.web.render import render
@@ -69,7 +70,9 @@ def provision_page(
     the member's text and the error, when her comment was refused)."""
     differ = differ_for(ctx)
     context = provision_context(ctx, document, key, differ)
-    keys = [(key, context["latest"].label)] if context["current"] is not None else []
+    latest = context["latest"]
+    label = shown_label(latest.label, latest.labels or {}, ctx.lang)
+    keys = [(key, label)] if context["current"] is not None else []
     context["amendments"] = _open_amendments(ctx, document, key, differ)
     context |= comments_context(
         ctx,

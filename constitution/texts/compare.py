@@ -32,6 +32,12 @@ class Change:
     # The languages whose diff was simplified to stay within the time budget.
     simplified: list[str] = field(default_factory=list)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """The provision's label in each language that has its own (newest version)."""
+        version = self.new if self.new is not None else self.old
+        return dict(version.labels or {}) if version is not None else {}
+
 
 def _text_diffs(
     differ: Differ, languages: list[str], old: dict[str, str], new: dict[str, str]

@@ -56,6 +56,7 @@ def document_json(document: Document, rows: list[ProvisionVersion]) -> dict[str,
                 "kind": r.kind,
                 "parent": r.parent_key,
                 "text": {lang: r.text.get(lang, "") for lang in document.languages},
+                **({"labels": dict(r.labels)} if r.labels else {}),
             }
             for r in rows
         ],

@@ -74,6 +74,9 @@ class ProvisionVersion(Base):
     rev_from: Mapped[int] = mapped_column(Integer)
     rev_to: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(100))
+    # The label in each language that has its own ("ပုဒ်မ ၉", "Article 9"); ``label`` is
+    # shown in the others.
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     kind: Mapped[str] = mapped_column(String(16))
     parent_key: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[str] = mapped_column(String(64))
@@ -89,6 +92,8 @@ class ProvisionVersion(Base):
             "parent": self.parent_key,
             "text": self.text,
             "outdated": sorted(self.outdated),
+            # Only when it has some, so the hashes of texts without them stay as they were.
+            **({"labels": dict(self.labels)} if self.labels else {}),
         }
 
 

@@ -139,6 +139,20 @@ def clean_label(value: Any, name: str, notices: Notices) -> str:
     return clean_string(value, name, notices, max_length=MAX_LABEL, multiline=False)
 
 
+def clean_labels(value: Any, name: str, languages: list[str], notices: Notices) -> dict[str, str]:
+    """A provision's ``labels``: {language: label}, only the document's languages; an empty
+    one is left out (the provision then shows its ``label`` in that language)."""
+    if value is None:
+        return {}
+    labels = clean_text_map(value, name, languages, notices, max_length=MAX_LABEL, multiline=False)
+    return {language: label for language, label in labels.items() if label}
+
+
+def shown_label(label: str, labels: Mapping[str, str], language: str) -> str:
+    """The label shown in ``language``: its own, or the provision's ``label``."""
+    return labels.get(language) or label
+
+
 def clean_languages(value: Any, name: str = "languages") -> list[str]:
     if not isinstance(value, list) or not value or len(value) > 20:
         raise Invalid(N_("Give the list of the document's languages."), field=name)
@@ -191,6 +205,7 @@ class ProvisionInput:
     kind: str
     parent: str | None
     text: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -232,23 +247,35 @@ def _check_tree(provisions: list[ProvisionInput]) -> None:
 
 
 def check_labels(provisions: list[ProvisionInput], field_prefix: str = "provisions") -> None:
-    """Siblings may not share a label, nor may two articles anywhere in the document."""
-    seen: dict[tuple[str | None, str], int] = {}
-    articles: dict[str, int] = {}
+    """Siblings may not share a label, nor may two articles anywhere in the document: in
+    no language (a provision shows its ``label`` where ``labels`` lacks a language)."""
+    languages = {language for item in provisions for language in item.labels}
+    seen: dict[tuple[str, str | None, str], int] = {}
+    articles: dict[tuple[str, str], int] = {}
     for index, item in enumerate(provisions):
-        name = f"{field_prefix}[{index}].label"
-        scope = (item.parent, item.label.casefold())
-        if scope in seen:
-            raise Invalid(
-                N_("Another provision under the same parent has this label."),
-                field=name,
-                code="label_clash",
+        for language in sorted(languages | {""}):
+            if language:
+                shown = shown_label(item.label, item.labels, language).casefold()
+                own = language in item.labels
+            else:
+                shown, own = item.label.casefold(), True
+            name = f"{field_prefix}[{index}]." + (
+                f"labels.{language}" if language and own else "label"
             )
-        seen[scope] = index
-        if item.kind == "article":
-            if item.label.casefold() in articles:
-                raise Invalid(N_("Another article has this label."), field=name, code="label_clash")
-            articles[item.label.casefold()] = index
+            scope = (language, item.parent, shown)
+            if scope in seen:
+                raise Invalid(
+                    N_("Another provision under the same parent has this label."),
+                    field=name,
+                    code="label_clash",
+                )
+            seen[scope] = index
+            if item.kind == "article":
+                if (language, shown) in articles:
+                    raise Invalid(
+                        N_("Another article has this label."), field=name, code="label_clash"
+                    )
+                articles[(language, shown)] = index
 
 
 def clean_document(body: Any, notices: Notices) -> DocumentInput:
@@ -300,6 +327,7 @@ def clean_document(body: Any, notices: Notices) -> DocumentInput:
                     notices,
                     required=(str(authoritative),),
                 ),
+                labels=clean_labels(item.get("labels"), f"{name}.labels", languages, notices),
             )
         )
     _check_tree(provisions)

@@ -5,23 +5,26 @@ corrections; and the text's share of the reading view and the provision page, wh
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
+from markupsafe import Markup
 from starlette.responses import Response
 
 from constitution.accounts import permissions
 from constitution.accounts.web import current_member
 from constitution.diffing.render import inline_html, side_by_side
-from constitution.errors import N_, DomainError, NotFound
+from constitution.errors import N_, DomainError, Invalid, NotFound
+from constitution.i18n import gettext
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
 from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document, ProvisionVersion
-from constitution.texts.search import search
+from constitution.texts.search import clean_query, search
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
-from constitution.web.render import render
+from constitution.web.render import localize_digits, render
 
 VIEWS = ("inline", "side")
 
@@ -124,6 +127,24 @@ def provision_context(
     }
 
 
+# The reasons the platform itself writes, shown in the page's language (a reason the
+# secretariat typed is shown as she typed it).
+_ADOPTED = re.compile(r"Amendment (\d+): (.*)", re.DOTALL)
+
+
+def reason_shown(kind: str, reason: str, language: str) -> str:
+    """A revision's reason in the page's language when the platform wrote it."""
+    if kind == "import" and reason == "Imported":
+        return gettext("Imported")
+    adopted = _ADOPTED.fullmatch(reason) if kind == "amendment" else None
+    if adopted is not None:
+        return gettext("Amendment %(number)s: %(title)s") % {
+            "number": localize_digits(adopted[1], language),
+            "title": adopted[2],
+        }
+    return reason
+
+
 def revision_list(ctx: Ctx) -> Response:
     document = _document(ctx)
     rows = services.revisions(ctx.db, document)
@@ -135,6 +156,7 @@ def revision_list(ctx: Ctx) -> Response:
             "document": document,
             "revisions": list(reversed(rows)),
             "names": names,
+            "reasons": {r.rev: reason_shown(r.kind, r.reason, ctx.lang) for r in rows},
         },
     )
 
@@ -171,10 +193,27 @@ def compare_page(ctx: Ctx) -> Response:
 
 
 def search_page(ctx: Ctx) -> Response:
+    """Search: a query that cannot be searched is shown back with the reason (422)."""
     document = _document(ctx)
     query = ctx.request.query_params.get("q", "").strip()
-    hits = search(ctx.db, document.id, query) if query else []
-    return render(ctx, "texts/search.html", {"document": document, "query": query, "hits": hits})
+    cleaned, error, hits = None, None, []
+    if query:
+        try:
+            cleaned = clean_query(query)
+            hits = search(ctx.db, document.id, cleaned, language=ctx.lang)
+        except Invalid as refused:
+            error = refused.message
+    shown = cleaned.text if cleaned is not None else query
+    context = {
+        "document": document,
+        "query": query,
+        # What she typed, shown back as she typed it (escaped), marked as hers.
+        "typed": Markup('<q class="typed">%s</q>') % shown,
+        "cleaned": cleaned,
+        "error": error,
+        "hits": hits,
+    }
+    return render(ctx, "texts/search.html", context, status=422 if error else 200)
 
 
 def edit_form(ctx: Ctx) -> Response:

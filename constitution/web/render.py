@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +127,80 @@ def digits(context: jinja2.runtime.Context, value: Any) -> str:
     return localize_digits(value, str(context.get("lang", "")))
 
 
+def natural_moment(moment: dt.datetime, language: str) -> str:
+    """A UTC moment as a person writes it: "May 1, 2031, 09:30 UTC" in English,
+    "၂၀၃၁ မေ ၁ ၀၉:၃၀ UTC" in Burmese (Babel's month names, Myanmar digits)."""
+    from babel.dates import format_date
+
+    moment = moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    locale = language if language in i18n.LANGUAGES else "en"
+    day = format_date(moment, "long", locale=locale)
+    separator = ", " if locale == "en" else " "
+    return localize_digits(f"{day}{separator}{moment:%H:%M} UTC", language)
+
+
 @jinja2.pass_context
 def when(context: jinja2.runtime.Context, moment: dt.datetime | None) -> str:
-    """The ``when`` filter: a UTC moment as "2025-03-01 09:30 UTC" in the page's digits."""
+    """The ``when`` filter: a UTC moment in the page's language and digits."""
     if moment is None:
         return "—"
-    return localize_digits(moment.strftime("%Y-%m-%d %H:%M") + " UTC", str(context.get("lang", "")))
+    return natural_moment(moment, str(context.get("lang", "")))
+
+
+@jinja2.pass_context
+def day(context: jinja2.runtime.Context, moment: dt.datetime | dt.date | None) -> str:
+    """The ``day`` filter: a date as a person writes it, in the page's language and digits."""
+    from babel.dates import format_date
+
+    if moment is None:
+        return "—"
+    language = str(context.get("lang", ""))
+    locale = language if language in i18n.LANGUAGES else "en"
+    return localize_digits(format_date(moment, "long", locale=locale), language)
+
+
+@jinja2.pass_context
+def label(context: jinja2.runtime.Context, item: Any) -> str:
+    """The ``label`` filter: a provision's label in the page's language (its ``labels``
+    entry for that language, else its ``label``); ``item`` is a row or a mapping."""
+    if isinstance(item, Mapping):
+        plain, labels = item.get("label"), item.get("labels")
+    else:
+        plain, labels = getattr(item, "label", None), getattr(item, "labels", None)
+    own = (labels or {}).get(str(context.get("lang", "")))
+    return str(own or plain or "")
+
+
+def _localized(context: jinja2.runtime.Context, variables: dict[str, Any]) -> dict[str, Any]:
+    """Numbers among a message's variables written in the page's digits."""
+    language = str(context.get("lang", ""))
+    return {
+        name: localize_digits(value, language)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in variables.items()
+    }
+
+
+@jinja2.pass_context
+def template_gettext(context: jinja2.runtime.Context, message: str, /, **variables: Any) -> str:
+    """``_()`` in templates: the translation, its numbers in the page's digits."""
+    text = i18n.gettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our catalogue, as Jinja does; variables escaped
+    return text % _localized(context, variables)  # always a format string, as Jinja's
+
+
+@jinja2.pass_context
+def template_ngettext(
+    context: jinja2.runtime.Context, singular: str, plural: str, n: int, /, **variables: Any
+) -> str:
+    """``ngettext()`` in templates: the catalogue's plural form; ``num`` is ``n``."""
+    variables.setdefault("num", n)
+    text = i18n.ngettext(singular, plural, n)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our catalogue, as Jinja does; variables escaped
+    return text % _localized(context, variables)
 
 
 def make_templates(directory: Path = TEMPLATES_DIR, *, auto_reload: bool = True) -> Jinja2Templates:
@@ -148,8 +216,12 @@ def make_templates(directory: Path = TEMPLATES_DIR, *, auto_reload: bool = True)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    # Our own newstyle callables, which write the numbers they format in the page's digits.
+    env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     env.filters["digits"] = digits
     env.filters["when"] = when
+    env.filters["label"] = label
+    env.filters["day"] = day
     env.globals["static_url"] = static_url
     env.globals["critical_style"] = critical_style
     env.globals["url_for"] = url_for  # before Jinja2Templates, which would add its own

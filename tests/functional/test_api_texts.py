@@ -29,7 +29,7 @@ from tests.factories import (
 
 ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 HEX64 = re.compile(r"[0-9a-f]{64}")
-PROVISION_KEYS = {"key", "label", "kind", "parent", "text", "version", "outdated"}
+PROVISION_KEYS = {"key", "label", "labels", "kind", "parent", "text", "version", "outdated"}
 ZAWGYI = "ျမန္မာႏိုင္ငံ"
 UNICODE = "မြန်မာနိုင်ငံ"
 NOT_NFC = "\u1000\u103b\u1004\u103a\u1037\u101e\u102f\u1036\u1038\u101e\u100a\u103a"
@@ -361,7 +361,15 @@ def test_search(reader: Api, small: dict[str, Any]) -> None:
     hits = response.json()
     assert {(h["key"], h["language"]) for h in hits} == {("art-2", "my"), ("art-2", "en")}
     for hit in hits:
-        assert set(hit) == {"key", "label", "language", "snippet"}
+        assert set(hit) == {
+            "key",
+            "label",
+            "labels",
+            "language",
+            "snippet",
+            "highlights",
+            "match",
+        }
         assert hit["label"] == "Article 2"
     [hit] = reader.get("/api/v1/documents/small-draft/search", params={"q": "ဥ"}).json()
     assert (hit["key"], hit["language"]) == ("art-3", "my")

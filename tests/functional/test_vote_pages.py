@@ -190,7 +190,7 @@ def test_a_chair_plans_a_sitting_with_a_quorum_in_percent(hall: Hall) -> None:
     assert (sitting.title, sitting.quorum_permille) == ("Budget sitting", 600)
     assert sitting.starts_at is not None and sitting.starts_at.hour == 9
     assert "The sitting was planned." in flash(page)
-    assert "2031-05-01 09:30 UTC" in text_of(page)
+    assert "May 1, 2031, 09:30 UTC" in text_of(page)
     listing = hall.members[0].page("/sittings")
     assert listing.find("a", href=f"/sittings/{sitting.id}") is not None
     assert listing.find("form", attrs={"action": "/sittings"}) is None  # not a chair

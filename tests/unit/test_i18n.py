@@ -105,7 +105,8 @@ def test_every_interface_string_has_a_burmese_translation() -> None:
         if msgid not in entries or not entries[msgid].string or entries[msgid].fuzzy
     )
     assert not missing, f"{len(missing)} untranslated or fuzzy ({STALE}):\n" + "\n".join(missing)
-    assert set(i18n.catalog("my")) >= message_ids(extracted())
+    plural_ids = {str(ids) for ids in i18n.plurals("my")}  # read by ngettext
+    assert set(i18n.catalog("my")) | plural_ids >= message_ids(extracted())
 
 
 def test_the_catalog_has_no_strings_the_code_no_longer_uses() -> None:
@@ -244,3 +245,21 @@ def test_error_messages_from_services_are_translated(client: TestClient) -> None
             "The username or password is not right, or the account is locked for a while."
         ]
     )
+
+
+def test_plurals_come_from_the_catalogue() -> None:
+    token = i18n.current_language.set("my")
+    try:
+        forms = i18n.plurals("my")
+        singular, plural = "%(num)s result for %(q)s.", "%(num)s results for %(q)s."
+        assert (singular, plural) in forms
+        assert i18n.ngettext(singular, plural, 1) == forms[(singular, plural)][0]
+        assert i18n.ngettext(singular, plural, 5) == forms[(singular, plural)][0]
+    finally:
+        i18n.current_language.reset(token)
+    token = i18n.current_language.set("en")
+    try:
+        assert i18n.ngettext(singular, plural, 1) == singular
+        assert i18n.ngettext(singular, plural, 2) == plural
+    finally:
+        i18n.current_language.reset(token)

@@ -46,7 +46,9 @@ def test_provisions_are_well_formed_and_in_reading_order() -> None:
     assert 35 <= len(provisions) <= 50
     seen: set[str] = set()
     for p in provisions:
-        assert set(p) == {"key", "label", "kind", "parent", "text"}, p
+        assert set(p) == {"key", "label", "labels", "kind", "parent", "text"}, p
+        assert set(p["labels"]) == {"my", "en"} and p["labels"]["en"] == p["label"], p
+        assert not re.search(r"[0-9]", p["labels"]["my"]), p  # Myanmar digits in Burmese
         assert KEY.match(p["key"]), p["key"]
         assert p["key"] not in seen, f"duplicate key {p['key']}"
         assert p["kind"] in KINDS, p

@@ -36,7 +36,9 @@ def committee_list(ctx: Ctx) -> Response:
     me = current_member(ctx)
     rows = committee_service.list_committees(ctx.db)
     rows = [c for c in rows if rules.may_see_queue(me, c)]
-    return render(ctx, "amendments/committees.html", {"committees": rows})
+    keys = [p.key for c in rows for p in c.provisions]
+    labels = texts.labels_of_keys(ctx.db, keys, ctx.lang)
+    return render(ctx, "amendments/committees.html", {"committees": rows, "labels": labels})
 
 
 def _committee(ctx: Ctx, committee_id: int) -> Committee:

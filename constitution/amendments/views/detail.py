@@ -22,6 +22,7 @@ from constitution.errors import N_
 from constitution.texts import services as texts
 from constitution.texts.diffs import differ_for
 from constitution.texts.models import KINDS
+from constitution.texts.validation import shown_label
 from constitution.web.framework import Ctx
 from constitution.web.render import render
 
@@ -48,7 +49,11 @@ def detail_page(
     )
     can = rules.abilities(current_member(ctx), amendment)
     # The provisions it changes that are in the text: quoted from, or amended again.
-    keys = [(c.key, current[c.key].label) for c in amendment.changes if c.key in current]
+    keys = [
+        (c.key, shown_label(current[c.key].label, current[c.key].labels or {}, ctx.lang))
+        for c in amendment.changes
+        if c.key in current
+    ]
     differ = differ_for(ctx)
     context = {
         "document": document,
@@ -73,6 +78,7 @@ def detail_page(
         "parent": ctx.db.get(Amendment, amendment.amends_id) if amendment.amends_id else None,
         "children": services.amendments_to(ctx.db, amendment),
         "amendable": keys if can["amend"] else [],
+        "labels_by_key": dict(keys),
         "can": can,
         "threshold": ctx.settings.cosponsor_threshold,
         "update": initial_update(document, amendment) if can["update"] else None,

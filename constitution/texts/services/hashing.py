@@ -22,8 +22,21 @@ from constitution.texts.services.reading import (
 )
 
 
-def version_hash(label: str, kind: str, text: Mapping[str, str], outdated: Iterable[str]) -> str:
-    content = {"label": label, "kind": kind, "text": dict(text), "outdated": sorted(outdated)}
+def version_hash(
+    label: str,
+    kind: str,
+    text: Mapping[str, str],
+    outdated: Iterable[str],
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    content: dict[str, Any] = {
+        "label": label,
+        "kind": kind,
+        "text": dict(text),
+        "outdated": sorted(outdated),
+    }
+    if labels:  # only when it has some: the hashes of texts without them stay the same
+        content["labels"] = dict(labels)
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 

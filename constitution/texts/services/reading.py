@@ -67,6 +67,23 @@ class Placed(Protocol):
 P = TypeVar("P", bound=Placed)
 
 
+def labels_of_keys(db: Session, keys: Iterable[str], language: str) -> dict[str, str]:
+    """The current label, in ``language``, of provisions named by key in any document (a
+    committee covers keys): so that no page shows a bare key."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(ProvisionVersion.key, ProvisionVersion.label, ProvisionVersion.labels)
+        .where(ProvisionVersion.rev_to.is_(None), ProvisionVersion.key.in_(wanted))
+        .order_by(ProvisionVersion.id)
+    )
+    found: dict[str, str] = {}
+    for key, label, labels in rows:
+        found.setdefault(key, (labels or {}).get(language) or label)
+    return found
+
+
 def reading_order(rows: Iterable[P]) -> list[P]:
     children: dict[str | None, list[P]] = {}
     for row in rows:

@@ -25,9 +25,11 @@ from constitution.texts.validation import (
     clean_key,
     clean_kind,
     clean_label,
+    clean_labels,
     clean_optional_key,
     clean_text_map,
     kind_may_contain,
+    shown_label,
 )
 
 
@@ -46,6 +48,8 @@ class Draft:
     previous: ProvisionVersion | None = None
     touched: bool = False
     deleted: bool = False
+    # The label in each language that has its own (``label`` is shown in the others).
+    labels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: ProvisionVersion) -> Draft:
@@ -59,6 +63,7 @@ class Draft:
             set(row.outdated),
             row.version,
             row,
+            labels=dict(row.labels or {}),
         )
 
 
@@ -99,7 +104,12 @@ class Tree:
         return Tree(
             self.document,
             {
-                key: replace(draft, text=dict(draft.text), outdated=set(draft.outdated))
+                key: replace(
+                    draft,
+                    text=dict(draft.text),
+                    outdated=set(draft.outdated),
+                    labels=dict(draft.labels),
+                )
                 for key, draft in self.items.items()
             },
             set(self.retired_keys),
@@ -137,13 +147,14 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
     document = tree.document
     draft = tree.get(clean_key(change.get("key"), f"{name}.key"), f"{name}.key")
     label = change.get("label")
+    raw_labels = change.get("labels")
     raw_text = change.get("text")
     given = (
         {}
-        if raw_text is None and label is not None  # a change of label only
+        if raw_text is None and (label is not None or raw_labels is not None)  # labels only
         else clean_text_map(raw_text, f"{name}.text", document.languages, notices)
     )
-    if not given and label is None:
+    if not given and label is None and raw_labels is None:
         raise Invalid(N_("The change is empty."), field=f"{name}.text", code="empty_change")
     if document.authoritative in given and not given[document.authoritative]:
         raise Invalid(
@@ -152,6 +163,14 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
         )
     new_text = {**draft.text, **given}
     new_label = draft.label if label is None else clean_label(label, f"{name}.label", notices)
+    new_labels = (
+        draft.labels
+        if raw_labels is None
+        else {
+            **draft.labels,
+            **clean_labels(raw_labels, f"{name}.labels", document.languages, notices),
+        }
+    )
     authoritative_changed = new_text[document.authoritative] != draft.text.get(
         document.authoritative
     )
@@ -164,14 +183,20 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
         }
     # As at import: a translation that is missing is out of date.
     outdated |= {lang for lang in document.languages if not new_text.get(lang)}
-    if new_text == draft.text and new_label == draft.label and outdated == draft.outdated:
+    if (
+        new_text == draft.text
+        and new_label == draft.label
+        and new_labels == draft.labels
+        and outdated == draft.outdated
+    ):
         raise Invalid(
             N_("The change is identical to the current text."),
             field=f"{name}.text",
             code="unchanged",
         )
-    label_changed = new_label != draft.label
+    label_changed = new_label != draft.label or new_labels != draft.labels
     draft.text, draft.label, draft.outdated, draft.touched = new_text, new_label, outdated, True
+    draft.labels = new_labels
     if label_changed:
         _check_sibling_label(tree, draft, f"{name}.label")
 
@@ -194,6 +219,7 @@ def _apply_insert(tree: Tree, change: Mapping[str, Any], name: str, notices: Not
                 N_("This kind of provision cannot stand under its parent."), field=f"{name}.kind"
             )
     label = clean_label(change.get("label"), f"{name}.label", notices)
+    labels = clean_labels(change.get("labels"), f"{name}.labels", document.languages, notices)
     text = clean_text_map(
         change.get("text"),
         f"{name}.text",
@@ -206,7 +232,7 @@ def _apply_insert(tree: Tree, change: Mapping[str, Any], name: str, notices: Not
     missing = {lang for lang in document.languages if not text.get(lang)}
     full_text = {lang: text.get(lang, "") for lang in document.languages}
     tree.items[key] = Draft(
-        key, label, kind, parent, position, full_text, missing, 0, None, touched=True
+        key, label, kind, parent, position, full_text, missing, 0, None, True, labels=labels
     )
     _check_sibling_label(tree, tree.items[key], f"{name}.label")
 
@@ -268,19 +294,40 @@ def _apply_confirm(tree: Tree, change: Mapping[str, Any], name: str) -> None:
 
 
 def _check_sibling_label(tree: Tree, draft: Draft, name: str) -> None:
-    """As at import: siblings may not share a label, nor may two articles anywhere."""
-    label = draft.label.casefold()
+    """As at import: siblings may not share a label, nor may two articles anywhere, in no
+    language (the field named is ``labels.L`` when the clash is in language L only)."""
+    languages = ["", *sorted(tree.document.languages)]
+    mine = {lang: _shown(draft, lang) for lang in languages}
     for other in tree.live():
-        if other.key == draft.key or other.label.casefold() != label:
+        if other.key == draft.key:
             continue
+        clash = next((lang for lang in languages if _shown(other, lang) == mine[lang]), None)
+        if clash is None:
+            continue
+        field_name = (
+            name if clash == "" or clash not in draft.labels else _labels_field(name, clash)
+        )
         if other.parent == draft.parent:
             raise Invalid(
                 N_("Another provision under the same parent has this label."),
-                field=name,
+                field=field_name,
                 code="label_clash",
             )
         if other.kind == draft.kind == "article":
-            raise Invalid(N_("Another article has this label."), field=name, code="label_clash")
+            raise Invalid(
+                N_("Another article has this label."), field=field_name, code="label_clash"
+            )
+
+
+def _shown(draft: Draft, language: str) -> str:
+    if not language:
+        return draft.label.casefold()
+    return shown_label(draft.label, draft.labels, language).casefold()
+
+
+def _labels_field(name: str, language: str) -> str:
+    base = name.rsplit(".", 1)[0] if name.endswith((".label", ".parent")) else name
+    return f"{base}.labels.{language}"
 
 
 def apply_change(tree: Tree, change: Any, name: str, notices: Notices) -> None:

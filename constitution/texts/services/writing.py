@@ -137,12 +137,15 @@ def write_revision(
                 rev_from=rev,
                 rev_to=None,
                 label=draft.label,
+                labels=dict(draft.labels),
                 kind=draft.kind,
                 parent_key=draft.parent,
                 position=draft.position,
                 text=draft.text,
                 outdated=sorted(draft.outdated),
-                hash=version_hash(draft.label, draft.kind, draft.text, draft.outdated),
+                hash=version_hash(
+                    draft.label, draft.kind, draft.text, draft.outdated, draft.labels
+                ),
             )
         )
     db.add_all(versions)
@@ -209,6 +212,8 @@ class _Placed:
             "parent": d.parent,
             "text": d.text,
             "outdated": sorted(d.outdated),
+            # Only when it has some, so the hashes of texts without them stay as they were.
+            **({"labels": dict(d.labels)} if d.labels else {}),
         }
 
 
@@ -268,6 +273,7 @@ def create_document(db: Session, actor: Member | None, data: DocumentInput) -> D
             text,
             missing,
             touched=True,
+            labels=dict(item.labels),
         )
     write_revision(db, tree, actor=actor, kind="import", reason="Imported")
     record(

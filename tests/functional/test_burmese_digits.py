@@ -1,0 +1,119 @@
+"""No Burmese page shows Latin digits in its interface text.
+
+The main pages are crawled with the sample draft, an amendment, a committee and a sitting,
+as a member whose language is Burmese. Text in another language (an element with its own
+``lang``, such as the English text of a provision) and machine strings (``code``: hashes,
+keys) are left out; everything else a member reads must use Myanmar digits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from constitution.settings import Settings
+from constitution.texts.models import Document
+from tests.factories import (
+    edit_document,
+    login,
+    make_committee,
+    make_document,
+    make_member,
+    propose_amendment,
+    sample_body,
+)
+
+LATIN_DIGIT = re.compile(r"[0-9]")
+# The sample draft's internal keys (art-9, part-2, ch-2-1): never shown as text.
+KEY = re.compile(r"\b(?:art|part|ch)-\d")
+
+
+def interface_text(html: str) -> list[str]:
+    """The page's text in Burmese: no script, style, code, what she typed, nor text in
+    another language."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "code", "kbd", "samp", "template"]):
+        tag.decompose()
+    for tag in soup.select(".typed"):  # what she typed, shown back as she typed it
+        tag.decompose()
+    for tag in soup.find_all(attrs={"lang": True}):
+        if isinstance(tag, Tag) and tag.name != "html" and tag.get("lang") != "my":
+            tag.decompose()
+    return [s.strip() for s in soup.stripped_strings]
+
+
+@pytest.fixture
+def burmese(client: TestClient, db: Session, settings: Settings) -> dict[str, Any]:
+    body = sample_body()
+    assert body is not None
+    editor = make_member(db, settings, "secretariat", ["member", "secretariat"])
+    document = make_document(db, body)
+    edit_document(
+        db,
+        editor,
+        document,
+        {"op": "replace", "key": "art-1", "text": {"en": "The Union is a federal union."}},
+        reason="Editorial correction",
+    )
+    member = make_member(db, settings, "nandar")
+    member.language = "my"
+    db.commit()
+    amendment = propose_amendment(
+        db,
+        settings,
+        member,
+        document,
+        {"op": "replace", "key": "art-2", "text": {"en": "Changed in 2026, with 12 words."}},
+        title="ပုဒ်မ ၂ ပြင်ဆင်ချက်",
+    )
+    make_committee(db, settings, "ကော်မတီ", [member], ["part-2"])
+    login(client, member)
+    return {"document": document, "amendment": amendment, "member": member}
+
+
+def pages(document: Document, amendment_id: int) -> list[str]:
+    slug = document.slug
+    return [
+        "/",
+        "/documents",
+        f"/documents/{slug}",
+        f"/documents/{slug}/read",
+        f"/documents/{slug}/read?view=both",
+        f"/documents/{slug}/p/art-1",
+        f"/documents/{slug}/p/art-2",
+        f"/documents/{slug}/revisions",
+        f"/documents/{slug}/compare?from=1&to=2",
+        f"/documents/{slug}/search?q=12",
+        f"/documents/{slug}/search?q=ပုဒ်မ ၁၂",
+        f"/documents/{slug}/amendments",
+        f"/amendments/{amendment_id}",
+        "/inbox",
+        "/account",
+        "/sittings",
+        "/committees",
+    ]
+
+
+def test_no_burmese_page_shows_latin_digits_or_keys_in_interface_text(
+    client: TestClient, burmese: dict[str, Any]
+) -> None:
+    found: dict[str, list[str]] = {}
+    for url in pages(burmese["document"], burmese["amendment"].id):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert '<html lang="my"' in response.text, url
+        bad = [s for s in interface_text(response.text) if LATIN_DIGIT.search(s) or KEY.search(s)]
+        if bad:
+            found[url] = bad[:5]
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_the_check_sees_latin_digits(client: TestClient, burmese: dict[str, Any]) -> None:
+    """The crawl's filter keeps interface text: a Latin number in it is caught."""
+    assert interface_text('<p>ပုဒ်မ 12</p><p lang="en">Article 12</p><code>ab12</code>') == ["ပုဒ်မ 12"]

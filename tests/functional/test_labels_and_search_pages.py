@@ -1,0 +1,206 @@
+"""Labels in each language (API.md: ``labels``) and the search page: labels shown in the
+page's language, a clash in one language refused, snippets highlighted, Zawgyi queries
+converted, a search of combining marks alone answered with a clear message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from constitution.accounts.models import Member
+from constitution.settings import Settings
+from constitution.texts.models import Document, Revision
+from constitution.texts.services.hashing import document_hash
+from constitution.texts.services.reading import versions_at
+from tests.factories import Api, api_token, counts, login, make_member, small_body
+
+MY_LABELS = {"part": "အပိုင်း", "article": "ပုဒ်မ"}
+TO_MY = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
+
+
+def labelled_body(slug: str = "labelled") -> dict[str, Any]:
+    body = small_body(slug)
+    for item in body["provisions"]:
+        if item["kind"] in MY_LABELS:
+            number = item["label"].split()[-1]
+            item["labels"] = {
+                "my": f"{MY_LABELS[item['kind']]} {number.translate(TO_MY)}",
+                "en": item["label"],
+            }
+        else:  # clauses: (a) is (က) in Burmese
+            item["labels"] = {"my": {"(a)": "(က)", "(b)": "(ခ)"}[item["label"]]}
+    return body
+
+
+@pytest.fixture
+def editor(client: TestClient, db: Session, settings: Settings) -> Api:
+    member = make_member(db, settings, "secretariat", ["member", "secretariat"])
+    return Api(client, api_token(client, member))
+
+
+@pytest.fixture
+def labelled(editor: Api, db: Session) -> Document:
+    response = editor.post("/api/v1/documents", labelled_body())
+    assert response.status_code == 201, response.text
+    return db.query(Document).filter_by(slug="labelled").one()
+
+
+# ---- the API ----------------------------------------------------------------------------
+
+
+def test_labels_are_stored_and_returned_beside_label(editor: Api, labelled: Document) -> None:
+    body = editor.get("/api/v1/documents/labelled").json()
+    by_key = {p["key"]: p for p in body["provisions"]}
+    assert by_key["art-2"]["label"] == "Article 2"
+    assert by_key["art-2"]["labels"] == {"my": "ပုဒ်မ ၂", "en": "Article 2"}
+    assert by_key["art-1-a"]["labels"] == {"my": "(က)"}
+    search = editor.get("/api/v1/documents/labelled/search", params={"q": "ပုဒ်မ ၂"}).json()
+    assert (search[0]["key"], search[0]["match"]) == ("art-2", "label")
+    assert search[0]["labels"] == {"my": "ပုဒ်မ ၂", "en": "Article 2"}
+
+
+def test_a_document_without_labels_answers_empty_labels(editor: Api) -> None:
+    assert editor.post("/api/v1/documents", small_body("plain")).status_code == 201
+    body = editor.get("/api/v1/documents/plain").json()
+    assert all(p["labels"] == {} for p in body["provisions"])
+
+
+def test_a_label_clash_in_one_language_is_refused_and_nothing_is_saved(
+    editor: Api, db: Session
+) -> None:
+    body = labelled_body("clash")
+    # Article 3's Burmese label is made Article 1's; their English labels differ.
+    body["provisions"][-1]["labels"] = {"my": "ပုဒ်မ ၁", "en": "Article 3"}
+    before = counts(db)
+    response = editor.post("/api/v1/documents", body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "label_clash"
+    assert error["field"] == "provisions[6].labels.my"
+    assert counts(db) == before
+
+
+def test_a_label_clash_in_one_language_is_refused_in_a_revision(
+    editor: Api, db: Session, labelled: Document
+) -> None:
+    before = counts(db)
+    response = editor.post(
+        "/api/v1/documents/labelled/revisions",
+        {
+            "reason": "Renumbering",
+            "changes": [{"op": "replace", "key": "art-3", "labels": {"my": "ပုဒ်မ ၂"}}],
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "label_clash"
+    assert response.json()["error"]["field"].endswith("labels.my")
+    assert counts(db) == before
+
+
+def test_a_revision_may_change_one_language_label(
+    editor: Api, db: Session, labelled: Document
+) -> None:
+    response = editor.post(
+        "/api/v1/documents/labelled/revisions",
+        {
+            "reason": "Renumbering",
+            "changes": [{"op": "replace", "key": "art-3", "labels": {"my": "ပုဒ်မ ၃ က"}}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = editor.get("/api/v1/documents/labelled").json()
+    art3 = next(p for p in body["provisions"] if p["key"] == "art-3")
+    assert art3["labels"] == {"my": "ပုဒ်မ ၃ က", "en": "Article 3"}
+    changes = editor.get("/api/v1/documents/labelled/compare?from=1&to=2").json()["changes"]
+    assert [(c["key"], c["labels"]["my"]) for c in changes] == [("art-3", "ပုဒ်မ ၃ က")]
+    # The labels are part of the text the revision's hash covers.
+    db.expire_all()
+    document = db.query(Document).filter_by(slug="labelled").one()
+    for revision in db.query(Revision).filter_by(document_id=document.id):
+        assert document_hash(document, versions_at(db, document, revision.rev)) == revision.hash
+
+
+# ---- pages ------------------------------------------------------------------------------
+
+
+def reader_in(client: TestClient, db: Session, settings: Settings, language: str) -> Member:
+    member = make_member(db, settings, f"reader-{language}")
+    member.language = language
+    db.commit()
+    login(client, member)
+    return member
+
+
+def soup_of(client: TestClient, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [("my", "ပုဒ်မ ၂", "Article 2"), ("en", "Article 2", "ပုဒ်မ ၂")],
+)
+def test_pages_show_labels_in_the_page_language(
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    labelled: Document,
+    language: str,
+    shown: str,
+    hidden: str,
+) -> None:
+    reader_in(client, db, settings, language)
+    contents = soup_of(client, "/documents/labelled")
+    labels = [a.get_text() for a in contents.select("main a[href*='#p-']")]
+    assert shown in labels and hidden not in labels
+    page = soup_of(client, "/documents/labelled/p/art-2")
+    assert page.h1 is not None and page.h1.get_text(strip=True) == shown
+    reading = soup_of(client, "/documents/labelled/read")
+    assert shown in [a.get_text() for a in reading.select("a.label")]
+
+
+def test_search_page_highlights_the_match_on_whole_syllables(
+    client: TestClient, db: Session, settings: Settings, labelled: Document
+) -> None:
+    reader_in(client, db, settings, "my")
+    # ည်န: the end of ပြည် and the start of နယ်, cut inside both syllables.
+    soup = soup_of(client, "/documents/labelled/search?q=\u100a\u103a\u1014")
+    marks = [m.get_text() for m in soup.select("ul.hits mark")]
+    assert marks and set(marks) == {"ပြည်နယ်"}
+
+
+def test_search_page_finds_a_provision_by_its_burmese_label(
+    client: TestClient, db: Session, settings: Settings, labelled: Document
+) -> None:
+    reader_in(client, db, settings, "en")
+    soup = soup_of(client, "/documents/labelled/search?q=ပုဒ်မ ၁")
+    first = soup.select_one("ul.hits li a")
+    assert first is not None
+    assert first["href"] == "/documents/labelled/p/art-1"
+    assert first.get_text() == "Article 1"
+
+
+def test_a_zawgyi_query_is_converted_and_said_so(
+    client: TestClient, db: Session, settings: Settings, labelled: Document
+) -> None:
+    reader_in(client, db, settings, "en")
+    soup = soup_of(client, "/documents/labelled/search?q=ျပည္နယ္")
+    notice = soup.select_one("p.notice")
+    assert notice is not None and "ပြည်နယ်" in notice.get_text()
+    assert soup.select("ul.hits li")
+
+
+@pytest.mark.parametrize("language", ["my", "en"])
+def test_a_search_of_combining_marks_only_gets_a_clear_message(
+    client: TestClient, db: Session, settings: Settings, labelled: Document, language: str
+) -> None:
+    reader_in(client, db, settings, language)
+    soup = soup_of(client, "/documents/labelled/search?q=\u102d\u102f", status=422)
+    error = soup.select_one("p.error")
+    assert error is not None and error.get_text(strip=True)
+    assert soup.select_one("form.search input[name=q]") is not None  # she can try again
