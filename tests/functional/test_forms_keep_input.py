@@ -163,3 +163,56 @@ def test_an_unknown_language_in_the_switch_is_a_clear_error(
     )
     assert response.status_code == 422
     assert amendments(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "foreign"),
+    [
+        ("my", "ဤစာမျက်နှာ မရှိပါ။", "This page does not exist."),
+        ("en", "This page does not exist.", "ဤ"),
+    ],
+)
+def test_an_error_page_has_the_header_in_one_language(
+    client: TestClient, language: str, message: str, foreign: str
+) -> None:
+    client.cookies.set("lang", language)
+    for path, status in (("/no/such/page", 404), ("/logout", 405)):
+        response = client.get(path)
+        assert response.status_code == status
+        page = soup_of(response.text)
+        assert page.html["lang"] == language
+        header = page.select_one("header.top")
+        assert header is not None and header.select_one("a[href='/documents']") is not None
+        text = page.get_text(" ", strip=True)
+        assert (message in text) == (status == 404)
+        assert foreign not in text, f"{path}: both languages on one page"
+
+
+def test_the_switch_keeps_what_she_typed_in_the_update_form(
+    client: TestClient, db: Session, document: Document, alice: Member
+) -> None:
+    login(client, alice)
+    amendment_id = _draft_id(client, alice)
+    url = f"/amendments/{amendment_id}/update"
+    token = csrf_token(client.get(f"/amendments/{amendment_id}").text)
+    preview = client.post(
+        url, data={"csrf_token": token, "title": "Renamed", "action": "preview", "base_rev": "1"}
+    )
+    assert preview.status_code == 200
+    button = soup_of(preview.text).select_one("header button[name=switch_language]")
+    assert button is not None and button["form"] == "update" and button["formaction"] == url
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(preview.text),
+            "title": "Renamed",
+            "base_rev": "1",
+            "switch_language": "my",
+        },
+    )
+    assert response.status_code == 200
+    shown = soup_of(response.text)
+    assert shown.html["lang"] == "my" and shown.select_one("#u_title")["value"] == "Renamed"
+    amendment = db.get_one(Amendment, amendment_id)
+    db.refresh(amendment)
+    assert amendment.title == "Drop", "the switch saves nothing"

@@ -326,6 +326,8 @@ def update(ctx: Ctx) -> Response:
     if base_rev is not None:
         body["base_rev"] = base_rev
     kept = base_rev if isinstance(base_rev, int) and 1 <= base_rev <= document.current_rev else None
+    if switch_language(ctx, ctx.form.get("switch_language")):
+        return _update_page(ctx, document, amendment, values, base_rev=kept)
     notices = Notices()
     preview = None
     try:
@@ -386,5 +388,10 @@ def _update_page(
         "error": error,
         "stale": stale,
         "kinds": KINDS,
+        # The language switch sends the form back here to be shown again, unsaved.
+        "keep_form": {
+            "id": "update",
+            "action": ctx.url("amendments.update", amendment_id=amendment.id),
+        },
     }
     return render(ctx, "amendments/update.html", context, status)
