@@ -20,8 +20,8 @@ from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
 
-COMMENT_FIELDS = ("body", "parent", "key", "language", "exact", "prefix", "suffix")
-ANCHOR_FIELDS = ("key", "language", "exact", "prefix", "suffix")
+COMMENT_FIELDS = ("body", "parent", "source", "key", "language", "exact", "prefix", "suffix")
+ANCHOR_FIELDS = ("source", "key", "language", "exact", "prefix", "suffix")
 
 
 def comments_context(
@@ -40,6 +40,7 @@ def comments_context(
         "comment_keys": keys,
         "comment_labels": dict(keys),
         "comment_action": action,
+        "comment_proposed": bool(thread.proposed),
         "can_moderate": may_moderate(current_member(ctx)),
         "comment_state": state or {"target": "", "error": None, "values": {}},
     }

@@ -16,7 +16,14 @@ from constitution.accounts.models import Member
 from constitution.amendments.models import Amendment
 from constitution.settings import Settings
 from constitution.texts.models import Document
-from tests.factories import csrf_token, login, make_document, make_member, small_body
+from tests.factories import (
+    csrf_token,
+    login,
+    make_document,
+    make_member,
+    propose_amendment,
+    small_body,
+)
 
 SLUG = "small-draft"
 
@@ -216,3 +223,80 @@ def test_the_switch_keeps_what_she_typed_in_the_update_form(
     amendment = db.get_one(Amendment, amendment_id)
     db.refresh(amendment)
     assert amendment.title == "Drop", "the switch saves nothing"
+
+
+PROPOSED_MY = "ပြည်ထောင်စုသည် ဖက်ဒရယ်ဒီမိုကရေစီ သမ္မတနိုင်ငံ ဖြစ်သည်။"
+
+
+def test_a_comment_quotes_the_words_the_amendment_proposes(
+    client: TestClient, db: Session, settings: Settings, document: Document, alice: Member
+) -> None:
+    amendment = propose_amendment(
+        db,
+        settings,
+        alice,
+        document,
+        {"op": "replace", "key": "art-1", "text": {"my": PROPOSED_MY}},
+    )
+    db.commit()
+    login(client, alice)
+    url = f"/amendments/{amendment.id}"
+    page = soup_of(client.get(url).text)
+    assert [o["value"] for o in page.select("select[name=source] option")] == [
+        "current",
+        "proposal",
+    ]
+    base = {"body": "Why a republic?", "key": "art-1", "language": "my"}
+    # Words only the proposal has: refused against the current text, kept in the form ...
+    refused = client.post(
+        f"{url}/comments",
+        data={**base, "csrf_token": csrf_token(client.get(url).text), "exact": "သမ္မတနိုင်ငံ"},
+    )
+    assert refused.status_code == 422
+    assert soup_of(refused.text).select_one("#c-exact")["value"] == "သမ္မတနိုင်ငံ"
+    # ... and accepted from the proposal, shown as such, found in it.
+    data = {**base, "source": "proposal", "exact": "သမ္မတနိုင်ငံ"}
+    response = client.post(
+        f"{url}/comments", data={**data, "csrf_token": csrf_token(client.get(url).text)}
+    )
+    assert response.status_code == 303, response.text[:400]
+    shown = soup_of(client.get(url).text).select_one("article.comment")
+    assert shown is not None and shown.select_one("blockquote").get_text() == "သမ္မတနိုင်ငံ"
+    meta = shown.select_one("p.muted").get_text()
+    assert (
+        "quoted from the words this amendment proposes" in meta and "still in the proposal" in meta
+    )
+    listed = client.get(f"/api/v1/amendments/{amendment.id}/comments").json()
+    assert listed[0]["anchor"]["source"] == "proposal" and listed[0]["anchor"]["found"] is True
+    assert listed[0]["anchor"]["start"] == PROPOSED_MY.index("သမ္မတနိုင်ငံ")
+
+
+@pytest.mark.parametrize(
+    ("source", "exact"), [("proposal", "no such words"), ("elsewhere", "ပြည်ထောင်စု")]
+)
+def test_a_bad_quote_from_the_proposal_is_a_clear_error(
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    document: Document,
+    alice: Member,
+    source: str,
+    exact: str,
+) -> None:
+    amendment = propose_amendment(
+        db,
+        settings,
+        alice,
+        document,
+        {"op": "replace", "key": "art-1", "text": {"my": PROPOSED_MY}},
+    )
+    db.commit()
+    login(client, alice)
+    url = f"/amendments/{amendment.id}"
+    data = {"body": "B", "key": "art-1", "language": "my", "source": source, "exact": exact}
+    response = client.post(
+        f"{url}/comments", data={**data, "csrf_token": csrf_token(client.get(url).text)}
+    )
+    assert response.status_code == 422
+    assert soup_of(response.text).select_one(".error") is not None
+    assert client.get(f"/api/v1/amendments/{amendment.id}/comments").json() == []

@@ -81,7 +81,8 @@ def detail_page(
         **comments_context(
             ctx,
             services.thread_of(amendment, document),
-            keys=keys,
+            # A passage may also be quoted from the words of a provision it inserts.
+            keys=keys + [(c.key, c.label or c.key) for c in amendment.changes if c.op == "insert"],
             action=ctx.url("amendments.comment", amendment_id=amendment.id),
             state=comment_state,
         ),
