@@ -330,7 +330,10 @@ def test_the_amendment_page(
     # The proposer is told how many more co-sponsors it takes before she can submit it (no
     # button leading to a refusal); she may withdraw and update it.
     assert not soup.find("form", action=f"/amendments/{amendment.id}/submit")
-    assert "still needed before it can be submitted: 2 of 2" in soup.select_one("#needs-sponsors").get_text()
+    assert (
+        "still needed before it can be submitted: 2 of 2"
+        in soup.select_one("#needs-sponsors").get_text()
+    )
     assert soup.find("form", action=f"/amendments/{amendment.id}/withdraw")
     assert soup.find("form", action=f"/amendments/{amendment.id}/update")
     assert not soup.find("form", action=f"/amendments/{amendment.id}/sponsor")
@@ -381,7 +384,10 @@ def test_submitting_without_co_sponsors_is_refused_with_the_reason(
     assert response.status_code == 303 and response.headers["location"] == url
     shown = follow(client, response.headers["location"])
     assert "needs more co-sponsors" in flash(shown)
-    assert "still needed before it can be submitted: 2 of 2" in shown.select_one("#needs-sponsors").get_text()
+    assert (
+        "still needed before it can be submitted: 2 of 2"
+        in shown.select_one("#needs-sponsors").get_text()
+    )
     db.refresh(amendment)
     assert amendment.status == "draft"
 
