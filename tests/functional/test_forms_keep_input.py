@@ -110,8 +110,12 @@ def test_the_switch_after_a_refused_form_lands_on_a_page_not_a_405(
     login(client, alice)
     amendment_url = f"/amendments/{_draft_id(client, alice)}"
     token = csrf_token(client.get(amendment_url).text)
-    refused = client.post(f"{amendment_url}/comments", data={"csrf_token": token, "body": ""})
-    assert refused.status_code == 422
+    # Not on a committee: a refusal page at an address that may only be posted to.
+    refused = client.post(
+        f"{amendment_url}/recommendation",
+        data={"csrf_token": token, "recommendation": "adopt", "note": "n"},
+    )
+    assert refused.status_code == 403
     location = switch(client, refused.text, "my")
     assert location == amendment_url
     assert client.get(location).status_code == 200
@@ -300,3 +304,35 @@ def test_a_bad_quote_from_the_proposal_is_a_clear_error(
     assert response.status_code == 422
     assert soup_of(response.text).select_one(".error") is not None
     assert client.get(f"/api/v1/amendments/{amendment.id}/comments").json() == []
+
+
+def test_the_switch_after_a_refused_comment_keeps_what_she_typed(
+    client: TestClient, db: Session, document: Document, alice: Member
+) -> None:
+    login(client, alice)
+    url = f"/amendments/{_draft_id(client, alice)}"
+    typed = {"body": "My long comment, typed on a slow link.", "key": "art-1", "language": "en"}
+    refused = client.post(
+        f"{url}/comments",
+        data={**typed, "exact": "no such words", "csrf_token": csrf_token(client.get(url).text)},
+    )
+    assert refused.status_code == 422
+    button = soup_of(refused.text).select_one("header button[name=switch_language]")
+    assert button is not None and button["form"] == "form-new"
+    assert button["formaction"] == f"{url}/comments"
+    switched = client.post(
+        f"{url}/comments",
+        data={
+            **typed,
+            "exact": "no such words",
+            "csrf_token": csrf_token(refused.text),
+            "switch_language": "my",
+        },
+    )
+    assert switched.status_code == 200
+    page = soup_of(switched.text)
+    assert page.html["lang"] == "my"
+    assert page.select_one("#comment-body").get_text() == typed["body"]
+    assert page.select_one("#c-exact")["value"] == "no such words"
+    assert page.select_one("#comments .error") is None
+    assert client.get(f"/api/v1{url}/comments").json() == []
