@@ -145,6 +145,7 @@ def propose_a_move(visit: Visit) -> int:
     page.fill("#rationale_en", "It states the principle the chapter rests on.")
     visit.submit("main form#propose button[value=preview]", "move-preview")
     assert page.locator("section.preview").count() == 1
+    assert "Chapter 1" in page.inner_text("#move-preview")  # where it goes
     assert page.input_value("#move_to") == "start:ch-2-1"  # the form comes back as chosen
     visit.submit("main form#propose button[value=save]", "move-saved")
     match = re.fullmatch(r"/amendments/([0-9]+)", urlsplit(page.url).path)
