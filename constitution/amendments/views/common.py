@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from constitution.amendments import services
 from constitution.amendments.models import Amendment
-from constitution.errors import N_, DomainError, NotFound
+from constitution.errors import N_, DomainError, Forbidden, NotFound
 from constitution.texts import services as texts
 from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.validation import Notices
@@ -59,9 +59,9 @@ def given(values: dict[str, str]) -> dict[str, str]:
 
 def refused(ctx: Ctx, url: str, error: DomainError) -> Response:
     """A refused action: nothing it wrote stays, and she is back on ``url`` (the page she
-    came from) with the reason. A refusal with nowhere sensible to return (a missing
-    amendment, a member who may not see it) stays an error page."""
-    if isinstance(error, NotFound):
+    came from) with the reason. What the page never offers her (a missing amendment, an
+    action not hers to take: 404, 403) stays an error page."""
+    if isinstance(error, NotFound | Forbidden):
         raise error
     ctx.start_over()
     ctx.flash_text(ctx._(error.message))
