@@ -5,9 +5,10 @@ The views read and call services; every write (and its audit event) is a service
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.responses import Response
+from starlette.routing import Match
 
 from constitution import i18n
 from constitution.accounts import password_changes, services, sessions
@@ -18,9 +19,10 @@ from constitution.accounts.web import (
     device_cookie,
     issue_device_cookie,
     set_session_cookie,
+    switch_language,
 )
 from constitution.errors import N_, DomainError, Forbidden, Invalid
-from constitution.web.framework import LANG_COOKIE, Ctx
+from constitution.web.framework import Ctx
 from constitution.web.render import render
 
 
@@ -128,14 +130,28 @@ def logout_everywhere(ctx: Ctx) -> Response:
 
 
 def set_language(ctx: Ctx) -> Response:
+    """The language switch: back to the same page and query, in the other language. A page
+    shown for a form sent (an error, a refusal) has an address that may only be posted to:
+    then back to the page the form was on, never to a 405."""
     language = ctx.form.get("language", "")
     if language not in i18n.LANGUAGES:
         raise Forbidden(N_("Unknown language."))
-    if ctx.member is not None:
-        services.set_language(ctx.db, current_member(ctx), language)
-    ctx.set_cookie(LANG_COOKIE, language, 365 * 86400)
-    i18n.current_language.set(language)
-    return ctx.redirect(_safe_next(ctx, ctx.form.get("next")))
+    switch_language(ctx, language)
+    target = _safe_next(ctx, ctx.form.get("next"))
+    path = urlsplit(target).path
+    while not _shows_page(ctx, path):
+        # A form's address (``/amendments/7/comments``): the page it belongs to.
+        path = path.rstrip("/").rpartition("/")[0] or "/"
+        target = path
+    return ctx.redirect(target)
+
+
+def _shows_page(ctx: Ctx, path: str) -> bool:
+    """Whether a GET of ``path`` finds a page (or is the home page, which always does)."""
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return path == "/" or any(
+        route.matches(scope)[0] == Match.FULL for route in ctx.request.app.routes
+    )
 
 
 def _invitation_context(ctx: Ctx, token: str, error: str | None = None) -> dict[str, Any]:

@@ -11,13 +11,15 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
+from constitution import i18n
 from constitution.accounts import permissions
+from constitution.accounts import services as account_services
 from constitution.accounts import sessions as session_service
 from constitution.accounts.models import AuthSession, Member, UsedFormToken
 from constitution.db import Database
-from constitution.errors import N_, Forbidden, Unauthenticated
+from constitution.errors import N_, Forbidden, Invalid, Unauthenticated
 from constitution.settings import Settings
-from constitution.web.framework import Access, Ctx, FormAlreadySent, sign, unsign
+from constitution.web.framework import LANG_COOKIE, Access, Ctx, FormAlreadySent, sign, unsign
 
 SESSION_COOKIE_DEV = "session"
 SESSION_COOKIE_PROD = "__Host-session"
@@ -67,6 +69,23 @@ def current_member(ctx: Ctx) -> Member:
     if not isinstance(member, Member):
         raise Unauthenticated(N_("Please log in."), code="not_authenticated")
     return member
+
+
+def switch_language(ctx: Ctx, language: str | None) -> bool:
+    """Make ``language`` the interface language from this answer on (her account's, or the
+    browser's cookie); False when none was asked for. A form that carries the switch (its
+    fields kept) calls this, then shows itself again, saving nothing else."""
+    if language is None:
+        return False
+    if language not in i18n.LANGUAGES:
+        raise Invalid(N_("Unknown language."), field="language")
+    if ctx.member is not None:
+        ctx.begin_write()
+        account_services.set_language(ctx.db, current_member(ctx), language)
+    ctx.set_cookie(LANG_COOKIE, language, 365 * 86400)
+    i18n.current_language.set(language)
+    ctx.lang = language
+    return True
 
 
 def current_session(ctx: Ctx) -> AuthSession | None:

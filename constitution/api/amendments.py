@@ -222,6 +222,7 @@ def comment_json(comment: Comment, anchor: comment_service.ResolvedAnchor | None
             "found": anchor.found,
             "start": anchor.start,
             "end": anchor.end,
+            "source": anchor.source,
         }
     return body
 
@@ -240,7 +241,8 @@ def comment_create(ctx: Ctx) -> Response:
         anchor=body.get("anchor"),
         notices=notices,
     )
-    anchors = comment_service.resolve_anchors(ctx.db, document, [comment])
+    thread = services.thread_of(amendment, document)
+    anchors = comment_service.resolve_anchors(ctx.db, document, [comment], thread.proposed)
     return json_response(
         _with_notices(comment_json(comment, anchors.get(comment.id)), notices), 201
     )
@@ -249,8 +251,9 @@ def comment_create(ctx: Ctx) -> Response:
 def comment_list(ctx: Ctx) -> Response:
     amendment = _amendment(ctx)
     document = ctx.db.get_one(Document, amendment.document_id)
-    rows = comment_service.comments_on(ctx.db, services.thread_of(amendment, document))
-    anchors = comment_service.resolve_anchors(ctx.db, document, rows)
+    thread = services.thread_of(amendment, document)
+    rows = comment_service.comments_on(ctx.db, thread)
+    anchors = comment_service.resolve_anchors(ctx.db, document, rows, thread.proposed)
     return json_response([comment_json(c, anchors.get(c.id)) for c in rows])
 
 

@@ -157,10 +157,13 @@ SCHEMAS: dict[str, Any] = {
             "found",
             "start",
             "end",
+            "source",
         ],
         "description": "A quoted passage found again in the current revision (rev); start "
-        "and end are code-point offsets in that provision's text in that language.",
+        "and end are code-point offsets in that provision's text in that language (for "
+        "source proposal: in the words the amendment proposes for it now).",
         "properties": {
+            "source": {"type": "string", "enum": ["current", "proposal"]},
             "key": STR,
             "language": STR,
             "exact": STR,
@@ -211,8 +214,10 @@ CHANGE_INPUT = {
 ANCHOR_INPUT = {
     "type": "object",
     "required": ["key", "language", "exact"],
-    "description": "A quoted passage of the current text (a text-quote selector).",
+    "description": "A quoted passage (a text-quote selector) of the current text, or with "
+    "source proposal of the words the amendment proposes for that provision.",
     "properties": {
+        "source": {"type": "string", "enum": ["current", "proposal"], "default": "current"},
         "key": STR,
         "language": STR,
         "exact": {"type": "string", "maxLength": 1000},

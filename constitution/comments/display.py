@@ -21,7 +21,7 @@ UrlFor = Callable[..., str]
 def comment_thread(db: Session, thread: Thread, comments: list[Comment]) -> list[dict[str, Any]]:
     """The comments in thread order (each reply right after what it answers), with depth,
     author, moderator and the anchored passage found again in the current text."""
-    anchors = resolve_anchors(db, thread.document, comments)
+    anchors = resolve_anchors(db, thread.document, comments, thread.proposed)
     people = display_names(db, [c.author_id for c in comments] + [c.hidden_by_id for c in comments])
     known = {c.id for c in comments}
     children: dict[int | None, list[Comment]] = {}

@@ -11,7 +11,7 @@ and after) with the revision it was made on; on later revisions it is found agai
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +33,9 @@ from constitution.texts.validation import Notices, clean_string
 MAX_BODY = 10_000
 MAX_QUOTE = 1_000
 MAX_CONTEXT = 64
+# Where a quoted passage is taken from.
+SOURCE_CURRENT = "current"
+SOURCE_PROPOSAL = "proposal"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class Thread:
     provision_key: str | None = None
     owner_id: int | None = None
     number: int | None = None
+    # An amendment's proposed words by provision key and language: a passage may be quoted
+    # from them (an anchor with ``"source": "proposal"``) as well as from the current text.
+    proposed: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class ResolvedAnchor:
     found: bool
     start: int | None
     end: int | None
+    source: str = SOURCE_CURRENT  # or SOURCE_PROPOSAL: the amendment's proposed words
 
 
 def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -> str:
@@ -69,16 +76,39 @@ def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -
     )
 
 
-def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise Invalid(N_("The anchor must be an object."), field="anchor")
+def _quoted_text(db: Session, thread: Thread, value: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(source, key, text) of the passage an anchor quotes from: the current text of a
+    provision, or the words the thread's amendment proposes for it."""
+    document = thread.document
+    source = value.get("source") or SOURCE_CURRENT  # a form without the choice sends ""
+    if source not in (SOURCE_CURRENT, SOURCE_PROPOSAL):
+        raise Invalid(
+            N_("A passage is quoted from the current text or from the proposal."),
+            field="anchor.source",
+        )
     key = value.get("key")
     language = value.get("language")
     if language not in document.languages:
         raise Invalid(N_("Unknown language."), field="anchor.language")
+    if source == SOURCE_PROPOSAL:
+        if not isinstance(key, str) or not thread.proposed.get(key, {}).get(str(language)):
+            raise Invalid(
+                N_("The amendment proposes no words for this provision in this language."),
+                field="anchor.key",
+            )
+        return source, key, thread.proposed[key][str(language)]
     rows = {r.key: r for r in texts.versions_at(db, document, document.current_rev)}
     if not isinstance(key, str) or key not in rows:
         raise Invalid(N_("This document has no such provision."), field="anchor.key")
+    return source, key, rows[key].text.get(str(language), "")
+
+
+def _clean_anchor(db: Session, thread: Thread, value: Any, notices: Notices) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise Invalid(N_("The anchor must be an object."), field="anchor")
+    document = thread.document
+    source, key, text = _quoted_text(db, thread, value)
+    language = value.get("language")
     raw = _clean_quoted(value.get("exact"), "anchor.exact", notices, max_length=MAX_QUOTE)
     exact = raw.strip()
     if not exact:
@@ -90,14 +120,15 @@ def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices)
     suffix = _clean_quoted(value.get("suffix"), "anchor.suffix", notices, max_length=MAX_CONTEXT)
     prefix = (prefix + lead)[-MAX_CONTEXT:]
     suffix = (trail + suffix)[:MAX_CONTEXT]
-    text = rows[key].text.get(str(language), "")
     if find_anchor(text, exact, prefix, suffix) is None:
         raise Invalid(
-            N_("The quoted passage is not in the current text."),
+            N_("The quoted passage is not in the current text.")
+            if source == SOURCE_CURRENT
+            else N_("The quoted passage is not in the amendment's proposed words."),
             field="anchor.exact",
             code="passage_not_found",
         )
-    return {
+    anchor = {
         "key": key,
         "language": language,
         "exact": exact,
@@ -105,6 +136,9 @@ def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices)
         "suffix": suffix,
         "rev": document.current_rev,
     }
+    if source == SOURCE_PROPOSAL:
+        anchor["source"] = source
+    return anchor
 
 
 def add_comment(
@@ -138,7 +172,7 @@ def add_comment(
             raise StateConflict(
                 N_("A hidden comment cannot be answered."), field="parent", code="comment_hidden"
             )
-    anchor_data = _clean_anchor(db, document, anchor, notices) if anchor is not None else None
+    anchor_data = _clean_anchor(db, thread, anchor, notices) if anchor is not None else None
     comment = Comment(
         document_id=document.id,
         amendment_id=amendment_id,
@@ -199,9 +233,13 @@ def comments_on(db: Session, thread: Thread) -> list[Comment]:
 
 
 def resolve_anchors(
-    db: Session, document: Document, comments: list[Comment]
+    db: Session,
+    document: Document,
+    comments: list[Comment],
+    proposed: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[int, ResolvedAnchor]:
-    """Find every anchored passage again in the current text."""
+    """Find every anchored passage again in the current text (or, for a passage quoted from
+    an amendment's proposal, in the words it proposes now: ``proposed``)."""
     if not any(c.anchor for c in comments):
         return {}
     rows = {r.key: r for r in texts.versions_at(db, document, document.current_rev)}
@@ -210,11 +248,16 @@ def resolve_anchors(
         anchor = comment.anchor
         if not anchor:
             continue
-        row = rows.get(anchor["key"])
-        text = row.text.get(anchor["language"], "") if row is not None else ""
+        source = anchor.get("source", SOURCE_CURRENT)
+        if source == SOURCE_PROPOSAL:
+            words = (proposed or {}).get(anchor["key"], {})
+            text: str | None = words.get(anchor["language"]) if words else None
+        else:
+            row = rows.get(anchor["key"])
+            text = row.text.get(anchor["language"], "") if row is not None else None
         span = (
             find_anchor(text, anchor["exact"], anchor.get("prefix", ""), anchor.get("suffix", ""))
-            if row is not None
+            if text is not None
             else None
         )
         result[comment.id] = ResolvedAnchor(
@@ -228,6 +271,7 @@ def resolve_anchors(
             span is not None,
             span[0] if span else None,
             span[1] if span else None,
+            source,
         )
     return result
 

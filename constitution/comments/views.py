@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from constitution.accounts.web import current_member
+from constitution.accounts.web import current_member, switch_language
 from constitution.comments import services
 from constitution.comments.display import comment_thread
 from constitution.comments.models import Comment
@@ -20,8 +20,8 @@ from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
 
-COMMENT_FIELDS = ("body", "parent", "key", "language", "exact", "prefix", "suffix")
-ANCHOR_FIELDS = ("key", "language", "exact", "prefix", "suffix")
+COMMENT_FIELDS = ("body", "parent", "source", "key", "language", "exact", "prefix", "suffix")
+ANCHOR_FIELDS = ("source", "key", "language", "exact", "prefix", "suffix")
 
 
 def comments_context(
@@ -35,13 +35,19 @@ def comments_context(
     """What the comments part of a page shows: the thread and its forms. ``keys`` are the
     provisions (key, label) a passage may be quoted from."""
     comments = services.comments_on(ctx.db, thread)
+    target = (state or {}).get("target", "")
+    # Shown again (a refusal, a language switch): the switch sends the comment form back
+    # here to be shown again, unsent, with what she typed.
+    keep = target == "new" or target.startswith("reply-")
     return {
         "thread": comment_thread(ctx.db, thread, comments),
         "comment_keys": keys,
         "comment_labels": dict(keys),
         "comment_action": action,
+        "comment_proposed": bool(thread.proposed),
         "can_moderate": may_moderate(current_member(ctx)),
         "comment_state": state or {"target": "", "error": None, "values": {}},
+        "keep_form": {"id": f"form-{target}", "action": action} if keep else None,
     }
 
 
@@ -68,7 +74,7 @@ def _posted_comment(ctx: Ctx) -> tuple[dict[str, str], Any, Any]:
     return values, parent, anchor
 
 
-def form_state(target: str, error: str, values: dict[str, str]) -> dict[str, Any]:
+def form_state(target: str, error: str | None, values: dict[str, str]) -> dict[str, Any]:
     """The state of a refused comment form (``target``: which form), shown again."""
     return {"target": target, "error": error, "values": values}
 
@@ -78,6 +84,10 @@ def post_comment(ctx: Ctx, thread: Thread) -> Posted:
     form's state and status to show it again."""
     values, parent, anchor = _posted_comment(ctx)
     notices = Notices()
+    raw_parent = values["parent"].strip()
+    target = f"reply-{raw_parent}" if raw_parent else "new"
+    if switch_language(ctx, ctx.form.get("switch_language")):
+        return Posted(None, form_state(target, None, values), 200, notices)
     try:
         made = services.add_comment(
             ctx.db,
@@ -90,7 +100,5 @@ def post_comment(ctx: Ctx, thread: Thread) -> Posted:
         )
     except DomainError as error:
         ctx.start_over()
-        raw_parent = values["parent"].strip()
-        target = f"reply-{raw_parent}" if raw_parent else "new"
         return Posted(None, form_state(target, ctx._(error.message), values), error.status, notices)
     return Posted(made, None, 200, notices)

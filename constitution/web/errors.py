@@ -52,14 +52,23 @@ def render_page_error(ctx: Ctx, error: DomainError) -> Response:
 
 
 def plain_error(request: Request, status: int) -> Response:
-    """An error page or error JSON that needs no database (404, 405, 500)."""
+    """An error page or error JSON that needs no database (404, 405, 500): the page has the
+    site's header and navigation, all in one language (the browser's chosen one)."""
     burmese, english, code = STATUS_TEXT.get(status, STATUS_TEXT[500])
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": {"code": code, "message": english}}, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
     language = request.cookies.get("lang")
-    language = language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-    html = templates.get_template("errors/plain.html").render(
-        request=request, status=status, burmese=burmese, english=english, lang=language
-    )
+    if language not in i18n.LANGUAGES:
+        language = i18n.negotiate(request.headers.get("accept-language"))
+    token = i18n.current_language.set(language)
+    try:
+        html = templates.get_template("errors/plain.html").render(
+            request=request,
+            status=status,
+            message=burmese if language == "my" else english,
+            lang=language,
+        )
+    finally:
+        i18n.current_language.reset(token)
     return HTMLResponse(html, status_code=status)

@@ -125,9 +125,12 @@ def status_of(page: Page) -> str:
 def propose(rec: Recorder) -> int:
     page = rec.page
     rec.goto(f"/documents/{SLUG}/p/{KEY}", "hkawng-provision")
-    rec.submit(f"main a[href='/documents/{SLUG}/p/{KEY}/amend']", "hkawng-propose-form")
-    page.fill("#title", "Free legal counsel for arrested persons")
+    rec.submit(f"main a[href='/documents/{SLUG}/p/{KEY}/amend']", "hkawng-propose-choose")
+    # Step 1: what she wants to do; step 2 shows only the fields of that change.
     page.check("input[name=op][value=replace]")
+    rec.submit("main form#choose-op button[type=submit]", "hkawng-propose-form")
+    assert page.locator("#new_key").count() == 0
+    page.fill("#title", "Free legal counsel for arrested persons")
     english = page.input_value("#text_en")
     burmese = page.input_value("#text_my")
     assert EN_OLD in english and MY_OLD in burmese

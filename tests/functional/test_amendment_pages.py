@@ -187,11 +187,25 @@ def test_provision_page_links_to_the_propose_form(
     soup = page(client, f"/documents/{SLUG}/p/art-1")
     link = soup.find("a", href=f"/documents/{SLUG}/p/art-1/amend")
     assert link is not None
-    form = page(client, f"/documents/{SLUG}/p/art-1/amend")
+    # Step 1 asks what she wants to do (a GET form); step 2 shows only that change's fields.
+    choose = page(client, f"/documents/{SLUG}/p/art-1/amend")
+    step1 = choose.select_one("form#choose-op")
+    assert step1 is not None and step1.get("method") == "get"
+    assert [i["value"] for i in step1.select("input[name=op]")] == [
+        "replace",
+        "insert",
+        "delete",
+        "move",
+    ]
+    assert choose.select_one("textarea") is None
+    form = page(client, f"/documents/{SLUG}/p/art-1/amend?op=replace")
     assert form.select_one("#text_my").get_text() == ART_1_MY
     assert form.select_one("#text_en").get_text() == ART_1_EN
-    assert form.select_one("input[name=op][value=replace]").has_attr("checked")
-    assert {o["value"] for o in form.select("select[name=new_kind] option")} >= {"article"}
+    assert form.select_one("input[name=op]")["value"] == "replace"
+    assert form.select_one("#new_key") is None and form.select_one("#move_to") is None
+    insert = page(client, f"/documents/{SLUG}/p/art-1/amend?op=insert")
+    assert {o["value"] for o in insert.select("select[name=new_kind] option")} >= {"article"}
+    assert insert.select_one("#text_en") is None
 
 
 def test_propose_with_a_preview_then_save(
@@ -199,7 +213,7 @@ def test_propose_with_a_preview_then_save(
 ) -> None:
     as_member(client, alice)
     action = f"/documents/{SLUG}/p/art-1/amend"
-    soup = page(client, action)
+    soup = page(client, action + "?op=replace")
     sent_token = fields(form_for(soup, action))["csrf_token"]
     status, _location, html = submit(
         client, soup, action, {"title": "A republic", "text_en": NEW_EN, "action": "preview"}
@@ -234,7 +248,7 @@ def test_a_refused_proposal_keeps_what_was_typed(
 ) -> None:
     as_member(client, alice)
     action = f"/documents/{SLUG}/p/art-1/amend"
-    soup = page(client, action)
+    soup = page(client, action + "?op=replace")
     status, _location, html = submit(
         client,
         soup,
@@ -259,7 +273,10 @@ def test_propose_a_deletion_and_an_insertion(
     as_member(client, alice)
     action = f"/documents/{SLUG}/p/art-2/amend"
     status, location, _ = submit(
-        client, page(client, action), action, {"title": "Drop it", "op": "delete", "action": "save"}
+        client,
+        page(client, action + "?op=delete"),
+        action,
+        {"title": "Drop it", "action": "save"},
     )
     assert status == 303
     deleted = db.get(Amendment, int(location.rsplit("/", 1)[1]))
@@ -277,7 +294,7 @@ def test_propose_a_deletion_and_an_insertion(
         "new_text_en": "A new article.",
         "action": "save",
     }
-    status, location, _ = submit(client, page(client, action), action, data)
+    status, location, _ = submit(client, page(client, action + "?op=insert"), action, data)
     assert status == 303, _
     inserted = db.get(Amendment, int(location.rsplit("/", 1)[1]))
     assert inserted is not None
@@ -313,9 +330,13 @@ def test_the_amendment_page(
     assert cells[1].select("td")[1].get_text() == NEW_EN
     side = page(client, f"/amendments/{amendment.id}?view=side")
     assert side.select(".side .diff.old del") and side.select(".side .diff.new ins")
-    # The proposer may submit (and is told how many co-sponsors it takes), withdraw, update.
-    assert soup.find("form", action=f"/amendments/{amendment.id}/submit")
-    assert "needs 2 co-sponsors; this one has 0" in soup.get_text()
+    # The proposer is told how many more co-sponsors it takes before she can submit it (no
+    # button leading to a refusal); she may withdraw and update it.
+    assert not soup.find("form", action=f"/amendments/{amendment.id}/submit")
+    assert (
+        "still needed before it can be submitted: 2 of 2"
+        in soup.select_one("#needs-sponsors").get_text()
+    )
     assert soup.find("form", action=f"/amendments/{amendment.id}/withdraw")
     assert soup.find("form", action=f"/amendments/{amendment.id}/update")
     assert not soup.find("form", action=f"/amendments/{amendment.id}/sponsor")
@@ -357,15 +378,34 @@ def test_sponsor_then_submit_then_withdraw(
 def test_submitting_without_co_sponsors_is_refused_with_the_reason(
     client: TestClient, db: Session, settings: Settings, document: Document, alice: Member
 ) -> None:
+    """A submit sent anyway (an old page, a co-sponsor who withdrew meanwhile) returns to the
+    amendment's page with the reason, not to a 409 page."""
     amendment = propose(db, settings, alice, document)
     as_member(client, alice)
-    status, _location, html = submit(
-        client, page(client, f"/amendments/{amendment.id}"), f"/amendments/{amendment.id}/submit"
+    url = f"/amendments/{amendment.id}"
+    response = client.post(f"{url}/submit", data={"csrf_token": csrf_token(client.get(url).text)})
+    assert response.status_code == 303 and response.headers["location"] == url
+    shown = follow(client, response.headers["location"])
+    assert "needs more co-sponsors" in flash(shown)
+    assert (
+        "still needed before it can be submitted: 2 of 2"
+        in shown.select_one("#needs-sponsors").get_text()
     )
-    assert status == 409
-    assert "needs more co-sponsors" in checked(html).select_one(".error").get_text()
     db.refresh(amendment)
     assert amendment.status == "draft"
+
+
+def test_a_refused_co_sponsorship_returns_to_the_amendment_with_the_reason(
+    client: TestClient, db: Session, settings: Settings, document: Document, alice: Member
+) -> None:
+    amendment = propose(db, settings, alice, document)
+    as_member(client, alice)
+    url = f"/amendments/{amendment.id}"
+    response = client.post(f"{url}/sponsor", data={"csrf_token": csrf_token(client.get(url).text)})
+    assert response.status_code == 303 and response.headers["location"] == url
+    assert flash(follow(client, url)) != ""
+    db.refresh(amendment)
+    assert amendment.sponsors == []
 
 
 def test_the_list_of_amendments_with_a_status_filter(

@@ -189,4 +189,5 @@ def thread_of(amendment: Amendment, document: Document) -> Thread:
         amendment_id=amendment.id,
         owner_id=amendment.proposer_id,
         number=amendment.number,
+        proposed={c.key: dict(c.text) for c in amendment.changes if c.text},
     )

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from constitution.amendments import services
 from constitution.amendments.models import Amendment
-from constitution.errors import N_, NotFound
+from constitution.errors import N_, DomainError, Forbidden, NotFound
 from constitution.texts import services as texts
 from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.validation import Notices
@@ -55,3 +55,25 @@ def languages_text(ctx: Ctx, document: Document, prefix: str) -> dict[str, str]:
 def given(values: dict[str, str]) -> dict[str, str]:
     """Only the languages a form filled in."""
     return {lang: text for lang, text in values.items() if text.strip()}
+
+
+def refused(ctx: Ctx, url: str, error: DomainError) -> Response:
+    """A refused action: nothing it wrote stays, and she is back on ``url`` (the page she
+    came from) with the reason. What the page never offers her (a missing amendment, an
+    action not hers to take: 404, 403) stays an error page."""
+    if isinstance(error, NotFound | Forbidden):
+        raise error
+    ctx.start_over()
+    ctx.flash_text(ctx._(error.message))
+    return ctx.redirect(url)
+
+
+def action(ctx: Ctx, amendment: Amendment, act: Any, done: str) -> Response:
+    """Run ``act()`` (a service call on ``amendment``); back to the amendment's page with
+    ``done`` or with the reason it was refused."""
+    url = amendment_url(ctx, amendment)
+    try:
+        act()
+    except DomainError as error:
+        return refused(ctx, url, error)
+    return ctx.redirect(url, done)

@@ -15,7 +15,7 @@ from constitution.accounts.web import current_member
 from constitution.amendments import display, services
 from constitution.amendments import permissions as rules
 from constitution.amendments.models import Amendment, Recommendation, Status
-from constitution.amendments.views.common import amendment_in_path, amendment_url, saved
+from constitution.amendments.views.common import action, amendment_in_path, amendment_url, saved
 from constitution.amendments.views.propose import initial_update
 from constitution.comments.views import comments_context, post_comment
 from constitution.errors import N_
@@ -87,7 +87,8 @@ def detail_page(
         **comments_context(
             ctx,
             services.thread_of(amendment, document),
-            keys=keys,
+            # A passage may also be quoted from the words of a provision it inserts.
+            keys=keys + [(c.key, c.label or c.key) for c in amendment.changes if c.op == "insert"],
             action=ctx.url("amendments.comment", amendment_id=amendment.id),
             state=comment_state,
         ),
@@ -118,19 +119,36 @@ def _history_views(
 
 
 def sponsor(ctx: Ctx) -> Response:
-    amendment = services.sponsor(ctx.db, current_member(ctx), amendment_in_path(ctx))
-    return ctx.redirect(amendment_url(ctx, amendment), N_("You co-sponsor this amendment."))
+    amendment = amendment_in_path(ctx)
+    me = current_member(ctx)
+    return action(
+        ctx,
+        amendment,
+        lambda: services.sponsor(ctx.db, me, amendment),
+        N_("You co-sponsor this amendment."),
+    )
 
 
 def submit(ctx: Ctx) -> Response:
     amendment = amendment_in_path(ctx)
-    services.submit(ctx.db, ctx.settings, current_member(ctx), amendment)
-    return ctx.redirect(amendment_url(ctx, amendment), N_("The amendment was submitted."))
+    me = current_member(ctx)
+    return action(
+        ctx,
+        amendment,
+        lambda: services.submit(ctx.db, ctx.settings, me, amendment),
+        N_("The amendment was submitted."),
+    )
 
 
 def withdraw(ctx: Ctx) -> Response:
-    amendment = services.withdraw(ctx.db, current_member(ctx), amendment_in_path(ctx))
-    return ctx.redirect(amendment_url(ctx, amendment), N_("The amendment was withdrawn."))
+    amendment = amendment_in_path(ctx)
+    me = current_member(ctx)
+    return action(
+        ctx,
+        amendment,
+        lambda: services.withdraw(ctx.db, me, amendment),
+        N_("The amendment was withdrawn."),
+    )
 
 
 def comment(ctx: Ctx) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from constitution.accounts.web import current_member
+from constitution.accounts.web import current_member, switch_language
 from constitution.amendments import display, services
 from constitution.amendments import permissions as rules
 from constitution.amendments.models import Amendment
@@ -22,16 +22,16 @@ from constitution.amendments.views.common import (
 )
 from constitution.diffing.diff import diff_tokens
 from constitution.diffing.render import inline_html
-from constitution.errors import N_, DomainError, Forbidden, NotFound
+from constitution.errors import N_, DomainError, Forbidden, Invalid, NotFound
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ, budget_of
 from constitution.texts.models import KINDS, Document, ProvisionVersion
-from constitution.texts.validation import Notices, changed_languages
+from constitution.texts.validation import Notices, changed_languages, kind_may_contain
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
 from constitution.web.render import render
 
-PROPOSE_OPS = ("replace", "delete", "insert")
+PROPOSE_OPS = ("replace", "insert", "delete", "move")
 
 
 def _parent(ctx: Ctx, document: Document, raw: str | None) -> Amendment | None:
@@ -46,13 +46,15 @@ def _parent(ctx: Ctx, document: Document, raw: str | None) -> Amendment | None:
 
 
 def _initial_proposal(
-    document: Document, row: ProvisionVersion, parent: Amendment | None
+    document: Document, row: ProvisionVersion, parent: Amendment | None, op: str | None
 ) -> dict[str, Any]:
     theirs = next((c for c in parent.changes if c.key == row.key), None) if parent else None
     text = theirs.text if theirs is not None and theirs.op == "replace" else row.text
     languages = document.languages
+    if op is None:
+        op = theirs.op if theirs is not None and theirs.op in PROPOSE_OPS else None
     return {
-        "op": theirs.op if theirs is not None and theirs.op in PROPOSE_OPS else "replace",
+        "op": op,
         "title": "",
         "rationale": dict.fromkeys(languages, ""),
         "text": {lang: text.get(lang, "") for lang in languages},
@@ -60,6 +62,7 @@ def _initial_proposal(
         "new_label": "",
         "new_kind": row.kind,
         "new_text": dict.fromkeys(languages, ""),
+        "move_to": "",
     }
 
 
@@ -74,10 +77,26 @@ def _posted_proposal(ctx: Ctx, document: Document) -> dict[str, Any]:
         "new_label": ctx.form.get("new_label", ""),
         "new_kind": ctx.form.get("new_kind", ""),
         "new_text": languages_text(ctx, document, "new_text_"),
+        "move_to": ctx.form.get("move_to", ""),
     }
 
 
-def _proposed_change(row: ProvisionVersion, values: dict[str, Any]) -> dict[str, Any]:
+def _move_target(
+    value: str, current: dict[str, ProvisionVersion]
+) -> tuple[str | None, str | None] | None:
+    """The form's ``move_to`` (``start:PARENT``, ``start:`` or ``after:KEY``) as the move's
+    (parent, after), or None when it names nothing."""
+    where, _, key = value.partition(":")
+    if where == "start" and (key == "" or key in current):
+        return (key or None, None)
+    if where == "after" and key in current:
+        return (current[key].parent_key, key)
+    return None
+
+
+def _proposed_change(
+    row: ProvisionVersion, values: dict[str, Any], current: dict[str, ProvisionVersion]
+) -> dict[str, Any]:
     if values["op"] == "delete":
         return {"op": "delete", "key": row.key}
     if values["op"] == "insert":
@@ -90,7 +109,34 @@ def _proposed_change(row: ProvisionVersion, values: dict[str, Any]) -> dict[str,
             "kind": values["new_kind"],
             "text": given(values["new_text"]),
         }
+    if values["op"] == "move":
+        target = _move_target(values["move_to"], current)
+        if target is None:
+            raise Invalid(N_("Choose where the provision should go."), field="move_to")
+        return {"op": "move", "key": row.key, "parent": target[0], "after": target[1]}
     return {"op": "replace", "key": row.key, "text": changed_languages(values["text"], row.text)}
+
+
+def move_choices(
+    row: ProvisionVersion, current: dict[str, ProvisionVersion]
+) -> list[tuple[str, str, str]]:
+    """Where the provision may go, in reading order: (value, "start"|"after", label) for the
+    start of each provision that may hold it and after each provision of its kind (never
+    under itself)."""
+    ordered = texts.reading_order(current.values())
+    inside = {row.key}
+    for other in ordered:  # reading order: a parent comes before its children
+        if other.parent_key in inside:
+            inside.add(other.key)
+    choices = [("start:", "top", "")] if row.kind == KINDS[0] else []
+    for other in ordered:
+        if other.key in inside:
+            continue
+        if kind_may_contain(other.kind, row.kind):
+            choices.append((f"start:{other.key}", "start", other.label))
+        if other.kind == row.kind:
+            choices.append((f"after:{other.key}", "after", other.label))
+    return choices
 
 
 def _propose_page(
@@ -104,6 +150,7 @@ def _propose_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
+    current = texts.current_rows(ctx.db, document) if values["op"] == "move" else {}
     context = {
         "document": document,
         "row": row,
@@ -113,15 +160,28 @@ def _propose_page(
         "error": error,
         "ops": PROPOSE_OPS,
         "kinds": KINDS,
+        "move_choices": move_choices(row, current) if current else [],
+        # The language switch sends the form back here to be shown again, unsaved.
+        "keep_form": {
+            "id": "propose",
+            "action": ctx.url("amendments.propose", slug=document.slug, key=row.key),
+        }
+        if values["op"]
+        else None,
     }
     return render(ctx, "amendments/propose.html", context, status)
 
 
 def propose_form(ctx: Ctx) -> Response:
+    """Step 1: what she wants to do (no ``op``); step 2: only the fields of that change."""
     document = document_in_path(ctx)
     row = current_row(ctx, document, ctx.request.path_params["key"])
     parent = _parent(ctx, document, ctx.request.query_params.get("amends"))
-    return _propose_page(ctx, document, row, parent, _initial_proposal(document, row, parent))
+    op = ctx.request.query_params.get("op")
+    values = _initial_proposal(document, row, parent, op if op in PROPOSE_OPS else None)
+    if op is not None and op not in PROPOSE_OPS:
+        values["op"] = None
+    return _propose_page(ctx, document, row, parent, values)
 
 
 def propose(ctx: Ctx) -> Response:
@@ -129,9 +189,11 @@ def propose(ctx: Ctx) -> Response:
     row = current_row(ctx, document, ctx.request.path_params["key"])
     parent = _parent(ctx, document, ctx.form.get("amends"))
     values = _posted_proposal(ctx, document)
-    change = _proposed_change(row, values)
+    if switch_language(ctx, ctx.form.get("switch_language")):
+        return _propose_page(ctx, document, row, parent, values)
     notices = Notices()
     try:
+        change = _proposed_change(row, values, texts.current_rows(ctx.db, document))
         if ctx.form.get("action") == "preview":
             shown = display.preview(ctx.db, document, [change], notices, Differ(budget_of(ctx)))
             return _propose_page(ctx, document, row, parent, values, preview=shown)
@@ -264,6 +326,8 @@ def update(ctx: Ctx) -> Response:
     if base_rev is not None:
         body["base_rev"] = base_rev
     kept = base_rev if isinstance(base_rev, int) and 1 <= base_rev <= document.current_rev else None
+    if switch_language(ctx, ctx.form.get("switch_language")):
+        return _update_page(ctx, document, amendment, values, base_rev=kept)
     notices = Notices()
     preview = None
     try:
@@ -324,5 +388,10 @@ def _update_page(
         "error": error,
         "stale": stale,
         "kinds": KINDS,
+        # The language switch sends the form back here to be shown again, unsaved.
+        "keep_form": {
+            "id": "update",
+            "action": ctx.url("amendments.update", amendment_id=amendment.id),
+        },
     }
     return render(ctx, "amendments/update.html", context, status)
