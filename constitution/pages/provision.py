@@ -8,16 +8,18 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution.amendments import services as amendments
+from constitution.amendments.display import on_current
 from constitution.amendments.views.common import saved
 from constitution.comments.services import Thread
 from constitution.comments.views import comments_context, post_comment
-from constitution.diffing.render import inline_html
+from constitution.diffing.render import compact_html, inline_html
 from constitution.errors import N_
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ, differ_for
-from constitution.texts.models import Document
+from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.views import provision_context
 from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
 from constitution.web.render import render
 
 
@@ -27,23 +29,40 @@ def provision(ctx: Ctx) -> Response:
 
 
 def _open_amendments(
-    ctx: Ctx, document: Document, key: str, differ: Differ
+    ctx: Ctx, document: Document, key: str, differ: Differ, current: ProvisionVersion | None
 ) -> list[dict[str, Any]]:
+    """Each open amendment's change to the provision, against the current text: compactly
+    (the changed words with some context), and in full for the one asked by ``?show=``."""
+    wanted = parse_id(ctx.request.query_params.get("show", ""))
+    languages = document.languages
     result = []
     for amendment in amendments.open_amendments_for(ctx.db, document, key):
-        diffs = {
-            lang: found
-            for change in amendment.changes
-            if change.key == key
-            for lang, found in amendments.change_diffs(document, change, differ).items()
-        }
-        result.append(
-            {
-                "amendment": amendment,
-                "cells": {lang: inline_html(found.pairs) for lang, found in diffs.items()},
-                "simplified": any(found.simplified for found in diffs.values()),
-            }
-        )
+        for change in amendment.changes:
+            if change.key != key:
+                continue
+            text = current.text if current is not None else None
+            on = [
+                on_current(change, text.get(lang, "") if text else None, lang, differ.budget)
+                for lang in languages
+            ]
+            found = differ.diffs([(shown.old, shown.new) for shown in on])
+            full = amendment.id == wanted
+            cells = {}
+            for lang, diff in zip(languages, found, strict=True):
+                if any(op != 0 for op, _ in diff.pairs):
+                    cells[lang] = inline_html(diff.pairs) if full else compact_html(diff.pairs)
+            result.append(
+                {
+                    "amendment": amendment,
+                    "change": change,
+                    "full": full,
+                    "cells": cells,
+                    "conflict": [
+                        lang for lang, shown in zip(languages, on, strict=True) if shown.conflict
+                    ],
+                    "simplified": any(diff.simplified for diff in found),
+                }
+            )
     differ.save()
     return result
 
@@ -61,7 +80,7 @@ def provision_page(
     differ = differ_for(ctx)
     context = provision_context(ctx, document, key, differ)
     keys = [(key, context["latest"].label)] if context["current"] is not None else []
-    context["amendments"] = _open_amendments(ctx, document, key, differ)
+    context["amendments"] = _open_amendments(ctx, document, key, differ, context["current"])
     context |= comments_context(
         ctx,
         Thread(document, provision_key=key),

@@ -18,6 +18,7 @@ from constitution.texts.compare import Change, compare
 from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.search import search
+from constitution.texts.units import unit_of, unit_page, units
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
@@ -68,25 +69,48 @@ def contents(ctx: Ctx) -> Response:
             "rev": rev,
             "rows": rows,
             "depth": services.depth_map(rows),
+            "unit_of": unit_of(rows),
         },
     )
 
 
-def reading_context(ctx: Ctx) -> dict[str, Any]:
-    """What the reading view shows of the text: one revision in the chosen languages."""
+class InUnit(Exception):
+    """The reading page asked for names a provision that is read in this unit's page."""
+
+    def __init__(self, key: str | None) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def reading_context(ctx: Ctx, unit_key: str | None = None) -> dict[str, Any]:
+    """What the reading view shows of the text: one revision in the chosen languages, the
+    whole text or one part or chapter (404 when the document has no such unit)."""
     document = _document(ctx)
     rev = _rev(ctx, document)
     rows = services.versions_at(ctx.db, document, rev)
     languages = _languages(ctx, document)
+    unit = None
+    if unit_key is not None:
+        unit = unit_page(rows, unit_key)
+        if unit is None and any(row.key == unit_key for row in rows):
+            raise InUnit(None)  # a provision in no part or chapter: the whole text
+        if unit is None:
+            raise NotFound(N_("This document has no such part or chapter."))
+        if unit.row.key != unit_key:
+            raise InUnit(unit.row.key)
+    depth = services.depth_map(rows)
     return {
         "document": document,
         "rev": rev,
-        "rows": rows,
-        "depth": services.depth_map(rows),
+        "rows": unit.rows if unit is not None else rows,
+        "depth": depth,
         "languages": languages,
         "lang_param": "both" if len(languages) > 1 else languages[0],
         "with_amendments": False,
         "proposals": {},
+        "unit": unit,
+        "units": units(rows),
+        "unit_of": unit_of(rows),
     }
 
 
