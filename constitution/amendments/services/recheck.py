@@ -25,6 +25,7 @@ from constitution.amendments.services.rebase import (
     apply_plan,
     plan_rebase,
 )
+from constitution.amendments.services.notices import tell
 from constitution.amendments.services.workflow import transition
 from constitution.audit.services import record
 from constitution.db import after_commit
@@ -133,6 +134,9 @@ class Recheck:
                 if rebase.outcome is RebaseOutcome.REBASED:
                     obj = f"amendment:{amendment.id}"
                     record(db, "amendment.rebased", obj, actor_id=None, payload=moved)
+                    concerned = {amendment.proposer_id} | {s.member_id for s in amendment.sponsors}
+                    for member_id in sorted(concerned):
+                        tell(db, member_id, "rebased", amendment, payload=moved)
                 refresh.append(amendment.id)
         document.settled_rev = plan.head
         db.flush()
