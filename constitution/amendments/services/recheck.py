@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from constitution.amendments.models import OPEN_STATUSES, Amendment, AmendmentChange, Status
 from constitution.amendments.services.conflicts import RefreshConflicts, fingerprint
+from constitution.amendments.services.notices import tell
 from constitution.amendments.services.rebase import (
     REBASE_BUDGET,
     RebaseOutcome,
@@ -25,7 +26,6 @@ from constitution.amendments.services.rebase import (
     apply_plan,
     plan_rebase,
 )
-from constitution.amendments.services.notices import tell
 from constitution.amendments.services.workflow import transition
 from constitution.audit.services import record
 from constitution.db import after_commit
