@@ -158,8 +158,10 @@ SCHEMAS: dict[str, Any] = {
             "start",
             "end",
         ],
-        "description": "A quoted passage found again in the current revision (rev); start "
-        "and end are code-point offsets in that provision's text in that language.",
+        "description": "A quoted passage looked for in the current revision (rev): found "
+        "only when its exact words are still there, at start and end (code-point offsets in "
+        "that provision's text in that language); otherwise near says where it most likely "
+        "went (null when nowhere).",
         "properties": {
             "key": STR,
             "language": STR,
@@ -171,6 +173,10 @@ SCHEMAS: dict[str, Any] = {
             "found": {"type": "boolean"},
             "start": OPT_INT,
             "end": OPT_INT,
+            "near": {
+                "type": ["object", "null"],
+                "properties": {"start": INT, "end": INT, "text": STR},
+            },
         },
     },
     "Notification": {

@@ -22,7 +22,7 @@ from constitution.audit.services import record
 from constitution.comments.models import Comment
 from constitution.comments.permissions import may_moderate
 from constitution.db import clean_id, utcnow
-from constitution.diffing.anchor import find_anchor
+from constitution.diffing.anchor import find_anchor, find_exact
 from constitution.errors import N_, Forbidden, Invalid, NotFound, StateConflict
 from constitution.inbox.services import notify
 from constitution.texts import services as texts
@@ -55,9 +55,13 @@ class ResolvedAnchor:
     suffix: str
     rev: int  # the revision it was resolved against (the current one)
     made_on: int  # the revision the comment was made on
-    found: bool
+    found: bool  # its exact words are still in the current text (at start:end)
     start: int | None
     end: int | None
+    # When not found: where it most likely went (a passage of the current text), if anywhere.
+    near_start: int | None = None
+    near_end: int | None = None
+    near_text: str | None = None
 
 
 def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -> str:
@@ -90,7 +94,7 @@ def _clean_anchor(db: Session, document: Document, value: Any, notices: Notices)
     prefix = (prefix + lead)[-MAX_CONTEXT:]
     suffix = (trail + suffix)[:MAX_CONTEXT]
     text = rows[key].text.get(str(language), "")
-    if find_anchor(text, exact, prefix, suffix) is None:
+    if find_exact(text, exact, prefix, suffix) is None:
         raise Invalid(
             N_("The quoted passage is not in the current text."),
             field="anchor.exact",
@@ -210,11 +214,10 @@ def resolve_anchors(
             continue
         row = rows.get(anchor["key"])
         text = row.text.get(anchor["language"], "") if row is not None else ""
-        span = (
-            find_anchor(text, anchor["exact"], anchor.get("prefix", ""), anchor.get("suffix", ""))
-            if row is not None
-            else None
-        )
+        quote = (text, anchor["exact"], anchor.get("prefix", ""), anchor.get("suffix", ""))
+        span = find_exact(*quote) if row is not None else None
+        # Not all its words are there: where it most likely went, to show beside the quote.
+        near = find_anchor(*quote) if row is not None and span is None else None
         result[comment.id] = ResolvedAnchor(
             anchor["key"],
             anchor["language"],
@@ -226,6 +229,9 @@ def resolve_anchors(
             span is not None,
             span[0] if span else None,
             span[1] if span else None,
+            near[0] if near else None,
+            near[1] if near else None,
+            text[near[0] : near[1]] if near else None,
         )
     return result
 
