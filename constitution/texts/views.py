@@ -189,7 +189,7 @@ def compare_page(ctx: Ctx) -> Response:
             "rev_to": rev_to,
             "view": view,
             "changes": rendered,
-            "revs": list(range(1, document.current_rev + 1)),
+            "revs": services.revisions(ctx.db, document),
         },
     )
 

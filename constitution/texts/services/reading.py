@@ -48,6 +48,19 @@ def versions_at(db: Session, document: Document, rev: int) -> list[ProvisionVers
     return reading_order(rows)
 
 
+def current_labels(db: Session, document: Document) -> dict[str, str]:
+    """Each current provision's label by key (no texts loaded: for lists)."""
+    rev = document.current_rev
+    rows = db.execute(
+        select(ProvisionVersion.key, ProvisionVersion.label).where(
+            ProvisionVersion.document_id == document.id,
+            ProvisionVersion.rev_from <= rev,
+            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        )
+    )
+    return {key: label for key, label in rows}
+
+
 def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
     """The current text's provision versions by key."""
     return {r.key: r for r in versions_at(db, document, document.current_rev)}
