@@ -16,7 +16,7 @@ from constitution.amendments import services
 from constitution.amendments.models import Amendment, AmendmentChange
 from constitution.diffing.bounded import Budget
 from constitution.diffing.merge import merge3
-from constitution.diffing.render import inline_html, side_by_side, synopsis
+from constitution.diffing.render import compact_html, inline_html, side_by_side, synopsis
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ
 from constitution.texts.models import Document, ProvisionVersion
@@ -208,7 +208,8 @@ def proposals_by_key(
     differ: Differ | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every open amendment's change, placed under the provision it changes (an inserted
-    provision under the one it follows), as an inline diff against the current text."""
+    provision under the one it follows), against the current text: a replaced text as its
+    changed words with some context (the provision page has it in full)."""
     differ = differ if differ is not None else Differ()
     current = {r.key: r for r in rows}
     found: dict[str, list[dict[str, Any]]] = {}
@@ -228,7 +229,10 @@ def proposals_by_key(
                     "amendment": amendment,
                     "change": change,
                     "cells": {
-                        lang: inline_html(d.pairs) for lang, d in zip(languages, diffs, strict=True)
+                        lang: compact_html(d.pairs)
+                        if change.op == "replace"
+                        else inline_html(d.pairs)
+                        for lang, d in zip(languages, diffs, strict=True)
                     },
                     "conflict": [
                         lang for lang, shown in zip(languages, on, strict=True) if shown.conflict

@@ -9,31 +9,57 @@ revision (in reading order), no queries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from constitution.texts.models import ProvisionVersion
+from typing import Generic, Protocol, TypeVar
 
 UNIT_KINDS = frozenset({"part", "chapter"})
 
 
+class Row(Protocol):
+    """A provision version, or its outline: a key, a parent and a kind."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def parent_key(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+
+
+R = TypeVar("R", bound=Row)
+S = TypeVar("S", bound=Row)
+
+
 @dataclass(frozen=True)
-class Unit:
+class Unit(Generic[R]):
     """One unit's page: its rows, the units nested in it, and its neighbours."""
 
-    row: ProvisionVersion
-    rows: list[ProvisionVersion]
-    nested: list[ProvisionVersion]
-    previous: ProvisionVersion | None
-    next: ProvisionVersion | None
-    ancestors: list[ProvisionVersion]
+    row: R
+    rows: list[R]
+    nested: list[R]
+    previous: R | None
+    next: R | None
+    ancestors: list[R]
+
+    def with_rows(self, full: Callable[[R], S]) -> Unit[S]:
+        """The same page with every row replaced by ``full(row)`` (its text loaded)."""
+        return Unit(
+            row=full(self.row),
+            rows=[full(r) for r in self.rows],
+            nested=[full(r) for r in self.nested],
+            previous=full(self.previous) if self.previous is not None else None,
+            next=full(self.next) if self.next is not None else None,
+            ancestors=[full(r) for r in self.ancestors],
+        )
 
 
-def units(rows: list[ProvisionVersion]) -> list[ProvisionVersion]:
+def units(rows: list[R]) -> list[R]:
     """The parts and chapters, in reading order."""
     return [row for row in rows if row.kind in UNIT_KINDS]
 
 
-def unit_of(rows: list[ProvisionVersion]) -> dict[str, str]:
+def unit_of(rows: list[R]) -> dict[str, str]:
     """Each provision's unit: the nearest part or chapter it is in (a unit is its own).
     Provisions in no unit are left out (they are read in the whole text)."""
     found: dict[str, str] = {}
@@ -45,7 +71,7 @@ def unit_of(rows: list[ProvisionVersion]) -> dict[str, str]:
     return found
 
 
-def unit_page(rows: list[ProvisionVersion], key: str) -> Unit | None:
+def unit_page(rows: list[R], key: str) -> Unit[R] | None:
     """What the page of unit ``key`` shows, or None when there is no such unit. For a
     provision that is not a unit, the page of the unit it is in (its ``row.key`` says which);
     None when it is in none."""
@@ -59,7 +85,7 @@ def unit_page(rows: list[ProvisionVersion], key: str) -> Unit | None:
     shown = [r for r in rows if placed.get(r.key) == key]
     nested = [r for r in all_units if r.parent_key is not None and placed.get(r.parent_key) == key]
     by_key = {r.key: r for r in rows}
-    ancestors: list[ProvisionVersion] = []
+    ancestors: list[R] = []
     parent = by_key.get(row.parent_key or "")
     while parent is not None:
         if parent.kind in UNIT_KINDS:

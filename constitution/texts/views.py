@@ -84,33 +84,40 @@ class InUnit(Exception):
 
 def reading_context(ctx: Ctx, unit_key: str | None = None) -> dict[str, Any]:
     """What the reading view shows of the text: one revision in the chosen languages, the
-    whole text or one part or chapter (404 when the document has no such unit)."""
+    whole text or one part or chapter (404 when the document has no such unit). A unit's
+    page reads the document's outline and only its own texts (and the titles of the units)."""
     document = _document(ctx)
     rev = _rev(ctx, document)
-    rows = services.versions_at(ctx.db, document, rev)
     languages = _languages(ctx, document)
-    unit = None
-    if unit_key is not None:
-        unit = unit_page(rows, unit_key)
-        if unit is None and any(row.key == unit_key for row in rows):
-            raise InUnit(None)  # a provision in no part or chapter: the whole text
-        if unit is None:
-            raise NotFound(N_("This document has no such part or chapter."))
-        if unit.row.key != unit_key:
-            raise InUnit(unit.row.key)
-    depth = services.depth_map(rows)
-    return {
+    context: dict[str, Any] = {
         "document": document,
         "rev": rev,
-        "rows": unit.rows if unit is not None else rows,
-        "depth": depth,
         "languages": languages,
         "lang_param": "both" if len(languages) > 1 else languages[0],
         "with_amendments": False,
         "proposals": {},
+        "unit": None,
+    }
+    if unit_key is None:
+        rows = services.versions_at(ctx.db, document, rev)
+        return context | {"rows": rows, "depth": services.depth_map(rows), "units": units(rows)}
+    outline = services.outline_at(ctx.db, document, rev)
+    found = unit_page(outline, unit_key)
+    if found is None and any(row.key == unit_key for row in outline):
+        raise InUnit(None)  # a provision in no part or chapter: the whole text
+    if found is None:
+        raise NotFound(N_("This document has no such part or chapter."))
+    if found.row.key != unit_key:
+        raise InUnit(found.row.key)
+    every_unit = units(outline)
+    full = services.versions_by_ids(ctx.db, [r.id for r in [*found.rows, *every_unit]])
+    # Units and shown rows get their versions; the others (neighbours, ancestors) are units.
+    unit = found.with_rows(lambda r: full[r.id])
+    return context | {
+        "rows": unit.rows,
+        "depth": services.depth_map(outline),
         "unit": unit,
-        "units": units(rows),
-        "unit_of": unit_of(rows),
+        "units": [full[r.id] for r in every_unit],
     }
 
 

@@ -16,6 +16,7 @@ from constitution.texts.services.hashing import (
     version_hash,
 )
 from constitution.texts.services.reading import (
+    Outline,
     Placed,
     author_names,
     check_rev,
@@ -25,10 +26,12 @@ from constitution.texts.services.reading import (
     get_document,
     get_revision,
     list_documents,
+    outline_at,
     provision_history,
     reading_order,
     revisions,
     versions_at,
+    versions_by_ids,
 )
 from constitution.texts.services.stale import (
     apply_on_base,
@@ -60,6 +63,7 @@ __all__ = [
     "AFTER_REVISION",
     "MAX_TEXT",
     "Draft",
+    "Outline",
     "Placed",
     "RevisionHook",
     "Tree",
@@ -83,6 +87,7 @@ __all__ = [
     "load_tree",
     "lock_document",
     "on_current_text",
+    "outline_at",
     "provision_history",
     "reading_order",
     "register_after_revision",
@@ -92,5 +97,6 @@ __all__ = [
     "revisions",
     "version_hash",
     "versions_at",
+    "versions_by_ids",
     "write_revision",
 ]
