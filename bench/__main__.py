@@ -11,6 +11,7 @@ from bench import (
     bench_hostile,
     bench_live,
     bench_pages,
+    bench_reading,
     bench_texts,
     bench_votes,
     bench_write_lock,
@@ -25,6 +26,7 @@ def main() -> None:
     bench_accounts.run()
     bench_texts.run()
     bench_amendments.run()
+    bench_reading.run()
     bench_diffs.run()
     bench_write_lock.run()
     bench_hostile.run()

@@ -264,6 +264,7 @@ PAGE_ROUTES: list[Route] = [
     page("/documents", text_views.documents, "texts.documents", A.MEMBER),
     page("/documents/{slug}", text_views.contents, "texts.contents", A.MEMBER),
     page("/documents/{slug}/read", reading.read, "texts.read", A.MEMBER),
+    page("/documents/{slug}/read/{key}", reading.read_unit, "texts.read_unit", A.MEMBER),
     page("/documents/{slug}/p/{key}", provision_pages.provision, "texts.provision", A.MEMBER),
     page("/documents/{slug}/p/{key}/edit", text_views.edit_form, "texts.edit_form", A.EDITOR),
     page(

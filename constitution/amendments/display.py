@@ -7,19 +7,56 @@ Pure reading: these helpers query and build plain values (diffs rendered as esca
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from constitution.amendments import services
 from constitution.amendments.models import Amendment, AmendmentChange
-from constitution.diffing.render import inline_html, side_by_side, synopsis
+from constitution.diffing.bounded import Budget
+from constitution.diffing.merge import merge3
+from constitution.diffing.render import compact_html, inline_html, side_by_side, synopsis
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ
 from constitution.texts.models import Document, ProvisionVersion
 
 # ---- changes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One change in one language as it reads against the current text: ``old`` becomes
+    ``new``. ``conflict`` when the text changed where the amendment changes it: then ``old``
+    and ``new`` are the amendment's own change, on the text it was made on."""
+
+    old: str
+    new: str
+    conflict: bool = False
+
+
+def on_current(
+    change: AmendmentChange, current: str | None, lang: str, budget: Budget | None = None
+) -> Shown:
+    """What ``change`` does to the current text (``current``, None when the provision is
+    not there) in ``lang``. A replace made on an older text is merged onto the current one
+    first (as a rebase would), so that it never shows as undoing corrections it did not
+    touch; where the merge cannot be made, its own change and the conflict are shown."""
+    now = current or ""
+    if change.op == "insert":
+        return Shown("", change.text.get(lang, ""))
+    if change.op == "delete":
+        return Shown(now, "")
+    if change.op != "replace":
+        return Shown(now, now)
+    base = change.base_text.get(lang, "")
+    ours = change.text.get(lang, base)
+    if current is None or base == now:
+        return Shown(now, ours)
+    merged = merge3(base, ours, now, budget)
+    if merged.text is None:
+        return Shown(base, ours, conflict=True)
+    return Shown(now, merged.text)
 
 
 def change_views(
@@ -52,17 +89,12 @@ def change_views(
             for lang, d in diffs.items()
         }
         row = current.get(change.key)
-        old = row.text if row is not None and change.op != "insert" else None
-        if change.op in ("replace", "insert"):
-            new: Mapping[str, str] | None = change.text
-        elif change.op == "move":
-            new = old
-        else:
-            new = None
-        rows = {
-            lang: (old.get(lang) if old else None, new.get(lang) if new else None)
+        now = row.text if row is not None and change.op != "insert" else None
+        on = {
+            lang: on_current(change, now.get(lang, "") if now else None, lang, differ.budget)
             for lang in document.languages
         }
+        rows = {lang: (found.old, found.new) for lang, found in on.items()}
         shown = synopsis(rows, differ.diff)
         result.append(
             {
@@ -72,6 +104,7 @@ def change_views(
                 "exists": row is not None,
                 "cells": cells,
                 "synopsis": shown,
+                "conflicts": [lang for lang, found in on.items() if found.conflict],
                 "simplified": any(d.simplified for d in diffs.values())
                 or any(cell.simplified for cell in shown.values()),
             }
@@ -177,7 +210,8 @@ def proposals_by_key(
     differ: Differ | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every open amendment's change, placed under the provision it changes (an inserted
-    provision under the one it follows), as an inline diff against the current text."""
+    provision under the one it follows), against the current text: a replaced text as its
+    changed words with some context (the provision page has it in full)."""
     differ = differ if differ is not None else Differ()
     current = {r.key: r for r in rows}
     found: dict[str, list[dict[str, Any]]] = {}
@@ -187,28 +221,26 @@ def proposals_by_key(
             row = current.get(place or "")
             if row is None:
                 continue
-            shown = [_proposed(differ, change, row, lang) for lang in languages]
+            on = [
+                on_current(change, row.text.get(lang, ""), lang, differ.budget)
+                for lang in languages
+            ]
+            diffs = differ.diffs([(shown.old, shown.new) for shown in on])
             found.setdefault(row.key, []).append(
                 {
                     "amendment": amendment,
                     "change": change,
-                    "cells": {lang: cell for lang, (cell, _) in zip(languages, shown, strict=True)},
-                    "simplified": any(simplified for _, simplified in shown),
+                    "cells": {
+                        lang: compact_html(d.pairs)
+                        if change.op == "replace"
+                        else inline_html(d.pairs)
+                        for lang, d in zip(languages, diffs, strict=True)
+                    },
+                    "conflict": [
+                        lang for lang, shown in zip(languages, on, strict=True) if shown.conflict
+                    ],
+                    "simplified": any(d.simplified for d in diffs),
                 }
             )
     differ.save()
     return found
-
-
-def _proposed(
-    differ: Differ, change: AmendmentChange, row: ProvisionVersion, lang: str
-) -> tuple[Markup, bool]:
-    old = row.text.get(lang, "")
-    if change.op == "insert":
-        return inline_html([(1, change.text.get(lang, ""))]), False
-    if change.op == "delete":
-        return inline_html([(-1, old)]), False
-    if change.op == "replace":
-        found = differ.diff(old, change.text.get(lang, old))
-        return inline_html(found.pairs), found.simplified
-    return inline_html([(0, old)]), False

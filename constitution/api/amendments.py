@@ -223,6 +223,9 @@ def comment_json(comment: Comment, anchor: comment_service.ResolvedAnchor | None
             "start": anchor.start,
             "end": anchor.end,
             "source": anchor.source,
+            "near": None
+            if anchor.near_start is None
+            else {"start": anchor.near_start, "end": anchor.near_end, "text": anchor.near_text},
         }
     return body
 

@@ -159,9 +159,11 @@ SCHEMAS: dict[str, Any] = {
             "end",
             "source",
         ],
-        "description": "A quoted passage found again in the current revision (rev); start "
-        "and end are code-point offsets in that provision's text in that language (for "
-        "source proposal: in the words the amendment proposes for it now).",
+        "description": "A quoted passage looked for in the current revision (rev): found "
+        "only when its exact words are still there, at start and end (code-point offsets in "
+        "that provision's text in that language; for source proposal: in the words the "
+        "amendment proposes for it now); otherwise near says where it most likely went (null "
+        "when nowhere).",
         "properties": {
             "source": {"type": "string", "enum": ["current", "proposal"]},
             "key": STR,
@@ -174,6 +176,10 @@ SCHEMAS: dict[str, Any] = {
             "found": {"type": "boolean"},
             "start": OPT_INT,
             "end": OPT_INT,
+            "near": {
+                "type": ["object", "null"],
+                "properties": {"start": INT, "end": INT, "text": STR},
+            },
         },
     },
     "Notification": {

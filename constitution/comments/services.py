@@ -23,7 +23,7 @@ from constitution.audit.services import record
 from constitution.comments.models import Comment
 from constitution.comments.permissions import may_moderate
 from constitution.db import clean_id, utcnow
-from constitution.diffing.anchor import find_anchor
+from constitution.diffing.anchor import find_anchor, find_exact
 from constitution.errors import N_, Forbidden, Invalid, NotFound, StateConflict
 from constitution.inbox.services import notify
 from constitution.texts import services as texts
@@ -62,10 +62,14 @@ class ResolvedAnchor:
     suffix: str
     rev: int  # the revision it was resolved against (the current one)
     made_on: int  # the revision the comment was made on
-    found: bool
+    found: bool  # its exact words are still in the current text (at start:end)
     start: int | None
     end: int | None
     source: str = SOURCE_CURRENT  # or SOURCE_PROPOSAL: the amendment's proposed words
+    # When not found: where it most likely went (a passage of the current text), if anywhere.
+    near_start: int | None = None
+    near_end: int | None = None
+    near_text: str | None = None
 
 
 def _clean_quoted(value: Any, name: str, notices: Notices, *, max_length: int) -> str:
@@ -120,7 +124,7 @@ def _clean_anchor(db: Session, thread: Thread, value: Any, notices: Notices) -> 
     suffix = _clean_quoted(value.get("suffix"), "anchor.suffix", notices, max_length=MAX_CONTEXT)
     prefix = (prefix + lead)[-MAX_CONTEXT:]
     suffix = (trail + suffix)[:MAX_CONTEXT]
-    if find_anchor(text, exact, prefix, suffix) is None:
+    if find_exact(text, exact, prefix, suffix) is None:
         raise Invalid(
             N_("The quoted passage is not in the current text.")
             if source == SOURCE_CURRENT
@@ -255,11 +259,10 @@ def resolve_anchors(
         else:
             row = rows.get(anchor["key"])
             text = row.text.get(anchor["language"], "") if row is not None else None
-        span = (
-            find_anchor(text, anchor["exact"], anchor.get("prefix", ""), anchor.get("suffix", ""))
-            if text is not None
-            else None
-        )
+        quote = (text or "", anchor["exact"], anchor.get("prefix", ""), anchor.get("suffix", ""))
+        span = find_exact(*quote) if text is not None else None
+        # Not all its words are there: where it most likely went, to show beside the quote.
+        near = find_anchor(*quote) if text is not None and span is None else None
         result[comment.id] = ResolvedAnchor(
             anchor["key"],
             anchor["language"],
@@ -272,6 +275,9 @@ def resolve_anchors(
             span[0] if span else None,
             span[1] if span else None,
             source,
+            near[0] if near else None,
+            near[1] if near else None,
+            quote[0][near[0] : near[1]] if near else None,
         )
     return result
 

@@ -29,7 +29,7 @@ from diff_match_patch import diff_match_patch
 from constitution.diffing.diff import DELETE, EQUAL, INSERT, diff_token_lists
 from constitution.diffing.tokens import common_prefix, common_suffix, tokenize
 
-__all__ = ["MATCH_THRESHOLD", "MIN_SIMILARITY", "find_anchor"]
+__all__ = ["MATCH_THRESHOLD", "MIN_SIMILARITY", "find_anchor", "find_exact"]
 
 # diff-match-patch's bitap threshold (0.0 exact, 1.0 anything) for the quote's first chars.
 MATCH_THRESHOLD = 0.4
@@ -219,6 +219,17 @@ def _map_end(blocks: list[_Block], offset: int, ceiling: int) -> int:
                 return new_start + offset - old_start
             return min(new_end, max(new_start, ceiling))
     return 0
+
+
+def find_exact(
+    text: str, exact: str, prefix: str, suffix: str, *, position: int | None = None
+) -> tuple[int, int] | None:
+    """Where the quote's exact words still are in ``text`` (step 1 of :func:`find_anchor`
+    alone), or None: a passage is "found" only when its words are all still there."""
+    if not exact:
+        return None
+    boundaries = list(accumulate(map(len, tokenize(text)), initial=0))
+    return _exact(text, exact, prefix, suffix, position, boundaries)
 
 
 def find_anchor(

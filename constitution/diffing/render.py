@@ -15,8 +15,13 @@ from markupsafe import Markup, escape
 
 from constitution.diffing.bounded import Budget, Diff, diff_texts
 from constitution.diffing.diff import DELETE, EQUAL, INSERT, Pair
+from constitution.diffing.tokens import cut_after, cut_before, tokenize
 
-__all__ = ["SynopsisCell", "inline_html", "side_by_side", "synopsis"]
+__all__ = ["SynopsisCell", "compact_html", "inline_html", "side_by_side", "synopsis"]
+
+# Characters looked at per token of context kept (a Burmese syllable, a word and its space).
+_CHARS_PER_TOKEN = 16
+GAP = '<span class="gap">…</span>'
 
 
 def _escape(text: str) -> str:
@@ -41,6 +46,49 @@ def inline_html(pairs: Iterable[Pair]) -> Markup:
             parts.append(_tagged("ins", text))
         else:
             raise ValueError(f"unknown diff op {op!r}")
+    return Markup("".join(parts))  # noqa: S704 - every piece above is escaped
+
+
+def _head(text: str, count: int) -> str:
+    """The first ``count`` tokens of ``text`` (whole syllables and words)."""
+    piece = text[: cut_after(text, count * _CHARS_PER_TOKEN)]
+    return "".join(tokenize(piece)[:count])
+
+
+def _tail(text: str, count: int) -> str:
+    """The last ``count`` tokens of ``text``."""
+    cut = cut_before(text, max(0, len(text) - count * _CHARS_PER_TOKEN))
+    tokens = tokenize(text[cut:])
+    return "".join(tokens[-count:]) if count else ""
+
+
+def compact_html(pairs: Iterable[Pair], context: int = 12) -> Markup:
+    """Only what changed, with ``context`` tokens (syllables, words, spaces) of the text
+    around each change, never a cut syllable; what is left out shows as a gap (…). A text
+    with no change is empty.
+
+    >>> compact_html([(0, "a b c d e f g "), (-1, "h"), (1, "H"), (0, " i j k l m n")], 3)
+    Markup('<span class="gap">…</span> g <del>h</del><ins>H</ins> i <span class="gap">…</span>')
+    """
+    items = list(pairs)
+    if all(op == EQUAL for op, _ in items):
+        return Markup("")
+    parts: list[str] = []
+    last = len(items) - 1
+    for index, (op, text) in enumerate(items):
+        if op == DELETE:
+            parts.append(_tagged("del", text))
+        elif op == INSERT:
+            parts.append(_tagged("ins", text))
+        elif op != EQUAL:
+            raise ValueError(f"unknown diff op {op!r}")
+        else:
+            after = _head(text, context) if index > 0 else ""
+            before = _tail(text, context) if index < last else ""
+            if len(after) + len(before) >= len(text):
+                parts.append(_escape(text))
+                continue
+            parts.append(_escape(after) + GAP + _escape(before))
     return Markup("".join(parts))  # noqa: S704 - every piece above is escaped
 
 

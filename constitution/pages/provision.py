@@ -8,17 +8,19 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution.amendments import services as amendments
+from constitution.amendments.display import on_current
 from constitution.amendments.views.common import saved
 from constitution.comments.services import Thread
 from constitution.comments.views import comments_context, post_comment
-from constitution.diffing.render import inline_html
+from constitution.diffing.render import compact_html, inline_html
 from constitution.errors import N_
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ, differ_for
-from constitution.texts.models import Document
+from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.validation import shown_label
 from constitution.texts.views import provision_context
 from constitution.web.framework import Ctx
+from constitution.web.params import parse_id
 from constitution.web.render import render
 
 
@@ -28,30 +30,43 @@ def provision(ctx: Ctx) -> Response:
 
 
 def _open_amendments(
-    ctx: Ctx, document: Document, key: str, differ: Differ
+    ctx: Ctx, document: Document, key: str, differ: Differ, current: ProvisionVersion | None
 ) -> list[dict[str, Any]]:
+    """Each open amendment's change to the provision, against the current text: compactly
+    (the changed words with some context), and in full for the one asked by ``?show=``."""
+    wanted = parse_id(ctx.request.query_params.get("show", ""))
+    languages = document.languages
     result = []
-    found_open = amendments.open_amendments_for(ctx.db, document, key)
+    entries = []
+    for amendment in amendments.open_amendments_for(ctx.db, document, key):
+        for change in amendment.changes:
+            if change.key != key:
+                continue
+            text = current.text if current is not None else None
+            on = [
+                on_current(change, text.get(lang, "") if text else None, lang, differ.budget)
+                for lang in languages
+            ]
+            entries.append((amendment, change, on))
     # Every stored diff of the page in one lookup, rather than one per amendment.
-    differ.prefetch(
-        (change.base_text.get(lang, ""), change.text.get(lang, ""))
-        for amendment in found_open
-        for change in amendment.changes
-        if change.key == key and change.op == "replace"
-        for lang in document.languages
-    )
-    for amendment in found_open:
-        diffs = {
-            lang: found
-            for change in amendment.changes
-            if change.key == key
-            for lang, found in amendments.change_diffs(document, change, differ).items()
-        }
+    differ.prefetch((shown.old, shown.new) for _, _, on in entries for shown in on)
+    for amendment, change, on in entries:
+        found = differ.diffs([(shown.old, shown.new) for shown in on])
+        full = amendment.id == wanted
+        cells = {}
+        for lang, diff in zip(languages, found, strict=True):
+            if any(op != 0 for op, _ in diff.pairs):
+                cells[lang] = inline_html(diff.pairs) if full else compact_html(diff.pairs)
         result.append(
             {
                 "amendment": amendment,
-                "cells": {lang: inline_html(found.pairs) for lang, found in diffs.items()},
-                "simplified": any(found.simplified for found in diffs.values()),
+                "change": change,
+                "full": full,
+                "cells": cells,
+                "conflict": [
+                    lang for lang, shown in zip(languages, on, strict=True) if shown.conflict
+                ],
+                "simplified": any(diff.simplified for diff in found),
             }
         )
     differ.save()
@@ -73,7 +88,7 @@ def provision_page(
     latest = context["latest"]
     label = shown_label(latest.label, latest.labels or {}, ctx.lang)
     keys = [(key, label)] if context["current"] is not None else []
-    context["amendments"] = _open_amendments(ctx, document, key, differ)
+    context["amendments"] = _open_amendments(ctx, document, key, differ, context["current"])
     context |= comments_context(
         ctx,
         Thread(document, provision_key=key),

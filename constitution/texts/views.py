@@ -21,6 +21,7 @@ from constitution.texts.compare import Change, compare
 from constitution.texts.diffs import Differ, differ_for
 from constitution.texts.models import Document, ProvisionVersion
 from constitution.texts.search import clean_query, search
+from constitution.texts.units import unit_of, unit_page, units
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
@@ -71,25 +72,55 @@ def contents(ctx: Ctx) -> Response:
             "rev": rev,
             "rows": rows,
             "depth": services.depth_map(rows),
+            "unit_of": unit_of(rows),
         },
     )
 
 
-def reading_context(ctx: Ctx) -> dict[str, Any]:
-    """What the reading view shows of the text: one revision in the chosen languages."""
+class InUnit(Exception):
+    """The reading page asked for names a provision that is read in this unit's page."""
+
+    def __init__(self, key: str | None) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def reading_context(ctx: Ctx, unit_key: str | None = None) -> dict[str, Any]:
+    """What the reading view shows of the text: one revision in the chosen languages, the
+    whole text or one part or chapter (404 when the document has no such unit). A unit's
+    page reads the document's outline and only its own texts (and the titles of the units)."""
     document = _document(ctx)
     rev = _rev(ctx, document)
-    rows = services.versions_at(ctx.db, document, rev)
     languages = _languages(ctx, document)
-    return {
+    context: dict[str, Any] = {
         "document": document,
         "rev": rev,
-        "rows": rows,
-        "depth": services.depth_map(rows),
         "languages": languages,
         "lang_param": "both" if len(languages) > 1 else languages[0],
         "with_amendments": False,
         "proposals": {},
+        "unit": None,
+    }
+    if unit_key is None:
+        rows = services.versions_at(ctx.db, document, rev)
+        return context | {"rows": rows, "depth": services.depth_map(rows), "units": units(rows)}
+    outline = services.outline_at(ctx.db, document, rev)
+    found = unit_page(outline, unit_key)
+    if found is None and any(row.key == unit_key for row in outline):
+        raise InUnit(None)  # a provision in no part or chapter: the whole text
+    if found is None:
+        raise NotFound(N_("This document has no such part or chapter."))
+    if found.row.key != unit_key:
+        raise InUnit(found.row.key)
+    every_unit = units(outline)
+    full = services.versions_by_ids(ctx.db, [r.id for r in [*found.rows, *every_unit]])
+    # Units and shown rows get their versions; the others (neighbours, ancestors) are units.
+    unit = found.with_rows(lambda r: full[r.id])
+    return context | {
+        "rows": unit.rows,
+        "depth": services.depth_map(outline),
+        "unit": unit,
+        "units": [full[r.id] for r in every_unit],
     }
 
 
@@ -178,6 +209,7 @@ def compare_page(ctx: Ctx) -> Response:
             pairs = change.diff.get(lang, [])
             cells[lang] = side_by_side(pairs) if view == "side" else inline_html(pairs)
         rendered.append({"change": change, "cells": cells})
+    revs = services.revisions(ctx.db, document)
     return render(
         ctx,
         "texts/compare.html",
@@ -187,7 +219,8 @@ def compare_page(ctx: Ctx) -> Response:
             "rev_to": rev_to,
             "view": view,
             "changes": rendered,
-            "revs": list(range(1, document.current_rev + 1)),
+            "revs": revs,
+            "reasons": {r.rev: reason_shown(r.kind, r.reason, ctx.lang) for r in revs},
         },
     )
 

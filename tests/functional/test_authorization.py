@@ -84,6 +84,7 @@ ROUTES: dict[str, tuple[str, str, Access]] = {
     "texts.documents": (GET, "/documents", A.MEMBER),
     "texts.contents": (GET, "/documents/{slug}", A.MEMBER),
     "texts.read": (GET, "/documents/{slug}/read", A.MEMBER),
+    "texts.read_unit": (GET, "/documents/{slug}/read/{key}", A.MEMBER),
     "texts.provision": (GET, "/documents/{slug}/p/{key}", A.MEMBER),
     "texts.edit_form": (GET, "/documents/{slug}/p/{key}/edit", A.EDITOR),
     "texts.edit": (POST, "/documents/{slug}/p/{key}/edit", A.EDITOR),
@@ -292,6 +293,8 @@ OK: dict[str, int | dict[str, int]] = {
     "texts.documents": 200,
     "texts.contents": 200,
     "texts.read": 200,
+    # The key is an article's: her part's or chapter's page, at the article.
+    "texts.read_unit": 303,
     "texts.provision": 200,
     "texts.edit_form": 200,
     "texts.edit": 303,

@@ -87,6 +87,22 @@ def amendments_to(db: Session, amendment: Amendment) -> list[Amendment]:
     return list(db.scalars(query.order_by(Amendment.number)))
 
 
+def changed_provisions(db: Session, ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """Each amendment's changed provisions as (key, the label it gives), in its order, for
+    many amendments in one query and without their texts (lists)."""
+    found: dict[int, list[tuple[str, str | None]]] = {i: [] for i in ids}
+    if not found:
+        return {}
+    rows = db.execute(
+        select(AmendmentChange.amendment_id, AmendmentChange.key, AmendmentChange.label)
+        .where(AmendmentChange.amendment_id.in_(found))
+        .order_by(AmendmentChange.amendment_id, AmendmentChange.seq)
+    )
+    for amendment_id, key, label in rows:
+        found[amendment_id].append((key, label))
+    return found
+
+
 def conflict_map(db: Session, ids: Iterable[int]) -> dict[int, list[int]]:
     """Each amendment's conflicting amendments (ids), for many amendments in one query."""
     found: dict[int, set[int]] = {i: set() for i in ids}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from constitution.amendments.models import OPEN_STATUSES, Amendment, AmendmentChange, Status
 from constitution.amendments.services.conflicts import RefreshConflicts, fingerprint
+from constitution.amendments.services.notices import tell
 from constitution.amendments.services.rebase import (
     REBASE_BUDGET,
     RebaseOutcome,
@@ -133,6 +134,9 @@ class Recheck:
                 if rebase.outcome is RebaseOutcome.REBASED:
                     obj = f"amendment:{amendment.id}"
                     record(db, "amendment.rebased", obj, actor_id=None, payload=moved)
+                    concerned = {amendment.proposer_id} | {s.member_id for s in amendment.sponsors}
+                    for member_id in sorted(concerned):
+                        tell(db, member_id, "rebased", amendment, payload=moved)
                 refresh.append(amendment.id)
         document.settled_rev = plan.head
         db.flush()

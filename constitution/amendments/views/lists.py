@@ -7,9 +7,10 @@ from starlette.responses import Response
 from constitution.accounts.services import display_names
 from constitution.accounts.web import current_member
 from constitution.amendments import services
-from constitution.amendments.models import Status
+from constitution.amendments.models import Amendment, Status
 from constitution.amendments.views.common import document_in_path
 from constitution.texts import services as texts
+from constitution.texts.models import Document
 from constitution.web.framework import Ctx
 from constitution.web.render import render
 
@@ -43,5 +44,16 @@ def amendment_list(ctx: Ctx) -> Response:
         "statuses": STATUSES,
         "names": display_names(ctx.db, [a.proposer_id for a in rows]),
         "conflicts": services.conflict_counts(ctx.db, [a.id for a in rows]),
+        "provisions": _provisions(ctx, document, rows),
     }
     return render(ctx, "amendments/list.html", context)
+
+
+def _provisions(ctx: Ctx, document: Document, rows: list[Amendment]) -> dict[int, list[str]]:
+    """What each amendment is about: the labels of the provisions it changes."""
+    changed = services.changed_provisions(ctx.db, [a.id for a in rows])
+    labels = texts.current_labels(ctx.db, document) if changed else {}
+    return {
+        amendment_id: list(dict.fromkeys(labels.get(key) or label or key for key, label in keys))
+        for amendment_id, keys in changed.items()
+    }

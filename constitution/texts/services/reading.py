@@ -4,7 +4,7 @@ over revision ranges), in reading order."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -46,6 +46,61 @@ def versions_at(db: Session, document: Document, rev: int) -> list[ProvisionVers
         )
     ).all()
     return reading_order(rows)
+
+
+class Outline(NamedTuple):
+    """A provision version's place and name, without its text (one row of an outline)."""
+
+    id: int
+    key: str
+    parent_key: str | None
+    position: str
+    kind: str
+    label: str
+
+
+def outline_at(db: Session, document: Document, rev: int) -> list[Outline]:
+    """The shape of the text at ``rev``, in reading order: no texts, no ORM objects (a
+    page that shows a few provisions of a long document)."""
+    rows = db.execute(
+        select(
+            ProvisionVersion.id,
+            ProvisionVersion.key,
+            ProvisionVersion.parent_key,
+            ProvisionVersion.position,
+            ProvisionVersion.kind,
+            ProvisionVersion.label,
+        ).where(
+            ProvisionVersion.document_id == document.id,
+            ProvisionVersion.rev_from <= rev,
+            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        )
+    )
+    return reading_order(Outline(*row) for row in rows)
+
+
+def versions_by_ids(db: Session, ids: Iterable[int]) -> dict[int, ProvisionVersion]:
+    """These provision versions, by id, in queries of at most 500."""
+    wanted = sorted(set(ids))
+    found: dict[int, ProvisionVersion] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for row in db.scalars(select(ProvisionVersion).where(ProvisionVersion.id.in_(chunk))):
+            found[row.id] = row
+    return found
+
+
+def current_labels(db: Session, document: Document) -> dict[str, str]:
+    """Each current provision's label by key (no texts loaded: for lists)."""
+    rev = document.current_rev
+    rows = db.execute(
+        select(ProvisionVersion.key, ProvisionVersion.label).where(
+            ProvisionVersion.document_id == document.id,
+            ProvisionVersion.rev_from <= rev,
+            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        )
+    )
+    return {key: label for key, label in rows}
 
 
 def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
@@ -99,7 +154,7 @@ def reading_order(rows: Iterable[P]) -> list[P]:
     return ordered
 
 
-def depth_map(rows: list[ProvisionVersion]) -> dict[str, int]:
+def depth_map(rows: Iterable[Placed]) -> dict[str, int]:
     depth: dict[str, int] = {}
     for row in rows:  # reading order: a parent comes before its children
         depth[row.key] = depth[row.parent_key] + 1 if row.parent_key in depth else 0
