@@ -124,7 +124,8 @@ def _clean_anchor(db: Session, thread: Thread, value: Any, notices: Notices) -> 
     suffix = _clean_quoted(value.get("suffix"), "anchor.suffix", notices, max_length=MAX_CONTEXT)
     prefix = (prefix + lead)[-MAX_CONTEXT:]
     suffix = (trail + suffix)[:MAX_CONTEXT]
-    if find_exact(text, exact, prefix, suffix) is None:
+    # Its exact words must be there (found, perhaps widened to whole syllables).
+    if exact not in text or find_anchor(text, exact, prefix, suffix) is None:
         raise Invalid(
             N_("The quoted passage is not in the current text.")
             if source == SOURCE_CURRENT

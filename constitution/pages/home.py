@@ -56,7 +56,7 @@ def _document_item(ctx: Ctx, document: Document) -> dict[str, Any]:
     changes = (
         []
         if revision.kind == "import"
-        else texts.revision_changes(ctx.db, document, document.current_rev)
+        else texts.revision_changes(ctx.db, document, document.current_rev, ctx.lang)
     )
     return {
         "document": document,

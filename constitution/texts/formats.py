@@ -73,6 +73,10 @@ def _escape_line(line: str) -> str:
     return line
 
 
+# A provision's label in one language, between its heading and its first [language] line.
+LABEL_LINE = re.compile(r"^label\[(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)\]: (?P<label>.*)$")
+
+
 def _escape_label(label: str) -> str:
     """A label in a heading: its backslashes and pipes written with a backslash."""
     return label.replace("\\", "\\\\").replace("|", "\\|")
@@ -96,6 +100,8 @@ def to_markdown(document: Document, rows: list[ProvisionVersion]) -> str:
         parent = f" | parent: {row.parent_key}" if row.parent_key else ""
         lines.append("")
         lines.append(f"### {row.key} | {row.kind} | {_escape_label(row.label)}{parent}")
+        for lang, shown in (row.labels or {}).items():
+            lines.append(f"label[{lang}]: {shown}")
         for lang in document.languages:
             lines.append(f"[{lang}]")
             lines.extend(_escape_line(x) for x in row.text.get(lang, "").split("\n"))
@@ -162,6 +168,10 @@ def from_markdown(source: str) -> dict[str, Any]:
         if lang and current is not None:
             flush()
             language, buffer = lang["lang"], []
+            continue
+        label = LABEL_LINE.match(line)
+        if label and current is not None and language is None:
+            current.setdefault("labels", {})[label["lang"]] = label["label"].strip()
             continue
         if line.strip() and (current is None or language is None):
             raise _fail(N_("Text must follow a heading and a [language] line."), number + 1)

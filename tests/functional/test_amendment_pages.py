@@ -7,6 +7,8 @@ every page stays small, and whatever a member typed is escaped.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 
 import pytest
@@ -91,7 +93,7 @@ def checked(html: str) -> BeautifulSoup:
     assert len(html.encode("utf-8")) < MAX_PAGE, len(html)
     soup = BeautifulSoup(html, "html.parser")
     for script in soup.find_all("script"):
-        assert script.get("src", "").startswith("/static/live.js"), script
+        assert re.fullmatch(r"/static/live\.[0-9a-f]+\.js", script.get("src", "")), script
         assert not script.get_text().strip(), script
     for node in soup.find_all(["link", "img", "iframe"]):
         source = node.get("href") or node.get("src") or ""

@@ -295,6 +295,7 @@ def path_params(draw: st.DrawFn, route: Route, world: World) -> dict[str, Any]:
         "proxy_id": st.sampled_from([world.proxy_id])
         | st.integers(min_value=0, max_value=10**9 - 1),
         "token": st.sampled_from([world.invitation_token]) | st.text(min_size=1, max_size=60),
+        "reset_token": st.text(min_size=1, max_size=60),
         "slug": st.sampled_from([SLUG]) | st.text(min_size=1, max_size=30),
         "key": st.sampled_from(["art-1"]) | st.text(min_size=1, max_size=30),
     }

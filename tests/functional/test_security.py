@@ -212,7 +212,7 @@ def test_a_413_has_the_security_headers(client: TestClient, path: str) -> None:
 def test_a_500_has_the_security_headers_and_says_nothing(
     app: Starlette, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from constitution.accounts import views
+    from constitution.pages import home as views  # the home page's view
 
     def broken(_ctx: Any) -> Any:
         raise RuntimeError("secret detail /etc/passwd")

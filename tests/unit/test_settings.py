@@ -28,6 +28,7 @@ INTEGERS = {
     "MAX_BODY_BYTES": "max_body_bytes",
     "MAX_IMPORT_BYTES": "max_import_bytes",
     "THREADS": "threads",
+    "VOTE_GROUP_MAX": "vote_group_max",
     "DIFF_BUDGET_MS": "diff_budget_ms",
     "AMENDMENT_MAX_CHARS": "amendment_max_chars",
     "PASSWORD_HASH_MEMORY_KIB": "password_hash_memory_kib",
@@ -63,6 +64,7 @@ def test_defaults(tmp_path: Path) -> None:
         "max_body_bytes": 1024 * 1024,
         "max_import_bytes": 16 * 1024 * 1024,
         "threads": 4,
+        "vote_group_max": 256,
         "diff_budget_ms": 500,
         "amendment_max_chars": 200_000,
         "password_hash_memory_kib": 65536,
@@ -131,6 +133,7 @@ def test_a_bad_integer_names_its_variable(tmp_path: Path, name: str, raw: str) -
             "PROXY_LIMIT",
             "LIVE_COALESCE_MS",
             "LIVE_RESYNC_SECONDS",
+            "VOTE_GROUP_MAX",
         }
     ),
 )

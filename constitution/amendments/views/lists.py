@@ -52,7 +52,7 @@ def amendment_list(ctx: Ctx) -> Response:
 def _provisions(ctx: Ctx, document: Document, rows: list[Amendment]) -> dict[int, list[str]]:
     """What each amendment is about: the labels of the provisions it changes."""
     changed = services.changed_provisions(ctx.db, [a.id for a in rows])
-    labels = texts.current_labels(ctx.db, document) if changed else {}
+    labels = texts.current_labels(ctx.db, document, ctx.lang) if changed else {}
     return {
         amendment_id: list(dict.fromkeys(labels.get(key) or label or key for key, label in keys))
         for amendment_id, keys in changed.items()

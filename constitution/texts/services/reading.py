@@ -90,17 +90,18 @@ def versions_by_ids(db: Session, ids: Iterable[int]) -> dict[int, ProvisionVersi
     return found
 
 
-def current_labels(db: Session, document: Document) -> dict[str, str]:
-    """Each current provision's label by key (no texts loaded: for lists)."""
+def current_labels(db: Session, document: Document, language: str | None = None) -> dict[str, str]:
+    """Each current provision's label by key (no texts loaded: for lists), in ``language``
+    where it has one of its own."""
     rev = document.current_rev
     rows = db.execute(
-        select(ProvisionVersion.key, ProvisionVersion.label).where(
+        select(ProvisionVersion.key, ProvisionVersion.label, ProvisionVersion.labels).where(
             ProvisionVersion.document_id == document.id,
             ProvisionVersion.rev_from <= rev,
             or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
         )
     )
-    return {key: label for key, label in rows}
+    return {key: (labels or {}).get(language or "") or label for key, label, labels in rows}
 
 
 def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
@@ -199,10 +200,12 @@ def provision_history(db: Session, document: Document, key: str) -> list[Provisi
     return rows
 
 
-def revision_changes(db: Session, document: Document, rev: int) -> list[tuple[str, str, str]]:
+def revision_changes(
+    db: Session, document: Document, rev: int, language: str | None = None
+) -> list[tuple[str, str, str]]:
     """What revision ``rev`` changed: ``(key, label, change)`` for each provision it added,
     modified or removed (``"added"``, ``"modified"``, ``"removed"``), in reading order of the
-    new text (removed ones after)."""
+    new text (removed ones after); labels in ``language`` where they have one."""
     rows = db.scalars(
         select(ProvisionVersion).where(
             ProvisionVersion.document_id == document.id,
@@ -220,8 +223,12 @@ def revision_changes(db: Session, document: Document, rev: int) -> list[tuple[st
     new = sorted((r for r in rows if r.rev_from == rev), key=lambda r: rank.get(r.key, 0))
     old_keys = {r.key for r in rows if r.rev_to == rev}
     new_keys = {r.key for r in new}
-    changes = [(r.key, r.label, "modified" if r.key in old_keys else "added") for r in new]
+
+    def shown(r: ProvisionVersion) -> str:
+        return (r.labels or {}).get(language or "") or r.label
+
+    changes = [(r.key, shown(r), "modified" if r.key in old_keys else "added") for r in new]
     changes += [
-        (r.key, r.label, "removed") for r in rows if r.rev_to == rev and r.key not in new_keys
+        (r.key, shown(r), "removed") for r in rows if r.rev_to == rev and r.key not in new_keys
     ]
     return changes
