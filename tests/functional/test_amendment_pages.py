@@ -8,7 +8,6 @@ every page stays small, and whatever a member typed is escaped.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 
 import pytest

@@ -10,7 +10,6 @@ redirect), and every refusal is a page that says why, never a 500.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
