@@ -33,8 +33,30 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-0123456789"
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        return worker_database(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def worker_database(url: str) -> str:
+    """With pytest-xdist (``-n 2``), each worker gets a PostgreSQL database of its own on
+    the same server (``NAME_gw0``, ...), created when missing; alone, ``url`` itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server, _, name = url.rpartition("/")
+    mine = f"{name}_{worker}"
+    admin = make_engine(f"{server}/postgres", pool_size=1)
+    try:
+        with admin.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": mine}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{mine}"'))
+    finally:
+        admin.dispose()
+    return f"{server}/{mine}"
 
 
 def make_settings(url: str, var_dir: Path, **overrides: Any) -> Settings:
