@@ -29,7 +29,8 @@ from typing import Any, TypeVar
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from constitution import cli
@@ -39,9 +40,11 @@ from constitution.audit.models import AuditEvent
 from constitution.audit.services import verify as audit_verify
 from constitution.cli import migrate
 from constitution.db import Database, make_engine
+from constitution.errors import DomainError
 from constitution.settings import PROJECT_ROOT
 from constitution.votes import services as vote_services
 from constitution.votes.models import Ballot
+from constitution.votes.services.grouped import VoteRequest, cast_votes
 from constitution.wiring import wire
 from tests.conftest import make_settings
 from tests.live.seed import seed_sitting
@@ -427,6 +430,9 @@ def test_votes_racing_the_close_are_counted_exactly_when_accepted(hall: Hall) ->
     - PostgreSQL, ``cast_vote`` reading the poll without FOR SHARE: red in 4 runs of 4
       (an accepted vote missing from the roll-call). Before the fix that the regression
       test below guards, the close itself failed there with a 500.
+    - PostgreSQL, the poll's advisory lock (``votes.services.locks``) not taken: with two
+      CPU hogs running, red in 2 runs of 3 (the close starved by the two writers' groups:
+      not answered in 60 s; a CI run failed so too); with it, green in 4 of 4.
     - SQLite renders no FOR UPDATE or FOR SHARE; its guard is the write lock: with write
       transactions begun deferred, votes and the chair were answered 503.
     """
@@ -733,3 +739,82 @@ def test_a_poll_closes_while_another_member_writes_to_the_chain(tmp_path: Path) 
                 assert audit_verify(db).ok
         finally:
             engine.dispose()
+
+
+# ---- the close is not starved by a stream of votes --------------------------------------
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="on SQLite a vote and the close each hold the one write lock: there is no queue",
+)
+def test_a_vote_that_arrives_while_the_close_waits_waits_behind_it(tmp_path: Path) -> None:
+    """Regression (a CI run: the close went unanswered for 60 s while two vote writers'
+    groups kept overlapping): row locks do not queue, so a vote's FOR SHARE was granted
+    beside the ones already held while the close's FOR UPDATE waited, and a steady stream
+    of votes starved the close. Now both take the poll's advisory lock first, shared and
+    exclusive, which PostgreSQL queues in order: with one vote under way and the close
+    waiting for it, a second vote waits for the close (and is then refused: closed).
+
+    Red without the advisory lock (``hold_polls`` returning at once, checked in a scratch
+    copy): the second vote got its lock at once, while the close waited; and without the
+    group's ``hold_polls`` in ``cast_votes``, the group's vote did."""
+    wire()
+    with fresh_database(tmp_path) as url:
+        settings = make_settings(url, tmp_path)
+        migrate(settings)
+        engine = make_engine(url, pool_size=3)
+        database = Database(engine)
+        with database.transaction() as db:
+            seeded = seed_sitting(db, settings, {"voters": 2})
+        poll_id = seeded["poll"]
+        first, second = (v["id"] for v in seeded["voters"])
+        closed = threading.Event()
+
+        def close() -> None:
+            with database.transaction() as db:
+                chair = db.get_one(Member, seeded["chair"]["id"])
+                vote_services.close_poll(db, settings, chair, poll_id)
+            closed.set()
+
+        closer = threading.Thread(target=close)
+        try:
+            with database.transaction() as under_way:
+                # A vote writer's group that holds its poll and has yet to reach the chain
+                # (whose head's lock the votes take one group after another).
+                vote_services.get_poll(under_way, poll_id, share=True)
+                closer.start()
+                waiting = wait_for_lock_waiter(database)
+                assert waiting, "the close never waited for the vote under way"
+                with database.transaction() as late:
+                    late.execute(text("SET LOCAL lock_timeout = '1s'"))
+                    with pytest.raises(OperationalError, match="lock timeout"):
+                        vote_services.get_poll(late, poll_id, share=True)
+                with database.transaction() as group:  # the vote writer's way
+                    group.execute(text("SET LOCAL lock_timeout = '1s'"))
+                    request = VoteRequest(group.get_one(Member, second), poll_id, "no")
+                    with pytest.raises(OperationalError, match="lock timeout"):
+                        cast_votes(group, [request])
+                assert not closed.is_set()
+                vote_services.cast_vote(under_way, under_way.get_one(Member, first), poll_id, "yes")
+            closer.join(timeout=30)
+            assert closed.is_set()
+            with database.transaction() as late, pytest.raises(DomainError):
+                vote_services.cast_vote(late, late.get_one(Member, second), poll_id, "no")
+            with database.transaction(write=False) as db:
+                ballots = db.scalars(select(Ballot).where(Ballot.poll_id == poll_id)).all()
+                assert [(b.member_id, b.choice) for b in ballots] == [(first, "yes")]
+        finally:
+            closer.join(timeout=30)
+            engine.dispose()
+
+
+def wait_for_lock_waiter(database: Database) -> bool:
+    """Whether some transaction came to wait for a lock within a few seconds."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with database.transaction(write=False) as db:
+            if db.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                return True
+        time.sleep(0.05)
+    return False

@@ -42,6 +42,7 @@ from constitution.votes.services.ballots import (
     clean_choice,
     make_receipt,
 )
+from constitution.votes.services.locks import hold_polls
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ def cast_votes(db: Session, requests: Sequence[VoteRequest]) -> list[Outcome]:
         if request.for_member is None and key not in seen:
             candidates.append((index, picked))
         seen.add(key)
+    # Every poll of the group, before any vote: a vote cast one at a time below then waits
+    # for no lock, and a close that asked meanwhile waits for the whole group.
+    hold_polls(db, [r.poll_id for r in requests])
     done = _cast_first_votes(db, requests, candidates)
     for index, receipt in done.items():
         outcomes[index] = receipt

@@ -24,6 +24,7 @@ from constitution.votes.models import (
     Sitting,
     SittingStatus,
 )
+from constitution.votes.services.locks import hold_polls
 
 
 def get_sitting(db: Session, sitting_id: int, *, lock: bool = False) -> Sitting:
@@ -38,9 +39,11 @@ def get_sitting(db: Session, sitting_id: int, *, lock: bool = False) -> Sitting:
 
 def get_poll(db: Session, poll_id: int, *, lock: bool = False, share: bool = False) -> Poll:
     """The poll (not one taken off the agenda); ``lock`` takes its row for update (closing,
-    opening), ``share`` for share (a vote: many at once, none while it closes)."""
+    opening), ``share`` for share (a vote: many at once, none while it closes); each
+    after the poll's advisory lock (``locks``), which queues fairly."""
     query = select(Poll).where(Poll.id == poll_id)
     if lock or share:
+        hold_polls(db, [poll_id], exclusive=lock)
         # Read afresh once the row is held: a copy the session read before would be stale.
         query = query.with_for_update(read=share and not lock).execution_options(
             populate_existing=True
