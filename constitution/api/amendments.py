@@ -39,8 +39,13 @@ def amendment_json(
     differ: Differ | None = None,
     *,
     diffs: bool = True,
+    labels: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """The amendment as API.md shows it; ``labels`` are the document's current labels by
+    key (``texts.current_label_maps``), read here when not given."""
     document = document or db.get_one(Document, amendment.document_id)
+    if labels is None:
+        labels = texts.current_label_maps(db, document)
     differ = differ if differ is not None else Differ()
     recommendation = None
     if amendment.recommendation is not None:
@@ -64,7 +69,7 @@ def amendment_json(
         "proposer": amendment.proposer_id,
         "sponsors": [s.member_id for s in amendment.sponsors],
         "changes": [
-            _change_json(document, c, differ if diffs else None) for c in amendment.changes
+            _change_json(document, c, labels, differ if diffs else None) for c in amendment.changes
         ],
         "conflicts": (services.conflicts_of(db, amendment) if conflicts is None else conflicts),
         "recommendation": recommendation,
@@ -75,12 +80,21 @@ def amendment_json(
     }
 
 
-def _change_json(document: Document, change: Any, differ: Differ | None) -> dict[str, Any]:
-    """The change, with its diff unless ``differ`` is None (the amendment list)."""
+def _change_json(
+    document: Document, change: Any, labels: dict[str, dict[str, str]], differ: Differ | None
+) -> dict[str, Any]:
+    """The change, with its diff unless ``differ`` is None (the amendment list). Its
+    ``labels``: the label the change gives the provision (in the authoritative language),
+    or else the provision's current labels."""
     body: dict[str, Any] = {
         "op": change.op,
         "key": change.key,
         "label": change.label,
+        "labels": (
+            {document.authoritative: change.label}
+            if change.label
+            else dict(labels.get(change.key, {}))
+        ),
         "kind": change.kind,
         "parent": change.parent,
         "after": change.after,
@@ -146,9 +160,13 @@ def amendment_list(ctx: Ctx) -> Response:
     if status:
         rows = [a for a in rows if a.status == status]
     conflicts = services.conflict_map(ctx.db, [a.id for a in rows])
+    labels = texts.current_label_maps(ctx.db, document)
     if include != "diffs":
         # Without their diffs, the list stays small however long the amendments are.
-        body = [amendment_json(ctx.db, a, document, conflicts[a.id], diffs=False) for a in rows]
+        body = [
+            amendment_json(ctx.db, a, document, conflicts[a.id], diffs=False, labels=labels)
+            for a in rows
+        ]
         return json_response(body)
     with _differ_for(ctx) as differ:
         differ.prefetch(
@@ -158,7 +176,10 @@ def amendment_list(ctx: Ctx) -> Response:
             if c.op == "replace"
             for lang in document.languages
         )
-        body = [amendment_json(ctx.db, a, document, conflicts[a.id], differ) for a in rows]
+        body = [
+            amendment_json(ctx.db, a, document, conflicts[a.id], differ, labels=labels)
+            for a in rows
+        ]
     return json_response(body)
 
 

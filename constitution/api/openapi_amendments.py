@@ -37,11 +37,18 @@ def _ref(name: str) -> dict[str, str]:
 SCHEMAS: dict[str, Any] = {
     "AmendmentChange": {
         "type": "object",
-        "required": ["op", "key"],
+        "required": ["op", "key", "label", "labels"],
         "properties": {
             "op": OP,
             "key": STR,
             "label": OPT_STR,
+            "labels": {
+                "type": "object",
+                "additionalProperties": STR,
+                "description": "The provision's label in each language that has one of its "
+                "own: the label the change gives it (in the authoritative language), or else "
+                "its current labels.",
+            },
             "kind": {"type": ["string", "null"], "enum": [*KIND["enum"], None]},
             "parent": OPT_STR,
             "after": OPT_STR,

@@ -17,7 +17,7 @@ from constitution.amendments import services
 from constitution.amendments.models import Amendment
 from constitution.audit.models import AuditEvent
 from constitution.settings import Settings
-from constitution.texts.models import Revision
+from constitution.texts.models import ProvisionVersion, Revision
 from tests import factories
 from tests.factories import (
     ART_1_EN,
@@ -232,6 +232,48 @@ def test_the_detail_has_the_contract_shape_and_changes_as_diffs(people: People) 
     # The Burmese is not changed: nothing but equal parts.
     assert {op for op, _ in change["diff"]["my"]} == {0}
     assert old_of(change["diff"]["my"]) == new_of(change["diff"]["my"]) == ART_1_MY
+
+
+def test_each_change_carries_labels_in_every_language_that_has_one(people: People) -> None:
+    """API.md: every response that has ``label`` has ``labels`` too. A change that gives no
+    label carries the provision's current labels; one that relabels, the label it gives
+    (in the authoritative language); the list, with or without diffs, the same."""
+    row = people.db.scalars(
+        select(ProvisionVersion).where(
+            ProvisionVersion.key == "art-1", ProvisionVersion.rev_to.is_(None)
+        )
+    ).one()
+    row.labels = {"my": "ပုဒ်မ ၁", "en": "Article 1"}
+    people.db.commit()
+    plain = people.aye.propose(replace_en())
+    relabel = people.su.propose(
+        {"op": "replace", "key": "art-2", "label": "ပုဒ်မ ၂ (က)", "text": {"en": "Members."}},
+        title="Relabel",
+    )
+    inserted = people.mya.propose(
+        {
+            "op": "insert",
+            "key": "art-1-c",
+            "after": "art-1-b",
+            "parent": "art-1",
+            "label": "(c)",
+            "kind": "clause",
+            "text": {"my": "ဘာသာအားလုံး တန်းတူဖြစ်သည်။", "en": "All religions are equal."},
+        },
+        title="Insert",
+    )
+    expected = {
+        plain["id"]: {"my": "ပုဒ်မ ၁", "en": "Article 1"},
+        relabel["id"]: {"my": "ပုဒ်မ ၂ (က)"},
+        inserted["id"]: {"my": "(c)"},
+    }
+    for created in (plain, relabel, inserted):
+        [change] = people.aye.amendment(created["id"])["changes"]
+        assert change["labels"] == expected[created["id"]]
+        assert "label" in change
+    for params in ({}, {"include": "diffs"}):
+        listed = people.mya.get(AMENDMENTS, params=params).json()
+        assert {a["id"]: a["changes"][0]["labels"] for a in listed} == expected
 
 
 def test_an_unknown_amendment_is_404(people: People) -> None:

@@ -303,8 +303,9 @@ OK: dict[str, int | dict[str, int]] = {
     "texts.search": 200,
     "amendments.index": 200,
     "amendments.list": 200,
-    "amendments.propose_form": 200,
-    # An observer takes no part: no proposing, sponsoring, commenting, checking in, voting.
+    # An observer takes no part: no proposing, sponsoring, commenting, checking in, voting
+    # (the form to propose says so before she fills it in).
+    "amendments.propose_form": {"observer": 403, "*": 200},
     "amendments.propose": {"observer": 403, "*": 303},
     "comments.provision": {"observer": 403, "*": 303},
     "amendments.detail": 200,

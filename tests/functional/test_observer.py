@@ -67,10 +67,18 @@ def test_an_observer_reads_the_draft_amendments_and_comments(
     page = client.get(f"/amendments/{amendment.id}").text
     assert "Why this?" in page
     assert f'action="/amendments/{amendment.id}/sponsor"' not in page
+    assert f"/amend?amends={amendment.id}" not in page
     listed = client.get(f"/api/v1/amendments/{amendment.id}/comments", headers=bearer(token))
     assert listed.status_code == 200 and "Why this?" in listed.text
     home = client.get("/").text
     assert "observer" in home and "Your amendments" not in home
+    provision = client.get(f"/documents/{document.slug}/p/art-1").text
+    assert f"/documents/{document.slug}/p/art-1/amend" not in provision
+    # The form itself tells her she takes no part, before she fills it in.
+    for query in ("", "?op=replace"):
+        form = client.get(f"/documents/{document.slug}/p/art-1/amend{query}")
+        assert form.status_code == 403, query
+        assert "take no part" in form.text and 'name="title"' not in form.text
 
 
 def test_an_observer_is_refused_every_part_of_the_work(db: Session, settings: Settings) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from constitution.accounts.permissions import require_participant
 from constitution.accounts.web import current_member, switch_language
 from constitution.amendments import display, services
 from constitution.amendments import permissions as rules
@@ -173,7 +174,9 @@ def _propose_page(
 
 
 def propose_form(ctx: Ctx) -> Response:
-    """Step 1: what she wants to do (no ``op``); step 2: only the fields of that change."""
+    """Step 1: what she wants to do (no ``op``); step 2: only the fields of that change.
+    An observer, who cannot propose, is told so here rather than after filling it in."""
+    require_participant(current_member(ctx))
     document = document_in_path(ctx)
     row = current_row(ctx, document, ctx.request.path_params["key"])
     parent = _parent(ctx, document, ctx.request.query_params.get("amends"))

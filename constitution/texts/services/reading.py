@@ -104,6 +104,20 @@ def current_labels(db: Session, document: Document, language: str | None = None)
     return {key: (labels or {}).get(language or "") or label for key, label, labels in rows}
 
 
+def current_label_maps(db: Session, document: Document) -> dict[str, dict[str, str]]:
+    """Each current provision's labels (``labels``: its label in each language that has
+    one of its own) by key, no texts loaded."""
+    rev = document.current_rev
+    rows = db.execute(
+        select(ProvisionVersion.key, ProvisionVersion.labels).where(
+            ProvisionVersion.document_id == document.id,
+            ProvisionVersion.rev_from <= rev,
+            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        )
+    )
+    return {key: dict(labels or {}) for key, labels in rows}
+
+
 def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:
     """The current text's provision versions by key."""
     return {r.key: r for r in versions_at(db, document, document.current_rev)}
