@@ -63,6 +63,7 @@ def load_sample(db: Session, settings: Settings, *, reset_passwords: bool = Fals
         db,
         admin,
         name="Committee on Fundamental Rights",
+        names={"my": "အခြေခံအခွင့်အရေးများဆိုင်ရာ ကော်မတီ", "en": "Committee on Fundamental Rights"},
         members=[created["nandar"].id, created["mon"].id],
         provisions=["part-2"],
     )
@@ -70,6 +71,7 @@ def load_sample(db: Session, settings: Settings, *, reset_passwords: bool = Fals
         db,
         admin,
         name="Committee on Federal Structure",
+        names={"my": "ဖက်ဒရယ်ဖွဲ့စည်းပုံဆိုင်ရာ ကော်မတီ", "en": "Committee on Federal Structure"},
         members=[created["hkawng"].id, created["chair"].id],
         provisions=["part-3"],
     )

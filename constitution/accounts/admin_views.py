@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from constitution.accounts import committees, password_changes, services
-from constitution.accounts.models import ROLES, Member
+from constitution.accounts.models import LANGUAGES, ROLES, Member
 from constitution.accounts.web import current_member
 from constitution.db import utcnow
 from constitution.errors import N_, DomainError, NotFound
@@ -152,6 +152,7 @@ def _committee_context(
     if values is None:
         values = {
             "name": committee.name if committee else "",
+            "names": dict(committee.names or {}) if committee else {},
             "members": {m.member_id for m in committee.members} if committee else set(),
             "provisions": " ".join(p.key for p in committee.provisions) if committee else "",
         }
@@ -177,6 +178,7 @@ def _committee_values(ctx: Ctx) -> dict[str, Any]:
     ids = {member_id for member_id in parsed if member_id is not None}
     return {
         "name": ctx.form.get("name", ""),
+        "names": {lang: ctx.form.get(f"name_{lang}", "") for lang in LANGUAGES},
         "members": ids,
         "provisions": ctx.form.get("provisions", ""),
     }
@@ -192,6 +194,7 @@ def committee_save(ctx: Ctx) -> Response:
             ctx.db,
             current_member(ctx),
             name=values["name"],
+            names=values["names"],
             members=sorted(values["members"]),
             provisions=values["provisions"].replace(",", " ").split(),
             committee=committee,

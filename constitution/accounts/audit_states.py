@@ -50,7 +50,7 @@ def member_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int,
 
 
 def committee_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, Any]]:
-    committees = select(Committee.id, Committee.name).order_by(Committee.id)
+    committees = select(Committee.id, Committee.name, Committee.names).order_by(Committee.id)
     members = select(CommitteeMember.committee_id, CommitteeMember.member_id)
     provisions = select(CommitteeProvision.committee_id, CommitteeProvision.key)
     if ids is not None:
@@ -63,11 +63,13 @@ def committee_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[i
     keys: dict[int, list[str]] = {}
     for committee_id, key in db.execute(provisions):
         keys.setdefault(committee_id, []).append(key)
-    for committee_id, name in db.execute(committees):
+    for committee_id, name, names in db.execute(committees):
         yield (
             committee_id,
             {
                 "name": name,
+                # Only where it has some: the states recorded before names stay the same.
+                **({"names": dict(names)} if names else {}),
                 "members": sorted(member_ids.get(committee_id, [])),
                 "provisions": sorted(keys.get(committee_id, [])),
             },

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import (
+    LANGUAGES,
     Committee,
     CommitteeMember,
     CommitteeProvision,
@@ -42,6 +43,22 @@ def _clean_keys(value: Any) -> list[str]:
     return keys
 
 
+def _clean_names(value: Any) -> dict[str, str]:
+    """Its name in some of the interface's languages: {language: name}, empty ones left out."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(N_("Names must be an object of language and name."), field="names")
+    names: dict[str, str] = {}
+    for language, name in value.items():
+        if language not in LANGUAGES:
+            raise Invalid(N_("There is no such language."), field="names")
+        cleaned = clean_text(name, "names", max_length=200, required=False)
+        if cleaned:
+            names[language] = cleaned
+    return names
+
+
 def list_committees(db: Session) -> list[Committee]:
     return list(db.scalars(select(Committee).order_by(Committee.name)))
 
@@ -60,11 +77,14 @@ def save_committee(
     name: Any,
     members: Any,
     provisions: Any,
+    names: Any = None,
     committee: Committee | None = None,
 ) -> Committee:
-    """Create a committee, or replace an existing one's name, members and provisions."""
+    """Create a committee, or replace an existing one's name (and its names per language),
+    members and provisions."""
     require_admin(actor)
     title = clean_text(name, "name", max_length=200)
+    per_language = _clean_names(names)
     ids = _clean_member_ids(db, members if members is not None else [])
     keys = _clean_keys(provisions if provisions is not None else [])
     clash = db.scalar(select(Committee.id).where(Committee.name == title))
@@ -78,6 +98,7 @@ def save_committee(
         db.add(committee)
         action = "committee.created"
     committee.name = title
+    committee.names = per_language
     committee.members = [CommitteeMember(member_id=i) for i in ids]
     committee.provisions = [CommitteeProvision(key=k) for k in keys]
     db.flush()
@@ -86,7 +107,12 @@ def save_committee(
         action,
         f"committee:{committee.id}",
         actor_id=actor.id,
-        payload={"name": title, "members": ids, "provisions": keys},
+        payload={
+            "name": title,
+            **({"names": per_language} if per_language else {}),
+            "members": ids,
+            "provisions": keys,
+        },
     )
     return committee
 

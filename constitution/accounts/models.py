@@ -163,6 +163,8 @@ class Committee(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Its name in each language that has one of its own (``name`` is shown elsewhere).
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
 
     members: Mapped[list[CommitteeMember]] = relationship(

@@ -44,6 +44,7 @@ def committee_json(committee: Committee) -> dict[str, Any]:
     return {
         "id": committee.id,
         "name": committee.name,
+        "names": dict(committee.names or {}),
         "members": [m.member_id for m in committee.members],
         "provisions": [p.key for p in committee.provisions],
     }
@@ -227,10 +228,14 @@ def committee_create(ctx: Ctx) -> Response:
         ctx.db,
         _me(ctx),
         name=body.get("name"),
+        names=body.get("names"),
         members=body.get("members", []),
         provisions=body.get("provisions", []),
     )
-    notices = zawgyi_notices({"name": body.get("name")})
+    names = committee.names or {}
+    notices = zawgyi_notices(
+        {"name": body.get("name"), **{f"names.{k}": body["names"][k] for k in names}}
+    )
     return json_response({**committee_json(committee), "notices": notices}, 201)
 
 

@@ -70,10 +70,16 @@ SCHEMAS: dict[str, Any] = {
     },
     "Committee": {
         "type": "object",
-        "required": ["id", "name", "members", "provisions"],
+        "required": ["id", "name", "names", "members", "provisions"],
         "properties": {
             "id": {"type": "integer"},
             "name": {"type": "string"},
+            "names": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Its name in each language that has one of its own; pages "
+                "show it in their language, else name.",
+            },
             "members": {"type": "array", "items": {"type": "integer"}},
             "provisions": {"type": "array", "items": {"type": "string"}},
             "notices": {
@@ -374,6 +380,11 @@ def _paths() -> dict[str, Any]:
                 body=_obj(
                     ["name"],
                     name=STR,
+                    names={
+                        "type": "object",
+                        "additionalProperties": STR,
+                        "description": "Optional: {language: name} for my and en.",
+                    },
                     members={"type": "array", "items": {"type": "integer"}},
                     provisions={"type": "array", "items": STR},
                 ),

@@ -171,6 +171,14 @@ def label(context: jinja2.runtime.Context, item: Any) -> str:
     return str(own or plain or "")
 
 
+@jinja2.pass_context
+def named(context: jinja2.runtime.Context, item: Any) -> str:
+    """The ``named`` filter: a committee's name in the page's language (its ``names``
+    entry for that language, else its ``name``)."""
+    own = (getattr(item, "names", None) or {}).get(str(context.get("lang", "")))
+    return str(own or getattr(item, "name", "") or "")
+
+
 def _localized(context: jinja2.runtime.Context, variables: dict[str, Any]) -> dict[str, Any]:
     """Numbers among a message's variables written in the page's digits."""
     language = str(context.get("lang", ""))
@@ -221,6 +229,7 @@ def make_templates(directory: Path = TEMPLATES_DIR, *, auto_reload: bool = True)
     env.filters["digits"] = digits
     env.filters["when"] = when
     env.filters["label"] = label
+    env.filters["named"] = named
     env.filters["day"] = day
     env.globals["static_url"] = static_url
     env.globals["critical_style"] = critical_style
