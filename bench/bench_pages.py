@@ -1,11 +1,12 @@
-"""Pages under load: a provision's page with 9 open amendments and a reading page of a
-chapter's size, served by ``constitution serve --workers 2`` (production settings) to 20
+"""Pages under load: a provision's page with 9 open amendments and a chapter's reading
+page, served by ``constitution serve --workers 2`` (production settings) to 20
 clients at once, each request on a new connection (as a reverse proxy that does not keep
 connections to the app opens them) and then over 20 keep-alive connections.
 
-The document is the texts benchmark's 450 articles; ``art-1`` has 9 submitted amendments at
-disjoint places (both languages), and a second document of 12 such articles in one part
-stands for a chapter (its whole reading page, both languages side by side). Every client
+The document is the texts benchmark's 450 articles, each part cut into chapters of 10
+(``bench_reading``); ``art-1`` has 9 submitted amendments at disjoint places (both
+languages), and the chapter page is ``chap-1-2``'s (articles 11 to 20), both languages side
+by side. Every client
 has its own browser session (members ``member-00`` … ``member-19``): one session's
 requests take turns (the fair shares of a worker), many sessions' run side by side.
 
@@ -31,7 +32,8 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from bench.bench_amendments import _reword
-from bench.bench_texts import BURMESE, ENGLISH, generated_document
+from bench.bench_reading import CHAPTER, chaptered_document
+from bench.bench_texts import BURMESE, ENGLISH
 from bench.common import report, scratch_settings
 from bench.loadgen import Call, load
 from constitution.accounts.models import Member
@@ -45,7 +47,6 @@ from constitution.texts.validation import Notices, clean_document
 MEMBERS = 20
 AMENDMENTS = 9
 BUSY = "art-1"
-CHAPTER_ARTICLES = 12
 PASSWORD = "bench member password 1"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "600"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -53,26 +54,22 @@ CONNECTIONS = 20
 BASELINE = os.environ.get("BENCH_BASELINE", "")
 PAGES = {
     "provision page, 9 open amendments": f"/documents/bench/p/{BUSY}",
-    "reading page of a chapter (12 articles, both languages)": "/documents/chapter/read?lang=both",
+    "a chapter's reading page (10 articles, both languages)": (
+        f"/documents/bench/read/{CHAPTER}?lang=both"
+    ),
 }
 
 
 def _setup(settings: Settings) -> None:
     app = create_app(settings)
     database = app.state.database
-    body = generated_document()
+    body = chaptered_document()
     provisions = body["provisions"]
     assert isinstance(provisions, list)
-    chapter = {
-        **body,
-        "slug": "chapter",
-        "provisions": [provisions[0], *provisions[1 : CHAPTER_ARTICLES + 1]],
-    }
     busy = next(p for p in provisions if p["key"] == BUSY)["text"]
     rng = random.Random(9)
     with database.transaction() as db:
         texts.create_document(db, None, clean_document(body, Notices()))
-        texts.create_document(db, None, clean_document(chapter, Notices()))
         digest = hash_password(settings, PASSWORD)
         for i in range(MEMBERS):
             db.add(
