@@ -53,6 +53,7 @@ def amendment_json(
         recommendation = {
             "committee": amendment.committee_id,
             "committee_name": committee.name if committee else None,
+            "committee_names": dict(committee.names or {}) if committee else {},
             "recommendation": amendment.recommendation,
             "note": amendment.recommendation_note or "",
             "text": amendment.substitute,
@@ -84,17 +85,17 @@ def _change_json(
     document: Document, change: Any, labels: dict[str, dict[str, str]], differ: Differ | None
 ) -> dict[str, Any]:
     """The change, with its diff unless ``differ`` is None (the amendment list). Its
-    ``labels``: the label the change gives the provision (in the authoritative language),
-    or else the provision's current labels."""
+    ``labels`` are the ones the provision has once the change is adopted: a new provision
+    none of its own, any other its current ones, the authoritative language's entry
+    following a label the change gives."""
+    own = {} if change.op == "insert" else dict(labels.get(change.key, {}))
+    if change.label and document.authoritative in own:
+        own[document.authoritative] = change.label
     body: dict[str, Any] = {
         "op": change.op,
         "key": change.key,
         "label": change.label,
-        "labels": (
-            {document.authoritative: change.label}
-            if change.label
-            else dict(labels.get(change.key, {}))
-        ),
+        "labels": own,
         "kind": change.kind,
         "parent": change.parent,
         "after": change.after,

@@ -46,8 +46,9 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": STR,
                 "description": "The provision's label in each language that has one of its "
-                "own: the label the change gives it (in the authoritative language), or else "
-                "its current labels.",
+                "own once the change is adopted: none for a new provision, else its current "
+                "labels, the authoritative language's following a label the change gives "
+                "(label is shown where labels lacks the page's language).",
             },
             "kind": {"type": ["string", "null"], "enum": [*KIND["enum"], None]},
             "parent": OPT_STR,
@@ -68,6 +69,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "committee": OPT_INT,
             "committee_name": OPT_STR,
+            "committee_names": {
+                "type": "object",
+                "additionalProperties": STR,
+                "description": "The committee's name in each language that has one of its own.",
+            },
             "recommendation": CHOICE,
             "note": STR,
             "text": {

@@ -22,5 +22,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('committees') as batch:
-        batch.drop_column('names')
+    # Not a batch on SQLite: rebuilding the table with foreign keys on would drop the rows
+    # that refer to it (its members and provisions cascade). SQLite 3.35+ drops the column.
+    op.execute('ALTER TABLE committees DROP COLUMN names')

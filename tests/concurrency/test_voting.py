@@ -45,6 +45,7 @@ from constitution.settings import PROJECT_ROOT
 from constitution.votes import services as vote_services
 from constitution.votes.models import Ballot
 from constitution.votes.services.grouped import VoteRequest, cast_votes
+from constitution.votes.services.locks import POLL_LOCKS
 from constitution.wiring import wire
 from tests.conftest import make_settings
 from tests.live.seed import seed_sitting
@@ -784,7 +785,7 @@ def test_a_vote_that_arrives_while_the_close_waits_waits_behind_it(tmp_path: Pat
                 # (whose head's lock the votes take one group after another).
                 vote_services.get_poll(under_way, poll_id, share=True)
                 closer.start()
-                waiting = wait_for_lock_waiter(database)
+                waiting = wait_for_lock_waiter(database, poll_id)
                 assert waiting, "the close never waited for the vote under way"
                 with database.transaction() as late:
                     late.execute(text("SET LOCAL lock_timeout = '1s'"))
@@ -809,12 +810,18 @@ def test_a_vote_that_arrives_while_the_close_waits_waits_behind_it(tmp_path: Pat
             engine.dispose()
 
 
-def wait_for_lock_waiter(database: Database) -> bool:
-    """Whether some transaction came to wait for a lock within a few seconds."""
+def wait_for_lock_waiter(database: Database, poll_id: int) -> bool:
+    """Whether a transaction of this database came to wait for the poll's advisory lock
+    within a few seconds."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND classid = :kind AND objid = :poll"
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with database.transaction(write=False) as db:
-            if db.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+            if db.scalar(waiting, {"kind": POLL_LOCKS, "poll": poll_id}):
                 return True
         time.sleep(0.05)
     return False

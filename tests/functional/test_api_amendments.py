@@ -234,10 +234,12 @@ def test_the_detail_has_the_contract_shape_and_changes_as_diffs(people: People) 
     assert old_of(change["diff"]["my"]) == new_of(change["diff"]["my"]) == ART_1_MY
 
 
-def test_each_change_carries_labels_in_every_language_that_has_one(people: People) -> None:
+def test_each_change_carries_the_labels_the_provision_has_once_adopted(people: People) -> None:
     """API.md: every response that has ``label`` has ``labels`` too. A change that gives no
-    label carries the provision's current labels; one that relabels, the label it gives
-    (in the authoritative language); the list, with or without diffs, the same."""
+    label carries the provision's current labels; one that relabels a provision with labels
+    of its own, those with the authoritative language's entry following the new label (and
+    adoption writes the same); a new provision none of its own. The list, with or without
+    diffs, the same."""
     row = people.db.scalars(
         select(ProvisionVersion).where(
             ProvisionVersion.key == "art-1", ProvisionVersion.rev_to.is_(None)
@@ -262,18 +264,27 @@ def test_each_change_carries_labels_in_every_language_that_has_one(people: Peopl
         },
         title="Insert",
     )
+    relabelled = people.sponsored(
+        {"op": "replace", "key": "art-1", "label": "ပုဒ်မ ၁ (က)", "text": {"en": "Relabelled."}},
+        submit=True,
+    )
     expected = {
         plain["id"]: {"my": "ပုဒ်မ ၁", "en": "Article 1"},
-        relabel["id"]: {"my": "ပုဒ်မ ၂ (က)"},
-        inserted["id"]: {"my": "(c)"},
+        relabel["id"]: {},
+        inserted["id"]: {},
+        relabelled["id"]: {"my": "ပုဒ်မ ၁ (က)", "en": "Article 1"},
     }
-    for created in (plain, relabel, inserted):
+    for created in (plain, relabel, inserted, relabelled):
         [change] = people.aye.amendment(created["id"])["changes"]
         assert change["labels"] == expected[created["id"]]
         assert "label" in change
     for params in ({}, {"include": "diffs"}):
         listed = people.mya.get(AMENDMENTS, params=params).json()
         assert {a["id"]: a["changes"][0]["labels"] for a in listed} == expected
+    people.adopt(relabelled["id"])
+    art_1 = people.aye.provision("art-1")
+    assert art_1 is not None
+    assert (art_1["label"], art_1["labels"]) == ("ပုဒ်မ ၁ (က)", expected[relabelled["id"]])
 
 
 def test_an_unknown_amendment_is_404(people: People) -> None:

@@ -11,10 +11,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from constitution.accounts.committees import save_committee
 from constitution.accounts.models import Committee, Member
+from constitution.amendments import services as amendment_services
 from constitution.audit.services import verify
 from constitution.settings import Settings
-from tests.factories import api_token, bearer, login, make_member, post_form
+from constitution.texts.validation import Notices
+from tests.factories import (
+    api_token,
+    bearer,
+    login,
+    make_document,
+    make_member,
+    post_form,
+    propose_amendment,
+    small_body,
+)
 
 NAMES = {"my": "ဖက်ဒရယ်စနစ်ဆိုင်ရာ ကော်မတီ", "en": "Committee on Federalism"}
 
@@ -110,3 +122,46 @@ def test_bad_names_are_refused_and_nothing_is_stored(
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == "names"
     assert db.scalar(select(func.count()).select_from(Committee)) == 0
+
+
+def test_a_recommendation_names_its_committee_in_the_page_language(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    """The amendment page's recommendation and its recorded history show the committee's
+    name in the page's language; the API gives its names too."""
+    admin = make_member(db, settings, "root", ["member", "admin"])
+    aye, su, mya, reviewer = (make_member(db, settings, n) for n in ("aye", "su", "mya", "rev"))
+    document = make_document(db, small_body())
+    committee = save_committee(
+        db,
+        admin,
+        name="Federalism (Union)",
+        names=NAMES,
+        members=[reviewer.id],
+        provisions=["part-1"],
+    )
+    amendment = propose_amendment(
+        db,
+        settings,
+        aye,
+        document,
+        {"op": "replace", "key": "art-1", "text": {"en": "X y"}},
+        sponsors=(su, mya),
+        submit=True,
+    )
+    amendment_services.recommend(
+        db, reviewer, amendment, {"recommendation": "adopt", "note": "Good."}, Notices()
+    )
+    db.commit()
+    body = client.get(
+        f"/api/v1/amendments/{amendment.id}", headers=bearer(api_token(client, aye))
+    ).json()
+    assert body["recommendation"]["committee"] == committee.id
+    assert body["recommendation"]["committee_names"] == NAMES
+    for language, shown, hidden in (
+        ("my", NAMES["my"], NAMES["en"]),
+        ("en", NAMES["en"], NAMES["my"]),
+    ):
+        page = page_in(client, db, aye, language, f"/amendments/{amendment.id}")
+        assert page.count(shown) >= 2 and hidden not in page, language  # it and the history
+        assert "Federalism (Union)" not in page

@@ -101,7 +101,7 @@ def _history_views(
 ) -> list[dict[str, Any]]:
     """The recommendations recorded on the amendment, newest first: who, when, which, note."""
     committees = {
-        c.id: c.name
+        c.id: c
         for c in ctx.db.scalars(
             select(Committee).where(Committee.id.in_({r.committee_id for r in history}))
         )
@@ -109,7 +109,7 @@ def _history_views(
     return [
         {
             "who": people.get(r.member_id, "—"),
-            "committee": committees.get(r.committee_id, "—"),
+            "committee": committees.get(r.committee_id),
             "at": r.created_at,
             "recommendation": r.recommendation,
             "note": r.note,
