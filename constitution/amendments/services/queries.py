@@ -58,10 +58,13 @@ def open_amendments(db: Session, document: Document) -> list[Amendment]:
 
 
 def open_amendments_for(db: Session, document: Document, key: str) -> list[Amendment]:
+    """The open amendments that change the provision, with their changes (their sponsors
+    only if asked for: a provision's page shows none)."""
     ids = select(AmendmentChange.amendment_id).where(AmendmentChange.key == key)
     return list(
         db.scalars(
             select(Amendment)
+            .options(lazyload(Amendment.sponsors))
             .where(
                 Amendment.document_id == document.id,
                 Amendment.id.in_(ids),

@@ -3,8 +3,10 @@ over revision ranges), in reading order."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -59,9 +61,43 @@ class Outline(NamedTuple):
     label: str
 
 
+# Outlines of the revisions read last, per process, by the revision row (document, number,
+# id, time written, hash).
+OUTLINE_MEMO_SIZE = 32
+_outlines: OrderedDict[tuple[Any, ...], list[Outline]] = OrderedDict()
+_outlines_lock = threading.Lock()
+
+
 def outline_at(db: Session, document: Document, rev: int) -> list[Outline]:
     """The shape of the text at ``rev``, in reading order: no texts, no ORM objects (a
-    page that shows a few provisions of a long document)."""
+    page that shows a few provisions of a long document).
+
+    A revision never changes once written, so the outlines of the last few read are kept,
+    under the revision row's id, time written and hash as well as its number: a revision
+    written in a transaction that was then rolled back, and written again (its provision
+    versions are other rows), is another key."""
+    found = db.execute(
+        select(Revision.id, Revision.created_at, Revision.hash).where(
+            Revision.document_id == document.id, Revision.rev == rev
+        )
+    ).first()
+    if found is None:
+        return _read_outline(db, document, rev)
+    key = (document.id, rev, found.id, found.created_at, found.hash)
+    with _outlines_lock:
+        known = _outlines.get(key)
+        if known is not None:
+            _outlines.move_to_end(key)
+            return list(known)
+    outline = _read_outline(db, document, rev)
+    with _outlines_lock:
+        _outlines[key] = outline
+        while len(_outlines) > OUTLINE_MEMO_SIZE:
+            _outlines.popitem(last=False)
+    return list(outline)
+
+
+def _read_outline(db: Session, document: Document, rev: int) -> list[Outline]:
     rows = db.execute(
         select(
             ProvisionVersion.id,
