@@ -31,7 +31,8 @@ from tests.browser.conftest import (
 
 SLUG = "federal-constitution-draft"
 KEY = "art-10"  # Part 2, chapter 2.2: covered by the Committee on Fundamental Rights
-COMMITTEE = "Committee on Fundamental Rights"
+# Its name on an English page and on a Burmese one (the sample names it in both).
+COMMITTEE = re.compile("Committee on Fundamental Rights|အခြေခံအခွင့်အရေးများဆိုင်ရာ ကော်မတီ")
 EN_OLD = "may consult a lawyer of her or his choice."
 EN_NEW = "may consult a lawyer of her or his choice, free of charge if she or he cannot pay."
 EN_SUBSTITUTE = "may consult a lawyer of her or his choice, free of charge."

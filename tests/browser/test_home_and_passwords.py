@@ -142,6 +142,9 @@ def test_home_page_leads_to_the_draft_her_amendments_committees_and_inbox(
                 labels = page.inner_text("main .home-changes")
                 latin = re.findall("[0-9]", main.replace(labels, "").replace("browser test", ""))
                 assert latin == [], "Latin digits on a Burmese page"
+                # Her committee by its Burmese name.
+                assert "အခြေခံအခွင့်အရေးများဆိုင်ရာ ကော်မတီ" in main
+                assert "Committee on Fundamental Rights" not in main
             shoot(page, f"home-{mode}-{lang}")
         rec.submit(f"main .home-read a[href='/documents/{SLUG}']", "contents")
         assert path_of(page) == f"/documents/{SLUG}"
