@@ -735,9 +735,13 @@ def test_sittings_proxies_and_polls_follow_the_model(db: Session, settings: Sett
 REACHED = {("vote", "ok"), ("open a poll", "ok"), ("close a poll", "ok"), ("vote by proxy", "ok")}
 
 
+# Derandomized: the same 80 runs each time. With a fresh seed each time, a CI run once
+# drew no run in which a proxy holder's vote was accepted (the REACHED check failed), a
+# chain of six steps that most seeds reach.
 MACHINE = hypothesis_settings(
     max_examples=80,
     stateful_step_count=30,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
