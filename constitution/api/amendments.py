@@ -23,7 +23,7 @@ from constitution.texts import services as texts
 from constitution.texts.diffs import Differ
 from constitution.texts.diffs import differ_for as _differ_for
 from constitution.texts.models import Document
-from constitution.texts.validation import Notices
+from constitution.texts.validation import Notices, labels_following
 from constitution.web.framework import Ctx, json_response
 
 
@@ -42,10 +42,10 @@ def amendment_json(
     labels: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The amendment as API.md shows it; ``labels`` are the document's current labels by
-    key (``texts.current_label_maps``), read here when not given."""
+    key (``texts.current_label_maps``), read here for its own provisions when not given."""
     document = document or db.get_one(Document, amendment.document_id)
     if labels is None:
-        labels = texts.current_label_maps(db, document)
+        labels = texts.current_label_maps(db, document, [c.key for c in amendment.changes])
     differ = differ if differ is not None else Differ()
     recommendation = None
     if amendment.recommendation is not None:
@@ -88,14 +88,12 @@ def _change_json(
     ``labels`` are the ones the provision has once the change is adopted: a new provision
     none of its own, any other its current ones, the authoritative language's entry
     following a label the change gives."""
-    own = {} if change.op == "insert" else dict(labels.get(change.key, {}))
-    if change.label and document.authoritative in own:
-        own[document.authoritative] = change.label
+    own = {} if change.op == "insert" else labels.get(change.key, {})
     body: dict[str, Any] = {
         "op": change.op,
         "key": change.key,
         "label": change.label,
-        "labels": own,
+        "labels": labels_following(own, document.authoritative, change.label),
         "kind": change.kind,
         "parent": change.parent,
         "after": change.after,

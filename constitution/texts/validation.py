@@ -139,6 +139,16 @@ def clean_label(value: Any, name: str, notices: Notices) -> str:
     return clean_string(value, name, notices, max_length=MAX_LABEL, multiline=False)
 
 
+def labels_following(
+    labels: dict[str, str], authoritative: str, label: str | None
+) -> dict[str, str]:
+    """A provision's ``labels`` once it is given ``label`` (the label in the authoritative
+    language): that language's own entry, where it has one, follows it."""
+    if label and authoritative in labels:
+        return {**labels, authoritative: label}
+    return dict(labels)
+
+
 def clean_labels(value: Any, name: str, languages: list[str], notices: Notices) -> dict[str, str]:
     """A provision's ``labels``: {language: label}, only the document's languages; an empty
     one is left out (the provision then shows its ``label`` in that language)."""

@@ -159,6 +159,17 @@ def build_people(client: TestClient, db: Session, settings: Settings) -> People:
     )
 
 
+INSERT_CLAUSE = {
+    "op": "insert",
+    "key": "art-1-c",
+    "after": "art-1-b",
+    "parent": "art-1",
+    "label": "(c)",
+    "kind": "clause",
+    "text": {"my": "ဘာသာအားလုံး တန်းတူဖြစ်သည်။", "en": "All religions are equal."},
+}
+
+
 def replace_en(new: str = NEW_EN, key: str = "art-1") -> dict[str, Any]:
     return {"op": "replace", "key": key, "text": {"en": new}}
 
@@ -252,18 +263,7 @@ def test_each_change_carries_the_labels_the_provision_has_once_adopted(people: P
         {"op": "replace", "key": "art-2", "label": "ပုဒ်မ ၂ (က)", "text": {"en": "Members."}},
         title="Relabel",
     )
-    inserted = people.mya.propose(
-        {
-            "op": "insert",
-            "key": "art-1-c",
-            "after": "art-1-b",
-            "parent": "art-1",
-            "label": "(c)",
-            "kind": "clause",
-            "text": {"my": "ဘာသာအားလုံး တန်းတူဖြစ်သည်။", "en": "All religions are equal."},
-        },
-        title="Insert",
-    )
+    inserted = people.mya.propose(INSERT_CLAUSE, title="Insert")
     relabelled = people.sponsored(
         {"op": "replace", "key": "art-1", "label": "ပုဒ်မ ၁ (က)", "text": {"en": "Relabelled."}},
         submit=True,
@@ -346,16 +346,7 @@ def test_a_replace_of_some_languages_keeps_the_others_and_marks_them_out_of_date
 
 
 def test_insert_delete_and_move(people: People) -> None:
-    insert = {
-        "op": "insert",
-        "key": "art-1-c",
-        "after": "art-1-b",
-        "parent": "art-1",
-        "label": "(c)",
-        "kind": "clause",
-        "text": {"my": "ဘာသာအားလုံး တန်းတူဖြစ်သည်။", "en": "All religions are equal."},
-    }
-    inserted = people.sponsored(insert, submit=True)
+    inserted = people.sponsored(INSERT_CLAUSE, submit=True)
     [change] = inserted["changes"]
     assert (change["op"], change["key"]) == ("insert", "art-1-c")
     assert change["diff"]["en"] == [[1, "All religions are equal."]]

@@ -126,32 +126,36 @@ def versions_by_ids(db: Session, ids: Iterable[int]) -> dict[int, ProvisionVersi
     return found
 
 
+def _current_columns(document: Document, *columns: Any) -> Any:
+    """A select of ``columns`` of the current text's provision versions."""
+    rev = document.current_rev
+    return select(*columns).where(
+        ProvisionVersion.document_id == document.id,
+        ProvisionVersion.rev_from <= rev,
+        or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+    )
+
+
 def current_labels(db: Session, document: Document, language: str | None = None) -> dict[str, str]:
     """Each current provision's label by key (no texts loaded: for lists), in ``language``
     where it has one of its own."""
-    rev = document.current_rev
     rows = db.execute(
-        select(ProvisionVersion.key, ProvisionVersion.label, ProvisionVersion.labels).where(
-            ProvisionVersion.document_id == document.id,
-            ProvisionVersion.rev_from <= rev,
-            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
+        _current_columns(
+            document, ProvisionVersion.key, ProvisionVersion.label, ProvisionVersion.labels
         )
     )
     return {key: (labels or {}).get(language or "") or label for key, label, labels in rows}
 
 
-def current_label_maps(db: Session, document: Document) -> dict[str, dict[str, str]]:
+def current_label_maps(
+    db: Session, document: Document, keys: Iterable[str] | None = None
+) -> dict[str, dict[str, str]]:
     """Each current provision's labels (``labels``: its label in each language that has
-    one of its own) by key, no texts loaded."""
-    rev = document.current_rev
-    rows = db.execute(
-        select(ProvisionVersion.key, ProvisionVersion.labels).where(
-            ProvisionVersion.document_id == document.id,
-            ProvisionVersion.rev_from <= rev,
-            or_(ProvisionVersion.rev_to.is_(None), ProvisionVersion.rev_to > rev),
-        )
-    )
-    return {key: dict(labels or {}) for key, labels in rows}
+    one of its own) by key, no texts loaded; only those of ``keys`` when given."""
+    query = _current_columns(document, ProvisionVersion.key, ProvisionVersion.labels)
+    if keys is not None:
+        query = query.where(ProvisionVersion.key.in_(sorted(set(keys))))
+    return {key: dict(labels or {}) for key, labels in db.execute(query)}
 
 
 def current_rows(db: Session, document: Document) -> dict[str, ProvisionVersion]:

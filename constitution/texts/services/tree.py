@@ -29,6 +29,7 @@ from constitution.texts.validation import (
     clean_optional_key,
     clean_text_map,
     kind_may_contain,
+    labels_following,
     shown_label,
 )
 
@@ -171,9 +172,8 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
             **clean_labels(raw_labels, f"{name}.labels", document.languages, notices),
         }
     )
-    if label is not None and document.authoritative in new_labels and raw_labels is None:
-        # ``label`` is the label in the authoritative language: its own entry follows it.
-        new_labels = {**new_labels, document.authoritative: new_label}
+    if label is not None and raw_labels is None:
+        new_labels = labels_following(new_labels, document.authoritative, new_label)
     authoritative_changed = new_text[document.authoritative] != draft.text.get(
         document.authoritative
     )
