@@ -29,6 +29,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Locator,
     Page,
     sync_playwright,
 )
@@ -301,6 +302,26 @@ def page_weights() -> Iterator[Weights]:
         print(table)
 
 
+def screenshot(target: Page | Locator, path: Path, *, full_page: bool = False) -> None:
+    """Save a screenshot of a page (``full_page`` for all of it) or of one element.
+
+    Chromium now and then answers "Unable to capture screenshot" for a page that is fully
+    shown (a compositor frame that did not arrive in time); the capture is tried again once
+    before the error stands. Only the photograph is retried, never a step of a journey.
+    """
+    for attempt in (1, 2):
+        try:
+            if isinstance(target, Locator):
+                target.screenshot(path=str(path))
+            else:
+                target.screenshot(path=str(path), full_page=full_page)
+            return
+        except PlaywrightError as error:
+            if attempt == 2 or "Unable to capture screenshot" not in str(error):
+                raise
+            time.sleep(0.5)
+
+
 def is_csp_message(text: str) -> bool:
     return "content security policy" in text.lower()
 
@@ -360,9 +381,7 @@ class Recorder:
         self.counter[0] += 1
         number = self.counter[0]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(
-            path=str(SCREENSHOTS / f"{self.mode}-{number:02d}-{name}.png"), full_page=True
-        )
+        screenshot(self.page, SCREENSHOTS / f"{self.mode}-{number:02d}-{name}.png", full_page=True)
         loaded, self.responses = self.responses, []
         # A live event stream (live.js's EventSource) stays open while the page is shown:
         # its body never ends, so it is not weighed (Playwright's sizes() would wait for

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from tests.browser.conftest import Chromium, Recorder, Weights
+from tests.browser.conftest import Chromium, Recorder, Weights, screenshot
 from tests.browser.test_amendment_journey import (
     LOGIN_BUTTON,
     SLUG,
@@ -77,7 +77,7 @@ class Visit:
     def shot(self, name: str) -> None:
         """Photograph the page into the shared folder, and check it fits the screen."""
         SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{self.name}-{name}.png"), full_page=True)
+        screenshot(self.page, SHOTS / f"{self.name}-{name}.png", full_page=True)
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     _server_env,
     run_cli,
     run_python,
+    screenshot,
     serving,
 )
 from tests.browser.test_text_pages import EDIT, SLUG
@@ -89,7 +90,7 @@ def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)  # type: ignore[arg-type]
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        screenshot(page, SHOTS / f"{name}-{label}.png", full_page=True)
         if label == "phone":
             wide = page.evaluate("() => document.documentElement.scrollWidth")
             assert wide <= PHONE["width"], f"{name}: {wide} px wide at 360 px"

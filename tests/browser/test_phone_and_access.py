@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     _server_env,
     run_cli,
     run_python,
+    screenshot,
     serving,
 )
 
@@ -155,7 +156,7 @@ def _open(page: Page, site: Site, path: str) -> None:
 
 def _shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"phone-{name}.png"), full_page=True)
+    screenshot(page, SCREENSHOTS / f"phone-{name}.png", full_page=True)
 
 
 def _overflow(page: Page) -> dict[str, Any]:

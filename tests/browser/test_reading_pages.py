@@ -98,7 +98,7 @@ def _fits(page: Page) -> None:
 
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    conftest.screenshot(page, SHOTS / f"{name}.png", full_page=True)
 
 
 @pytest.mark.browser
@@ -136,7 +136,7 @@ def test_reading_by_chapter(
         _fits(page)
         _shot(page, f"chapter-my-{mode}")
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(SHOTS / f"chapter-top-{mode}.png"))
+        conftest.screenshot(page, SHOTS / f"chapter-top-{mode}.png")
 
         # Previous and next move through parts and chapters, keeping the view.
         rec.goto(f"/documents/{SLUG}/read/ch-2-2?lang=both", "chapter-both")
@@ -160,14 +160,14 @@ def test_reading_by_chapter(
         assert proposal.locator("p.outdated").count() == 1  # English no longer applies
         _fits(page)
         _shot(page, f"with-amendments-{mode}")
-        proposal.screenshot(path=str(SHOTS / f"proposal-{mode}.png"))
+        conftest.screenshot(proposal, SHOTS / f"proposal-{mode}.png")
 
         # The provision page: compact, then the whole provision with that change.
         rec.goto(f"/documents/{SLUG}/p/art-9", "provision")
         change = page.locator("section.change[id^=a-]")
         assert change.count() == 1
         assert change.locator(".gap").count() >= 1
-        change.screenshot(path=str(SHOTS / f"compact-{mode}.png"))
+        conftest.screenshot(change, SHOTS / f"compact-{mode}.png")
         with page.expect_navigation(wait_until="load"):
             change.locator("a[href*='?show=']").click()
         rec.visited("provision-full")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import Chromium
+from tests.browser.conftest import Chromium, screenshot
 from tests.browser.test_text_pages import SLUG, Sample, sample_server  # noqa: F401 - fixture
 
 SHOTS = Path("/work/shots/search")
@@ -20,7 +20,7 @@ SIZES = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "hei
 
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, SHOTS / f"{name}.png", full_page=True)
 
 
 def _fits(page: Page) -> None:

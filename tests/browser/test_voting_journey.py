@@ -32,6 +32,7 @@ from tests.browser.conftest import (
     Weights,
     _server_env,
     run_cli,
+    screenshot,
     serving,
 )
 from tests.browser.test_amendment_journey import Journey, SampleServer
@@ -80,7 +81,7 @@ def shoot(rec: Recorder, path: str, name: str) -> None:
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(rec.server.url(path), wait_until="load")
             assert page.get_attribute("html", "lang") == lang
-            page.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
+            screenshot(page, SHOTS / f"{name}-{lang}-{width}.png", full_page=True)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{name} ({lang}) scrolls sideways at {width} px: {scroll}"
     with page.expect_navigation(wait_until="load"):
