@@ -123,6 +123,8 @@ def _cookies(settings: Settings) -> list[str]:
                 data={"username": f"member-{i:02d}", "password": PASSWORD, "csrf_token": token},
             )
             assert response.status_code == 303, response.status_code
+            # As a browser: the page after login shows its one-time message (and clears it).
+            client.get(response.headers["location"])
             cookies.append("; ".join(f"{k}={v}" for k, v in client.cookies.items()))
     app.state.database.close()
     return cookies

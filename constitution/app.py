@@ -26,6 +26,7 @@ from constitution.settings import Settings
 from constitution.settings import load as load_settings
 from constitution.texts.diffs import DiffMemo
 from constitution.web.errors import plain_error
+from constitution.web.page_cache import PageCache
 from constitution.web.render import critical_css_source, make_templates
 from constitution.wiring import wire
 
@@ -137,6 +138,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Templates are read again when changed in development only (no stat per render).
     app.state.templates = make_templates(auto_reload=not settings.production)
     app.state.diff_memo = DiffMemo()
+    app.state.page_cache = (
+        PageCache(settings.page_cache_mb * 1024 * 1024, settings.page_cache_seconds)
+        if settings.page_cache_mb
+        else None
+    )
     if settings.vote_group_max:
         writer = install_vote_writer(app)
     app.state.vote_writer = writer

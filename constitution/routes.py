@@ -44,6 +44,7 @@ from constitution.web.framework import (
     make_endpoint,
 )
 from constitution.web.live import ChannelOf, make_stream_endpoint
+from constitution.web.page_cache import cached
 from constitution.web.render import STATIC_DIR
 from constitution.web.static import HashedStaticFiles
 
@@ -261,11 +262,15 @@ PAGE_ROUTES: list[Route] = [
     page("/account/totp", views.totp_setup_form, "accounts.totp_form", A.PARTIAL),
     page("/account/totp/start", views.totp_start, "accounts.totp_start", A.PARTIAL, POST),
     page("/account/totp/confirm", views.totp_confirm, "accounts.totp_confirm", A.PARTIAL, POST),
-    page("/documents", text_views.documents, "texts.documents", A.MEMBER),
-    page("/documents/{slug}", text_views.contents, "texts.contents", A.MEMBER),
-    page("/documents/{slug}/read", reading.read, "texts.read", A.MEMBER),
-    page("/documents/{slug}/read/{key}", reading.read_unit, "texts.read_unit", A.MEMBER),
-    page("/documents/{slug}/p/{key}", provision_pages.provision, "texts.provision", A.MEMBER),
+    # The reading pages are kept, rendered, per browser session until the text, its
+    # amendments or comments change (web.page_cache).
+    page("/documents", cached(text_views.documents), "texts.documents", A.MEMBER),
+    page("/documents/{slug}", cached(text_views.contents), "texts.contents", A.MEMBER),
+    page("/documents/{slug}/read", cached(reading.read), "texts.read", A.MEMBER),
+    page("/documents/{slug}/read/{key}", cached(reading.read_unit), "texts.read_unit", A.MEMBER),
+    page(
+        "/documents/{slug}/p/{key}", cached(provision_pages.provision), "texts.provision", A.MEMBER
+    ),
     page("/documents/{slug}/p/{key}/edit", text_views.edit_form, "texts.edit_form", A.EDITOR),
     page(
         "/documents/{slug}/p/{key}/edit",

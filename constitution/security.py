@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -159,6 +160,7 @@ class CsrfToken:
     nonce: str
 
 
+@functools.lru_cache(maxsize=4)
 def csrf_serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="csrf")
 

@@ -87,6 +87,8 @@ class Settings:
     amendment_max_chars: int = 200_000
     threads: int = 4
     vote_group_max: int = 256
+    page_cache_mb: int = 32
+    page_cache_seconds: int = 60
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
     live_heartbeat_seconds: int = 15
@@ -164,6 +166,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         amendment_max_chars=_int(env, "AMENDMENT_MAX_CHARS", 200_000),
         threads=_int(env, "THREADS", 4),
         vote_group_max=_int(env, "VOTE_GROUP_MAX", 256, minimum=0),
+        page_cache_mb=_int(env, "PAGE_CACHE_MB", 32, minimum=0),
+        page_cache_seconds=_int(env, "PAGE_CACHE_SECONDS", 60),
         password_hash_memory_kib=memory,
         password_hash_time_cost=_int(env, "PASSWORD_HASH_TIME_COST", 3),
         live_heartbeat_seconds=_int(env, "LIVE_HEARTBEAT_SECONDS", 15),

@@ -18,7 +18,7 @@ from constitution.accounts.committees import committee_count, committee_query
 from constitution.amendments import services as amendment_services
 from constitution.amendments.audit_states import amendment_states
 from constitution.amendments.services import recheck
-from constitution.audit.services import register_row_check, register_state_kind
+from constitution.audit.services import head_number, register_row_check, register_state_kind
 from constitution.comments.audit_states import comment_states
 from constitution.comments.display import UrlFor, comment_targets
 from constitution.db import is_id
@@ -42,6 +42,7 @@ from constitution.votes.audit_states import (
 )
 from constitution.votes.services.polls import withdraw_from_agenda
 from constitution.votes.services.queries import open_sitting_count, open_sitting_query
+from constitution.web.page_cache import register_stamp
 from constitution.web.render import register_nav_item, register_permission
 
 # Actions whose events record a hash of rows, each with the check ``verify`` runs on it.
@@ -110,6 +111,8 @@ def wire() -> None:
     register_nav_item("unread", unread_count, unread_query)
     register_nav_item("committees", committee_count, committee_query)
     register_nav_item("sittings_open", open_sitting_count, open_sitting_query)
+    # web: kept pages are rebuilt when the audit chain has grown.
+    register_stamp("audit", head_number)
     # web: what templates may ask of the logged-in member, as ``may.<name>``.
     register_permission("administer", permissions.is_admin)
     register_permission("edit_text", permissions.is_editor)

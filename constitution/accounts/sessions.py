@@ -10,7 +10,7 @@ from typing import Any
 
 import pyotp
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import (
@@ -314,8 +314,12 @@ def _expired(settings: Settings, session: AuthSession, now: dt.datetime) -> bool
     )
 
 
+# Every page asks it: built once (building the expression costs more than running it).
+_SESSION_BY_HASH = select(AuthSession).where(AuthSession.id_hash == bindparam("id_hash"))
+
+
 def _find_session(db: Session, raw: str) -> AuthSession | None:
-    return db.scalar(select(AuthSession).where(AuthSession.id_hash == sha256(raw)))
+    return db.scalar(_SESSION_BY_HASH, {"id_hash": sha256(raw)})
 
 
 def load_session(db: Session, settings: Settings, raw: str) -> SessionState:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from constitution.audit.models import AuditEvent, AuditHead
@@ -97,6 +97,12 @@ def current_states(db: Session, objects: Iterable[str]) -> dict[str, str | None]
         for i in ids:
             result[f"{kind}:{i}"] = found.get(i)
     return result
+
+
+def head_number() -> ScalarSelect[int]:
+    """The number of the chain's newest event, as a scalar subquery: it moves with every
+    committed change that is audited, in commit order (pages kept in memory use it)."""
+    return select(AuditHead.seq).where(AuditHead.id == 1).scalar_subquery()
 
 
 def locked_head(db: Session) -> AuditHead:

@@ -109,11 +109,15 @@ class Ctx:
     preflight: bool = False
     pending_nonce: str | None = None
     gate: Gate | None = None
+    # While a kept page is built (``web.page_cache``): what stands for each CSRF token.
+    csrf_slot: str | None = None
 
     def _(self, message: str) -> str:
         return i18n.gettext(message)
 
     def csrf_token(self) -> str:
+        if self.csrf_slot is not None:
+            return self.csrf_slot
         if self.session is not None:
             binding = self.session.csrf_secret
         else:
