@@ -46,6 +46,8 @@ SETTINGS: dict[str, str] = {
     "PROXY_LIMIT": "Most proxies one member may hold in a sitting (1); 0 allows none.",
     "VOTE_GROUP_MAX": "Most API votes one worker commits together in one transaction (256); "
     "0 commits each vote on its own, as every other request.",
+    "PAGE_CACHE_MB": "Memory each worker may keep reading pages in (32); 0 turns it off.",
+    "PAGE_CACHE_SECONDS": "A kept page is built again after this long at the latest (60).",
     "THREADS": "Worker threads per process for blocking work (4).",
     "PASSWORD_HASH_MEMORY_KIB": "argon2id memory in KiB (65536; at least 19456 in production).",
     "PASSWORD_HASH_TIME_COST": "argon2id iterations (3).",

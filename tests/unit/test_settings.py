@@ -29,6 +29,8 @@ INTEGERS = {
     "MAX_IMPORT_BYTES": "max_import_bytes",
     "THREADS": "threads",
     "VOTE_GROUP_MAX": "vote_group_max",
+    "PAGE_CACHE_MB": "page_cache_mb",
+    "PAGE_CACHE_SECONDS": "page_cache_seconds",
     "DIFF_BUDGET_MS": "diff_budget_ms",
     "AMENDMENT_MAX_CHARS": "amendment_max_chars",
     "PASSWORD_HASH_MEMORY_KIB": "password_hash_memory_kib",
@@ -65,6 +67,8 @@ def test_defaults(tmp_path: Path) -> None:
         "max_import_bytes": 16 * 1024 * 1024,
         "threads": 4,
         "vote_group_max": 256,
+        "page_cache_mb": 32,
+        "page_cache_seconds": 60,
         "diff_budget_ms": 500,
         "amendment_max_chars": 200_000,
         "password_hash_memory_kib": 65536,
@@ -134,6 +138,7 @@ def test_a_bad_integer_names_its_variable(tmp_path: Path, name: str, raw: str) -
             "LIVE_COALESCE_MS",
             "LIVE_RESYNC_SECONDS",
             "VOTE_GROUP_MAX",
+            "PAGE_CACHE_MB",
         }
     ),
 )
