@@ -203,6 +203,35 @@ def _server(settings: Settings, root: Path, python: str) -> Iterator[tuple[str, 
             process.wait(timeout=15)
 
 
+@contextmanager
+def _bare_server() -> Iterator[tuple[str, int]]:
+    """The ceiling: ``bench.bare_app``'s ``GET /ping`` (Starlette, no database, no
+    session) under uvicorn with as many workers, on this machine, in this run."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(WORKERS), "--no-access-log",
+        ],
+        cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the bare server did not start")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 def _measure(
     server: tuple[str, int], path: str, cookies: list[str], label: str
 ) -> dict[str, float]:
@@ -241,6 +270,9 @@ def run() -> None:
         f"Pages under load: {WORKERS} workers, {CONNECTIONS} clients, {REQUESTS} requests each "
         f"(set up in {time.perf_counter() - start:.0f} s)"
     )
+    print(" the ceiling: a bare endpoint with no database (bench.bare_app, GET /ping):")
+    with _bare_server() as bare:
+        _measure(bare, "/ping", cookies, "bare endpoint")
     checkouts = [("this code", PROJECT_ROOT, sys.executable)]
     if BASELINE:
         root = Path(BASELINE)
