@@ -30,6 +30,7 @@ from constitution.texts.services import (
     check_revision_row,
     register_after_revision,
     revision_states,
+    settled_revisions,
 )
 from constitution.votes import live as votes_live
 from constitution.votes.audit_states import (
@@ -113,6 +114,8 @@ def wire() -> None:
     register_nav_item("sittings_open", open_sitting_count, open_sitting_query)
     # web: kept pages are rebuilt when the audit chain has grown.
     register_stamp("audit", head_number)
+    # ... and when the re-check after a revision has moved open amendments onto it.
+    register_stamp("settled", settled_revisions)
     # web: what templates may ask of the logged-in member, as ``may.<name>``.
     register_permission("administer", permissions.is_admin)
     register_permission("edit_text", permissions.is_editor)

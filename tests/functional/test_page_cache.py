@@ -130,6 +130,24 @@ def test_the_headers_count_of_new_notifications_is_never_stale(
     assert "new)" not in client.get(path).text
 
 
+def test_a_finished_re_check_is_shown_at_once(
+    client: TestClient, app: Starlette, db: Session, settings: Settings, draft: Document
+) -> None:
+    """The re-check after a revision moves open amendments onto it without an audit event
+    when nothing else changed; it ends by setting the document's ``settled_rev``. Red
+    without ``settled`` in the stamp: the page would be served from memory after it."""
+    log_in(client, make_member(db, settings, "aye"))
+    cache = cache_of(app)
+    path = "/documents/small-draft/p/art-1"
+    client.get(path)
+    client.get(path)
+    hits = cache.hits
+    draft.settled_rev += 1
+    db.commit()
+    client.get(path)
+    assert cache.hits == hits, "the page was served from memory after the re-check"
+
+
 def test_no_member_is_served_a_page_kept_for_another(
     app: Starlette, db: Session, settings: Settings, draft: Document
 ) -> None:

@@ -33,6 +33,7 @@ from constitution.texts.services.reading import (
     reading_order,
     revision_changes,
     revisions,
+    settled_revisions,
     versions_at,
     versions_by_ids,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "revision_changes",
     "revision_states",
     "revisions",
+    "settled_revisions",
     "version_hash",
     "versions_at",
     "versions_by_ids",

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
 from constitution.errors import N_, NotFound
@@ -66,6 +66,13 @@ class Outline(NamedTuple):
 OUTLINE_MEMO_SIZE = 32
 _outlines: OrderedDict[tuple[Any, ...], list[Outline]] = OrderedDict()
 _outlines_lock = threading.Lock()
+
+
+def settled_revisions() -> ScalarSelect[int]:
+    """The sum of every document's ``settled_rev``, as a scalar subquery: it moves when the
+    re-check after a revision is done, which updates open amendments (their base revision,
+    their rebased texts) without an audit event of its own when nothing else changed."""
+    return select(func.coalesce(func.sum(Document.settled_rev), 0)).scalar_subquery()
 
 
 def outline_at(db: Session, document: Document, rev: int) -> list[Outline]:
