@@ -10,6 +10,11 @@ by side. Every client
 has its own browser session (members ``member-00`` … ``member-19``): one session's
 requests take turns (the fair shares of a worker), many sessions' run side by side.
 
+Three servers take the same load in one run: ``bench.bare_app``'s ``GET /ping`` (no
+database, no session: the ceiling of this machine, loader and uvicorn), this code with every
+page built (``PAGE_CACHE_MB=0``), and this code with its kept pages (the default; each
+session's first request of a page builds it, the others are served from memory).
+
 ``BENCH_BASELINE=/path/to/another/checkout`` serves the same database with that checkout's
 code too, in the same run (``/work/main``: the code before this change), so the figures
 of a busy machine can be compared. ``BENCH_REQUESTS`` (600) and ``BENCH_WORKERS`` (2)
@@ -157,7 +162,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(settings: Settings, root: Path, python: str) -> Iterator[tuple[str, int]]:
+def _server(
+    settings: Settings, root: Path, python: str, page_cache_mb: int = 32
+) -> Iterator[tuple[str, int]]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -172,6 +179,7 @@ def _server(settings: Settings, root: Path, python: str) -> Iterator[tuple[str, 
         PASSWORD_HASH_TIME_COST="1",
         PURGE_MINUTES="0",
         PYTHONUNBUFFERED="1",
+        PAGE_CACHE_MB=str(page_cache_mb),
     )
     port = _free_port()
     log = Path(settings.var_dir) / f"server-{root.name}.log"
@@ -239,7 +247,11 @@ def _measure(
     calls = [
         Call("GET", path, headers=(("Cookie", cookies[i % len(cookies)]),)) for i in range(REQUESTS)
     ]
-    load(base, calls[: CONNECTIONS * 2], connections=CONNECTIONS)  # warm up both workers
+    # Warm up both workers: keep-alive connections stay on the worker that took them, new
+    # ones spread, so every session's page is built (or kept) on each worker before the
+    # measured runs; the cost of building is measured with PAGE_CACHE_MB=0.
+    load(base, calls[: CONNECTIONS * 2], connections=CONNECTIONS)
+    load(base, calls[: CONNECTIONS * 10], connections=CONNECTIONS, fresh=True)
     result = {}
     for fresh, how in ((True, "new connections"), (False, "keep-alive")):
         cpu = _cpu_seconds(pid)
@@ -273,13 +285,17 @@ def run() -> None:
     print(" the ceiling: a bare endpoint with no database (bench.bare_app, GET /ping):")
     with _bare_server() as bare:
         _measure(bare, "/ping", cookies, "bare endpoint")
+    print(" this code, every page built (PAGE_CACHE_MB=0):")
+    with _server(settings, PROJECT_ROOT, sys.executable, page_cache_mb=0) as server:
+        for label, path in PAGES.items():
+            _measure(server, path, cookies, label)
     checkouts = [("this code", PROJECT_ROOT, sys.executable)]
     if BASELINE:
         root = Path(BASELINE)
         checkouts.append(("baseline", root, str(root / ".venv" / "bin" / "python")))
     rates: dict[str, dict[str, dict[str, float]]] = {}
     for name, root, python in checkouts:
-        print(f" {name} ({root}):")
+        print(f" {name} ({root}), pages kept (PAGE_CACHE_MB=32):")
         with _server(settings, root, python) as server:
             rates[name] = {
                 label: _measure(server, path, cookies, label) for label, path in PAGES.items()

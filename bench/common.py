@@ -47,6 +47,9 @@ def scratch_settings(**overrides: object) -> Settings:
         "database_url": f"sqlite:///{folder / 'bench.sqlite3'}",
         "secret_key": "bench-secret-key-bench-secret-key-bench",
         "var_dir": folder,
+        # The in-process benchmarks time building a page: no page is served kept
+        # (bench_pages measures served pages, kept and not).
+        "page_cache_mb": 0,
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
