@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from constitution.accounts.models import (
+    TOTP_ROLES,
     ApiToken,
     AuthSession,
     DeviceToken,
@@ -304,14 +305,88 @@ class SessionState:
     needs_write: bool
 
 
-def _expired(settings: Settings, session: AuthSession, now: dt.datetime) -> bool:
+# A live session's last use is written when it is older than this (``needs_write``).
+TOUCH_AFTER = dt.timedelta(seconds=60)
+
+
+def _ended(
+    settings: Settings, created_at: dt.datetime, last_seen_at: dt.datetime, now: dt.datetime
+) -> bool:
     idle = dt.timedelta(minutes=settings.session_idle_minutes)
     absolute = dt.timedelta(hours=settings.session_absolute_hours)
+    return last_seen_at + idle <= now or created_at + absolute <= now
+
+
+def _expired(settings: Settings, session: AuthSession, now: dt.datetime) -> bool:
     return (
-        session.last_seen_at + idle <= now
-        or session.created_at + absolute <= now
-        or not session.member.active
+        _ended(settings, session.created_at, session.last_seen_at, now) or not session.member.active
     )
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """What a kept page is served on (``web.page_cache``), read without the ORM."""
+
+    id_hash: str
+    csrf_secret: str
+    language: str
+    extra: tuple[Any, ...]
+
+
+class _MemberColumn:
+    """Stands for the session's member in the extra columns' queries: ``.id`` is the
+    session row's ``member_id`` column, so they are correlated subqueries of one row."""
+
+    id = AuthSession.member_id
+
+
+_LIVE_STATEMENTS: dict[Any, Any] = {}
+
+
+def live_session(
+    db: Session,
+    settings: Settings,
+    raw: str,
+    extra: Callable[[Any], list[Any]],
+    extra_key: Any,
+) -> LiveSession | None:
+    """The session a cookie names, in one Core statement with ``extra(member)``'s columns,
+    when it is live, fully logged in (second factor done, none missing), its member
+    active, and its last use needs no write now; otherwise None (the caller then takes
+    the full path: ``load_session`` and the gate's access check)."""
+    statement = _LIVE_STATEMENTS.get(extra_key)
+    if statement is None:
+        statement = _LIVE_STATEMENTS[extra_key] = (
+            select(
+                AuthSession.csrf_secret,
+                AuthSession.second_factor_ok,
+                AuthSession.created_at,
+                AuthSession.last_seen_at,
+                Member.active,
+                Member.language,
+                Member.roles,
+                Member.totp_confirmed,
+                *extra(_MemberColumn),
+            )
+            .join(Member, Member.id == AuthSession.member_id)
+            .where(AuthSession.id_hash == bindparam("id_hash"))
+        )
+    id_hash = sha256(raw)
+    row = db.connection().execute(statement, {"id_hash": id_hash}).one_or_none()
+    if row is None:
+        return None
+    secret, factor_ok, created_at, last_seen_at, active, language, roles, totp_ok = row[:8]
+    now = utcnow()
+    needs_totp = not totp_ok and any(r in TOTP_ROLES for r in roles)
+    if (
+        not active
+        or not factor_ok
+        or needs_totp
+        or _ended(settings, created_at, last_seen_at, now)
+        or now - last_seen_at > TOUCH_AFTER
+    ):
+        return None
+    return LiveSession(id_hash, secret, language, tuple(row[8:]))
 
 
 # Every page asks it: built once (building the expression costs more than running it).
@@ -330,7 +405,7 @@ def load_session(db: Session, settings: Settings, raw: str) -> SessionState:
     now = utcnow()
     if _expired(settings, session, now):
         return SessionState(None, True)
-    return SessionState(session, now - session.last_seen_at > dt.timedelta(seconds=60))
+    return SessionState(session, now - session.last_seen_at > TOUCH_AFTER)
 
 
 def touch_or_expire(db: Session, settings: Settings, raw: str) -> None:

@@ -8,6 +8,7 @@ gate (``constitution.api.auth``) builds on it. Views get their member with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -157,6 +158,18 @@ class BrowserGate:
 
     def authenticate(self, ctx: Ctx, database: Database, unsafe: bool) -> None:
         load_browser_session(ctx, database)
+
+    def live_session(
+        self, ctx: Ctx, extra: Callable[[Any], list[Any]], extra_key: Any
+    ) -> session_service.LiveSession | None:
+        """The cookie's session with ``extra``'s columns, when it is live and fully logged
+        in and needs no write (the kept pages' fast path, ``web.page_cache``)."""
+        raw = unsign(
+            ctx.settings, "session", ctx.request.cookies.get(session_cookie_name(ctx.settings))
+        )
+        if raw is None:
+            return None
+        return session_service.live_session(ctx.db, ctx.settings, raw, extra, extra_key)
 
     def check_access(self, ctx: Ctx, access: Access) -> None:
         check_access(ctx, access)

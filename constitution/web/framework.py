@@ -489,6 +489,8 @@ def make_endpoint(
     answer is 503 with Retry-After, never a 500.
     """
     needs_member = access not in (Access.PUBLIC, Access.ANONYMOUS)
+    # A page kept for this session (``web.page_cache.cached``): served before the gate.
+    kept: Callable[[Ctx], Response | None] | None = getattr(view, "kept", None)
 
     async def endpoint(request: Request) -> Response:
         key = LANES.key(request)
@@ -617,6 +619,11 @@ def make_endpoint(
         db = ctx.db
         db.begin()
         try:
+            if kept is not None and not unsafe:
+                response = kept(ctx)
+                if response is not None:
+                    db.commit()
+                    return response
             gate.authenticate(ctx, database, unsafe)
             ctx.lang = _choose_language(ctx)
             i18n.current_language.set(ctx.lang)

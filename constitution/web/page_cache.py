@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy import ScalarSelect, Select, select
 from starlette.responses import Response
 
+from constitution.security import make_csrf_token
 from constitution.web.framework import FLASH_COOKIE, Ctx
 
 __all__ = ["PageCache", "cached", "register_stamp"]
@@ -85,13 +86,13 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable, now: float) -> _Entry | None:
+    def get(self, key: Hashable, now: float, *, count_miss: bool = True) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry.expires <= now:
                 if entry is not None:
                     self._drop(key)
-                self.misses += 1
+                self.misses += count_miss
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
@@ -129,6 +130,29 @@ class PageCache:
         return b"".join(out)
 
 
+def _columns_key() -> Hashable | None:
+    """What the stamp's columns are made of; None when a count has no query (it could
+    change unseen) or nothing says when pages change: then no page is kept."""
+    from constitution.web.render import NAV_ITEMS, NAV_QUERIES
+
+    if not STAMP_QUERIES or any(name not in NAV_QUERIES for name in NAV_ITEMS):
+        return None
+    return (tuple(STAMP_QUERIES.items()), tuple(NAV_ITEMS), tuple(NAV_QUERIES.items()))
+
+
+def _columns(member: Any) -> list[Any]:
+    """The stamp's columns for ``member`` (anything with an ``id``: a member, or the
+    session row's member column on the fast path): the registered stamp queries, then her
+    navigation counts."""
+    from constitution.web.render import NAV_ITEMS, NAV_QUERIES
+
+    columns = [query().label(f"stamp_{name}") for name, query in sorted(STAMP_QUERIES.items())]
+    columns += [
+        NAV_QUERIES[name](member).scalar_subquery().label(f"nav_{name}") for name in NAV_ITEMS
+    ]
+    return columns
+
+
 # The stamp's statement of each member (its counts are hers), built once: building the
 # expression costs more than running it.
 _STATEMENTS: OrderedDict[Hashable, Select[Any]] = OrderedDict()
@@ -137,21 +161,16 @@ _statements_lock = threading.Lock()
 
 
 def _statement(member: Any) -> Select[Any] | None:
-    from constitution.web.render import NAV_ITEMS, NAV_QUERIES
-
-    if not STAMP_QUERIES or any(name not in NAV_QUERIES for name in NAV_ITEMS):
-        return None  # nothing says when pages change, or a count could change unseen
-    key = (member.id, tuple(STAMP_QUERIES.items()), tuple(NAV_ITEMS), tuple(NAV_QUERIES.items()))
+    made_of = _columns_key()
+    if made_of is None:
+        return None
+    key = (member.id, made_of)
     with _statements_lock:
         found = _STATEMENTS.get(key)
         if found is not None:
             _STATEMENTS.move_to_end(key)
             return found
-    columns = [query().label(f"stamp_{name}") for name, query in sorted(STAMP_QUERIES.items())]
-    columns += [
-        NAV_QUERIES[name](member).scalar_subquery().label(f"nav_{name}") for name in NAV_ITEMS
-    ]
-    statement: Select[Any] = select(*columns)
+    statement: Select[Any] = select(*_columns(member))
     with _statements_lock:
         _STATEMENTS[key] = statement
         while len(_STATEMENTS) > _STATEMENTS_SIZE:
@@ -172,33 +191,57 @@ def _stamp(ctx: Ctx) -> tuple[Any, ...] | None:
     return tuple(ctx.db.execute(statement).one())
 
 
+def _keepable(ctx: Ctx, cache: PageCache | None) -> bool:
+    request = ctx.request
+    return cache is not None and request.method == "GET" and not request.cookies.get(FLASH_COOKIE)
+
+
 def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
     """``view`` with its pages kept (see the module's text); unchanged when the app has no
-    page cache or the request is not a member's plain ``GET``."""
+    page cache or the request is not a member's plain ``GET``.
+
+    The wrapper's ``kept(ctx)`` is the fast path ``make_endpoint`` tries first, before the
+    gate: the gate's ``live_session`` reads the session with the stamp in one statement,
+    and a page kept for that session under that stamp is served. A kept page was built
+    by a request of the same session that passed the full path (the gate and the view's
+    access level); what could change that since is audited (roles, second factor, an
+    account's end), so the stamp moves, or is checked again (the session's end, its
+    times, the member's second factor). Anything else takes the full path.
+    """
+    name = (view.__module__, view.__qualname__)
+
+    def key_of(request: Any, id_hash: str, language: str, stamp: tuple[Any, ...]) -> Hashable:
+        return (name, request.url.path, request.url.query, id_hash, language, stamp)
+
+    def kept(ctx: Ctx) -> Response | None:
+        cache: PageCache | None = getattr(ctx.request.app.state, "page_cache", None)
+        live = getattr(ctx.gate, "live_session", None)
+        made_of = _columns_key()
+        if cache is None or live is None or made_of is None or not _keepable(ctx, cache):
+            return None
+        found = live(ctx, _columns, made_of)
+        if found is None:
+            return None
+        key = key_of(ctx.request, found.id_hash, found.language, found.extra)
+        entry = cache.get(key, time.monotonic(), count_miss=False)
+        if entry is None:
+            return None
+        secret_key, binding = ctx.settings.secret_key, found.csrf_secret
+        return Response(
+            cache.fill(entry.body, lambda: make_csrf_token(secret_key, binding)),
+            headers=dict(entry.headers),
+            media_type=entry.media_type,
+        )
 
     def serve(ctx: Ctx) -> Response:
         cache: PageCache | None = getattr(ctx.request.app.state, "page_cache", None)
-        request = ctx.request
-        if (
-            cache is None
-            or request.method != "GET"
-            or ctx.session is None
-            or request.cookies.get(FLASH_COOKIE)
-        ):
+        id_hash = getattr(ctx.session, "id_hash", None)
+        if cache is None or not _keepable(ctx, cache) or not isinstance(id_hash, str):
             return view(ctx)
         stamp = _stamp(ctx)
         if stamp is None:
             return view(ctx)
-        key = (
-            view.__module__,
-            view.__qualname__,
-            request.url.path,
-            request.url.query,
-            ctx.lang,
-            getattr(ctx.member, "id", None),
-            ctx.session.csrf_secret,
-            stamp,
-        )
+        key = key_of(ctx.request, id_hash, ctx.lang, stamp)
         now = time.monotonic()
         entry = cache.get(key, now)
         if entry is not None:
@@ -234,4 +277,5 @@ def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
     serve.__qualname__ = getattr(view, "__qualname__", "page")
     serve.__doc__ = view.__doc__
     serve.__module__ = view.__module__
+    serve.kept = kept  # type: ignore[attr-defined]
     return serve

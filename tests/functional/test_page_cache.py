@@ -4,15 +4,18 @@ each form with a fresh one-time token, and never a page that shows a one-time me
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from constitution.accounts.models import Member
+from constitution.accounts.models import AuthSession, Member
 from constitution.comments.services import Thread, add_comment
+from constitution.db import utcnow
 from constitution.inbox.services import mark_read, notify
 from constitution.settings import Settings
 from constitution.texts.models import Document
@@ -172,6 +175,71 @@ def test_no_member_is_served_a_page_kept_for_another(
         token = TOKEN.findall(page.text)[-1]
         refused = one.post(f"{path}/comments", data={"csrf_token": token, "body": "Hi."})
         assert refused.status_code == 403
+
+
+def kept_session(client: TestClient, db: Session, settings: Settings) -> tuple[Member, str]:
+    """A member whose provision page is kept (read twice); its path."""
+    aye = make_member(db, settings, "aye")
+    log_in(client, aye)
+    path = "/documents/small-draft/p/art-1"
+    client.get(path)
+    assert client.get(path).status_code == 200
+    return aye, path
+
+
+def only_session(db: Session) -> AuthSession:
+    return db.scalars(select(AuthSession)).one()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Each is written straight into the database, with no audit event (the stamp does
+        # not move): only the fast path's own checks can refuse the kept page. Red when
+        # ``sessions.live_session`` leaves out the check named.
+        "idle",  # its idle time ran out
+        "absolute",  # its absolute time ran out
+        "ended",  # the session row is gone
+        "factor",  # the second factor not done
+        "needs_totp",  # a role that needs a second factor she has not set up
+        "inactive",  # the account deactivated
+    ],
+)
+def test_a_kept_page_is_never_served_to_a_session_that_no_longer_may_see_it(
+    client: TestClient, db: Session, settings: Settings, draft: Document, change: str
+) -> None:
+    aye, path = kept_session(client, db, settings)
+    session = only_session(db)
+    if change == "idle":
+        session.last_seen_at = utcnow() - dt.timedelta(minutes=settings.session_idle_minutes)
+    elif change == "absolute":
+        session.created_at = utcnow() - dt.timedelta(hours=settings.session_absolute_hours)
+    elif change == "ended":
+        db.delete(session)
+    elif change == "factor":
+        session.second_factor_ok = False
+    elif change == "needs_totp":
+        aye.roles = ["member", "chair"]
+    else:
+        aye.active = False
+    db.commit()
+    response = client.get(path)
+    assert response.status_code != 200, f"{change}: the kept page was served"
+
+
+def test_a_session_used_after_a_pause_is_touched_not_served_past_it(
+    client: TestClient, db: Session, settings: Settings, draft: Document
+) -> None:
+    """A kept page is served only while the session's last use needs no write: red when
+    the fast path skips that check (the session would expire while in use)."""
+    _aye, path = kept_session(client, db, settings)
+    session = only_session(db)
+    before = utcnow() - dt.timedelta(minutes=5)
+    session.last_seen_at = before
+    db.commit()
+    assert client.get(path).status_code == 200
+    db.expire_all()
+    assert only_session(db).last_seen_at > before + dt.timedelta(minutes=4)
 
 
 def test_each_language_and_query_is_its_own_page(
