@@ -19,8 +19,8 @@ least as new as its stamp: a page is never kept under a stamp older than its con
 Entries also expire after ``page_cache_seconds``, which bounds how long anything that no
 stamp covers could be shown stale.
 
-What is never shared: an entry belongs to one browser session (its CSRF secret is part of
-the key, and a session's secret changes when it is rotated), so a member never sees a page
+What is never shared: an entry belongs to one browser session (the hash of its id, which
+changes when the session is rotated, is part of the key), so a member never sees a page
 built for another member or another session, with another's controls. Forms in a kept page
 get a **fresh** CSRF token each time it is served: the page is built with a placeholder
 where each token goes, and each placeholder is filled with a new token (each with its own
