@@ -330,6 +330,7 @@ class LiveSession:
     id_hash: str
     csrf_secret: str
     language: str
+    roles: tuple[str, ...]
     extra: tuple[Any, ...]
 
 
@@ -386,7 +387,7 @@ def live_session(
         or now - last_seen_at > TOUCH_AFTER
     ):
         return None
-    return LiveSession(id_hash, secret, language, tuple(row[8:]))
+    return LiveSession(id_hash, secret, language, tuple(roles), tuple(row[8:]))
 
 
 # Every page asks it: built once (building the expression costs more than running it).

@@ -65,6 +65,16 @@ class _Entry:
     headers: tuple[tuple[str, str], ...]
     media_type: str | None
     expires: float
+    owner: str = ""  # the session it was built for (the hash of its id)
+
+
+# Most pages one browser session may have kept in a worker: query strings the views do not
+# read make new URLs, and one session (a script, a seized phone) must not push out
+# everyone else's pages.
+PER_SESSION = 64
+# Expired entries dropped from the least recently used end at each put: the pages of an
+# ended session do not stay in memory until a full cache pushes them out.
+SWEEP = 8
 
 
 class PageCache:
@@ -77,6 +87,7 @@ class PageCache:
         self.hits = 0
         self.misses = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._owned: dict[str, int] = {}
         self._lock = threading.Lock()
         # What stands for a CSRF token in a kept page: random, so no text a member writes
         # can name it (and a page showing it by chance would only get a fresh token there).
@@ -98,25 +109,41 @@ class PageCache:
             self.hits += 1
             return entry
 
-    def put(self, key: Hashable, entry: _Entry) -> None:
+    def put(self, key: Hashable, entry: _Entry, now: float | None = None) -> None:
         cost = len(entry.body)
         if cost > self.max_bytes // 8:
             return  # one page may not push out most of the others
         with self._lock:
             if key in self._entries:
                 self._drop(key)
+            if self._owned.get(entry.owner, 0) >= PER_SESSION:
+                return
             self._entries[key] = entry
+            self._owned[entry.owner] = self._owned.get(entry.owner, 0) + 1
             self.size += cost
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._entries)))
+            if now is not None:
+                for _ in range(SWEEP):
+                    oldest = next(iter(self._entries), None)
+                    if oldest is None or self._entries[oldest].expires > now:
+                        break
+                    self._drop(oldest)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._owned.clear()
             self.size = 0
 
     def _drop(self, key: Hashable) -> None:
-        self.size -= len(self._entries.pop(key).body)
+        entry = self._entries.pop(key)
+        self.size -= len(entry.body)
+        left = self._owned[entry.owner] - 1
+        if left:
+            self._owned[entry.owner] = left
+        else:
+            del self._owned[entry.owner]
 
     def fill(self, body: bytes, token: Callable[[], str]) -> bytes:
         """``body`` with a new CSRF token in each placeholder."""
@@ -210,8 +237,13 @@ def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
     """
     name = (view.__module__, view.__qualname__)
 
-    def key_of(request: Any, id_hash: str, language: str, stamp: tuple[Any, ...]) -> Hashable:
-        return (name, request.url.path, request.url.query, id_hash, language, stamp)
+    def key_of(
+        request: Any, id_hash: str, language: str, roles: Any, stamp: tuple[Any, ...]
+    ) -> Hashable:
+        # Her roles too: on PostgreSQL the gate reads them before the stamp, in an earlier
+        # snapshot, and the page's controls follow them.
+        kept_roles = tuple(sorted(str(role) for role in roles or ()))
+        return (name, request.url.path, request.url.query, id_hash, language, kept_roles, stamp)
 
     def kept(ctx: Ctx) -> Response | None:
         cache: PageCache | None = getattr(ctx.request.app.state, "page_cache", None)
@@ -222,7 +254,7 @@ def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
         found = live(ctx, _columns, made_of)
         if found is None:
             return None
-        key = key_of(ctx.request, found.id_hash, found.language, found.extra)
+        key = key_of(ctx.request, found.id_hash, found.language, found.roles, found.extra)
         entry = cache.get(key, time.monotonic(), count_miss=False)
         if entry is None:
             return None
@@ -241,7 +273,7 @@ def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
         stamp = _stamp(ctx)
         if stamp is None:
             return view(ctx)
-        key = key_of(ctx.request, id_hash, ctx.lang, stamp)
+        key = key_of(ctx.request, id_hash, ctx.lang, getattr(ctx.member, "roles", ()), stamp)
         now = time.monotonic()
         entry = cache.get(key, now)
         if entry is not None:
@@ -267,7 +299,8 @@ def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
                 for name, value in response.headers.items()
                 if name.lower() not in ("content-length", "content-type")
             )
-            cache.put(key, _Entry(body, headers, response.media_type, now + cache.seconds))
+            entry = _Entry(body, headers, response.media_type, now + cache.seconds, id_hash)
+            cache.put(key, entry, now)
         filled = cache.fill(body, ctx.csrf_token)
         response.body = filled
         response.headers["content-length"] = str(len(filled))

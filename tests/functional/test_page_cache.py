@@ -242,6 +242,19 @@ def test_a_session_used_after_a_pause_is_touched_not_served_past_it(
     assert only_session(db).last_seen_at > before + dt.timedelta(minutes=4)
 
 
+def test_a_page_is_kept_under_the_roles_it_was_built_for(
+    client: TestClient, db: Session, settings: Settings, draft: Document
+) -> None:
+    """On PostgreSQL the gate reads her roles in an earlier snapshot than the stamp, so a
+    role change can commit in between: her roles are part of the key. Simulated here by a
+    change with no audit event; red without the roles in the key."""
+    aye, path = kept_session(client, db, settings)
+    assert "Propose an amendment" in client.get(path).text  # she takes part
+    aye.roles = ["observer"]
+    db.commit()
+    assert "Propose an amendment" not in client.get(path).text, "an observer may propose"
+
+
 def test_each_language_and_query_is_its_own_page(
     client: TestClient, db: Session, settings: Settings, draft: Document
 ) -> None:
@@ -319,3 +332,25 @@ def test_every_placeholder_gets_its_own_token() -> None:
     numbers = iter(range(10))
     assert cache.fill(body, lambda: f"t{next(numbers)}") == b"<a>t0</a><b>t1</b>"
     assert cache.fill(b"no forms", lambda: "never") == b"no forms"
+
+
+def test_one_session_keeps_at_most_its_share() -> None:
+    from constitution.web.page_cache import PER_SESSION
+
+    cache = PageCache(max_bytes=10_000_000, seconds=60)
+    for n in range(PER_SESSION + 10):
+        cache.put(("a", n), _Entry(b"x", (), None, 100.0, "a"))
+    cache.put(("b", 0), _Entry(b"x", (), None, 100.0, "b"))
+    assert len(cache) == PER_SESSION + 1
+    assert cache.get(("b", 0), 0) is not None
+    cache.clear()
+    cache.put(("a", 0), _Entry(b"x", (), None, 100.0, "a"))
+    assert len(cache) == 1
+
+
+def test_expired_pages_are_dropped_as_others_are_kept() -> None:
+    cache = PageCache(max_bytes=10_000_000, seconds=60)
+    for n in range(3):
+        cache.put(("ended", n), _Entry(b"x" * 10, (), None, 10.0, "ended"))
+    cache.put(("live", 0), _Entry(b"y", (), None, 100.0, "live"), now=50.0)
+    assert len(cache) == 1 and cache.size == 1
