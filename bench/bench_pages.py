@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -191,24 +191,8 @@ def _server(
             ],
             env=env, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 300  # a loaded machine starts slowly
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    with _serving(process, port, "/login", log.read_text) as server:
+        yield server
 
 
 @contextmanager
@@ -224,20 +208,33 @@ def _bare_server() -> Iterator[tuple[str, int]]:
         cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    with _serving(process, port, "/ping", lambda: "(its output is not kept)") as server:
+        yield server
+
+
+@contextmanager
+def _serving(
+    process: subprocess.Popen[bytes], port: int, probe: str, output: Callable[[], str]
+) -> Iterator[tuple[str, int]]:
+    """The started server's address and pid once ``probe`` answers; stopped after."""
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded machine starts slowly
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the bare server did not start")
+                raise RuntimeError(f"the server did not start:\n{output()}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=2):
                     break
             except OSError:
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
 
 
 def _measure(
