@@ -42,6 +42,7 @@ __all__ = [
     "TimedOut",
     "diff_token_lists",
     "diff_tokens",
+    "middle",
     "new_text",
     "old_text",
 ]
@@ -295,6 +296,8 @@ def _codes(first: int, count: int) -> Iterable[str]:
 # Codes of the two pseudo-tokens that stand for the unchanged start and end of both texts.
 _HEAD = _code_point(0)
 _TAIL = _code_point(1)
+# The codes of the first tokens after them, ready (zipped with the tokens: no call per code).
+_FIRST_CODES = "".join(_codes(2, _BMP_PUA_SIZE - 2))
 
 
 def _diff(
@@ -322,9 +325,11 @@ def _diff(
     old_middle = old_tokens[head : len(old_tokens) - tail]
     new_middle = new_tokens[head : len(new_tokens) - tail]
     # One code per distinct token, in order of first appearance (the first two are reserved).
-    distinct = dict.fromkeys(old_middle)
-    distinct.update(dict.fromkeys(new_middle))
-    codes = dict(zip(distinct, _codes(2, len(distinct)), strict=True))
+    distinct = dict.fromkeys([*old_middle, *new_middle])
+    if len(distinct) <= len(_FIRST_CODES):
+        codes = dict(zip(distinct, _FIRST_CODES, strict=False))
+    else:
+        codes = dict(zip(distinct, _codes(2, len(distinct)), strict=True))
     code = codes.__getitem__
     prefix = _HEAD if head else ""
     suffix = _TAIL if tail else ""
@@ -363,6 +368,22 @@ def diff_token_lists(
     return _diff(old_text, old, new_text, new, cleanup=cleanup, deadline=deadline, engine=engine)
 
 
+def middle(old: str, new: str) -> tuple[int, int, int]:
+    """Where the part of two texts that needs tokens starts, and ends in each.
+
+    Only the part between the unchanged start and end is tokenized: both texts are cut at
+    whitespace inside the text they have in common, and one pseudo-token stands for each
+    unchanged end. One more phrase of context on each side lets the cleanup slide an edit
+    past a word it repeats, as it would on the whole texts. The part is
+    ``old[head:tail]`` and ``new[head:new_tail]``.
+    """
+    same_start = _DMP.diff_commonPrefix(old, new)
+    same_end = _DMP.diff_commonSuffix(old[same_start:], new[same_start:])
+    head = cut_before(old, cut_before(old, same_start))
+    tail = cut_after(old, cut_after(old, len(old) - same_end)) if same_end else len(old)
+    return head, tail, len(new) - (len(old) - tail)
+
+
 def diff_tokens(
     old: str, new: str, *, deadline: float | None = None, engine: str = "cpp"
 ) -> list[Pair]:
@@ -377,16 +398,7 @@ def diff_tokens(
     """
     if old == new:
         return [(EQUAL, old)] if old else []
-    # Only the part between the unchanged start and end needs tokens: cut both texts at
-    # whitespace inside the text they have in common, and let one pseudo-token stand for
-    # each unchanged end.
-    same_start = _DMP.diff_commonPrefix(old, new)
-    same_end = _DMP.diff_commonSuffix(old[same_start:], new[same_start:])
-    # One more phrase of context on each side lets the cleanup slide an edit past a word
-    # it repeats, as it would on the whole texts.
-    head = cut_before(old, cut_before(old, same_start))
-    tail = cut_after(old, cut_after(old, len(old) - same_end)) if same_end else len(old)
-    new_tail = len(new) - (len(old) - tail)
+    head, tail, new_tail = middle(old, new)
     old_tokens = tokenize(old[head:tail])
     new_tokens = tokenize(new[head:new_tail])
     ends = (1 if head else 0, 1 if tail < len(old) else 0)
