@@ -304,7 +304,8 @@ def run() -> None:
         checkouts.append(("baseline", root, str(root / ".venv" / "bin" / "python")))
     rates: dict[str, dict[str, dict[str, float]]] = {}
     for name, root, python in checkouts:
-        print(f" {name} ({root}), pages kept (PAGE_CACHE_MB=32):")
+        kept = "pages kept (PAGE_CACHE_MB=32)" if name == "this code" else "its own settings"
+        print(f" {name} ({root}), {kept}:")
         with _server(settings, root, python) as server:
             rates[name] = {
                 label: _measure(server, path, cookies, label)
