@@ -72,6 +72,9 @@ class Budget:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self._ends = None if seconds is None else time.monotonic() + max(seconds, 0.0)
+        # True once a diff was simplified to stay within it: what was built with it is
+        # coarser than it would be with time to spare (a kept page is not kept).
+        self.ran_out = False
 
     def remaining(self) -> float:
         if self._ends is None:
@@ -109,6 +112,7 @@ def diff_texts(old: str, new: str, budget: Budget) -> Diff:
             return Diff(diff_tokens(old, new, deadline=time.time() + seconds))
         except TimedOut:
             pass
+    budget.ran_out = True
     return Diff(coarse_diff(old, new, budget, exact_failed=seconds > 0), simplified=True)
 
 

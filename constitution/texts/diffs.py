@@ -294,8 +294,10 @@ def _store(connection: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def budget_of(ctx: Ctx) -> Budget:
-    """A budget of ``DIFF_BUDGET_MS`` from now (make one per request)."""
-    return Budget(ctx.settings.diff_budget_ms / 1000)
+    """A budget of ``DIFF_BUDGET_MS`` from now (make one per request), one of its limits."""
+    budget = Budget(ctx.settings.diff_budget_ms / 1000)
+    ctx.limits.append(budget)
+    return budget
 
 
 def differ_for(ctx: Ctx) -> Differ:

@@ -111,6 +111,9 @@ class Ctx:
     gate: Gate | None = None
     # While a kept page is built (``web.page_cache``): what stands for each CSRF token.
     csrf_slot: str | None = None
+    # The time limits of this request's work (diff budgets): a page built past one
+    # (``ran_out``) shows less than it would with time to spare and is not kept.
+    limits: list[Any] = field(default_factory=list)
 
     def _(self, message: str) -> str:
         return i18n.gettext(message)

@@ -25,7 +25,9 @@ built for another member or another session, with another's controls. Forms in a
 get a **fresh** CSRF token each time it is served: the page is built with a placeholder
 where each token goes, and each placeholder is filled with a new token (each with its own
 one-time nonce) on the way out. Only complete ``200`` pages of a ``GET`` that set no
-cookie and show no one-time message are kept.
+cookie and show no one-time message are kept, and none built past one of its request's
+time limits (``ctx.limits``: a diff budget that ran out, after which merges are coarser):
+the next reading builds it again with time to spare.
 
 Each worker has its own cache, bounded in bytes (``page_cache_mb``; 0 turns it off), least
 recently used first out. Workers need not agree: each reads the stamp from the database.
@@ -293,6 +295,7 @@ def cached(view: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
             response.status_code == 200
             and len(ctx.cookies) == cookies_before
             and "set-cookie" not in response.headers
+            and not any(limit.ran_out for limit in ctx.limits)
         ):
             headers = tuple(
                 (name, value)

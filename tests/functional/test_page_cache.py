@@ -354,3 +354,31 @@ def test_expired_pages_are_dropped_as_others_are_kept() -> None:
         cache.put(("ended", n), _Entry(b"x" * 10, (), None, 10.0, "ended"))
     cache.put(("live", 0), _Entry(b"y", (), None, 100.0, "live"), now=50.0)
     assert len(cache) == 1 and cache.size == 1
+
+
+def test_a_page_built_past_its_diff_budget_is_not_kept(
+    db: Session, settings: Settings, draft: Document
+) -> None:
+    """Red without the ran-out check: its coarser merges would be shown for a minute."""
+    from dataclasses import replace
+
+    from constitution.app import create_app
+    from tests.conftest import TestDatabase
+
+    aye = make_member(db, settings, "aye")
+    propose_amendment(
+        db, settings, make_member(db, settings, "other"), draft,
+        {"op": "replace", "key": "art-1", "text": {"en": "The Union is a federal state."}},
+        title="Shorter", sponsors=[aye, make_member(db, settings, "third")], submit=True,
+    )  # fmt: skip
+    db.commit()
+    path = "/documents/small-draft/p/art-1"
+    for budget_ms, kept in ((0, False), (500, True)):
+        app = create_app(replace(settings, diff_budget_ms=budget_ms), TestDatabase(db.connection()))
+        with TestClient(app, follow_redirects=False) as client:
+            log_in(client, aye)
+            cache = cache_of(app)
+            assert client.get(path).status_code == 200
+            hits = cache.hits
+            assert "Shorter" in client.get(path).text
+            assert (cache.hits == hits + 1) is kept, budget_ms
