@@ -42,6 +42,9 @@ class Member(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    # How many reset links were issued for her: part of each link's fingerprint, so a new
+    # link voids every one issued before it.
+    reset_serial: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
 
     def has_role(self, role: Role) -> bool:

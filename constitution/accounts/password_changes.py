@@ -157,7 +157,12 @@ def _serializer(settings: Settings) -> URLSafeSerializer:
 
 
 def _fingerprint(member: Member) -> str:
-    return sha256(f"{member.id}:{member.password_hash or ''}")[:24]
+    """Her password as it is now and the number of links issued: a link stops working once
+    it (or another) sets a password, and when a newer link is issued."""
+    serial = member.reset_serial or 0
+    # Links issued before they were numbered (serial 0) keep working until the next one.
+    issued = f":{serial}" if serial else ""
+    return sha256(f"{member.id}:{member.password_hash or ''}{issued}")[:24]
 
 
 def reset_token(settings: Settings, member: Member, expires_at: dt.datetime) -> str:
@@ -179,6 +184,9 @@ def issue_reset(db: Session, settings: Settings, actor: Member, member: Member) 
             code="member_inactive",
         )
     expires_at = utcnow().replace(microsecond=0) + dt.timedelta(hours=RESET_HOURS)
+    # Under the write lock (the audit record below takes the chain's head): of two links
+    # issued at once, the later voids the earlier.
+    member.reset_serial = (member.reset_serial or 0) + 1
     token = reset_token(settings, member, expires_at)
     record(
         db,
@@ -214,8 +222,8 @@ def find_reset(db: Session, settings: Settings, token: Any) -> Member:
     if not secrets.compare_digest(payload["f"], _fingerprint(member)):
         raise StateConflict(
             N_(
-                "This password reset link has already been used, or her password was "
-                "changed since. Ask an admin for a new link."
+                "This password reset link has already been used, her password was changed "
+                "since, or a newer link was issued. Ask an admin for a new link."
             ),
             code="reset_used",
         )

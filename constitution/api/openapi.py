@@ -343,7 +343,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/members/{member_id}/reset": {
             "post": _op(
                 "Issue a single-use, expiring link with which a member who lost her "
-                "password sets a new one (admin); audited.",
+                "password sets a new one (admin); it voids any link issued before; audited.",
                 _ok(
                     "201",
                     _obj(

@@ -230,8 +230,8 @@ def test_she_changes_her_password_and_an_admin_resets_a_lost_one(
         assert path_of(vpage) in ("/", "/login/totp")
         vrec.goto(urlsplit(link).path, "reset-again", 409)
         used = (
-            "This password reset link has already been used, or her password was changed "
-            "since. Ask an admin for a new link."
+            "This password reset link has already been used, her password was changed "
+            "since, or a newer link was issued. Ask an admin for a new link."
         )
         assert says(vpage.inner_text("main"), used)
         # Error pages keep the normal header.

@@ -263,6 +263,31 @@ def test_a_password_changed_meanwhile_spends_the_link(
     assert check_password(settings, password_of(db, nandar), NEW)
 
 
+def test_a_newer_link_voids_the_ones_issued_before_it(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
+    """Red without the serial in the fingerprint: a link an admin replaced (sent to a
+    number that is no longer hers, say) would still set her password."""
+    admin = make_member(db, settings, "root", ["member", "admin"])
+    nandar = make_member(db, settings, "nandar")
+    admin_token = api_token(client, admin)
+    # A link issued before links were numbered keeps working until the next is issued.
+    unnumbered = password_changes.reset_token(settings, nandar, utcnow() + dt.timedelta(hours=1))
+    assert password_changes.find_reset(db, settings, unnumbered).id == nandar.id
+    first = issue(client, admin_token, nandar)
+    second = issue(client, admin_token, nandar)
+    before = password_of(db, nandar)
+    for token in (unnumbered, first["token"]):
+        response = client.post("/api/v1/resets/accept", json={"token": token, "password": NEW})
+        assert response.status_code == 409 and error_of(response)["code"] == "reset_used"
+        assert "a newer link was issued" in error_of(response)["message"]
+    assert password_of(db, nandar) == before
+    accept = {"token": second["token"], "password": NEW}
+    assert client.post("/api/v1/resets/accept", json=accept).status_code == 204
+    assert check_password(settings, password_of(db, nandar), NEW)
+    assert verify(db).ok
+
+
 def test_only_an_admin_issues_a_reset_link(
     client: TestClient, db: Session, settings: Settings
 ) -> None:
