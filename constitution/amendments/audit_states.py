@@ -40,6 +40,7 @@ def amendment_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[i
         AmendmentChange.after,
         AmendmentChange.parent,
         AmendmentChange.label,
+        AmendmentChange.labels,
         AmendmentChange.kind,
         AmendmentChange.text,
         AmendmentChange.base_text,
@@ -51,19 +52,20 @@ def amendment_states(db: Session, ids: Sequence[int] | None) -> Iterator[tuple[i
         sponsors = sponsors.where(Sponsor.amendment_id.in_(ids))
     change_rows: dict[int, list[dict[str, Any]]] = {}
     for c in db.execute(changes):
-        change_rows.setdefault(c.amendment_id, []).append(
-            {
-                "seq": c.seq,
-                "op": c.op,
-                "key": c.key,
-                "after": c.after,
-                "parent": c.parent,
-                "label": c.label,
-                "kind": c.kind,
-                "text": c.text,
-                "base_text": c.base_text,
-            }
-        )
+        row = {
+            "seq": c.seq,
+            "op": c.op,
+            "key": c.key,
+            "after": c.after,
+            "parent": c.parent,
+            "label": c.label,
+            "kind": c.kind,
+            "text": c.text,
+            "base_text": c.base_text,
+        }
+        if c.labels:  # recorded only when given: older states stay as they were
+            row["labels"] = c.labels
+        change_rows.setdefault(c.amendment_id, []).append(row)
     sponsor_ids: dict[int, list[int]] = {}
     for amendment_id, member_id in db.execute(sponsors):
         sponsor_ids.setdefault(amendment_id, []).append(member_id)

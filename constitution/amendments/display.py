@@ -20,6 +20,7 @@ from constitution.diffing.render import compact_html, inline_html, side_by_side,
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ
 from constitution.texts.models import Document, ProvisionVersion
+from constitution.texts.validation import labels_following
 
 # ---- changes ----------------------------------------------------------------------------
 
@@ -99,8 +100,7 @@ def change_views(
         result.append(
             {
                 "change": change,
-                "label": change.label or (row.label if row is not None else change.key),
-                "labels": {} if change.label or row is None else dict(row.labels or {}),
+                **change_label(document, change, row),
                 "exists": row is not None,
                 "cells": cells,
                 "synopsis": shown,
@@ -113,11 +113,28 @@ def change_views(
     return result
 
 
+def change_label(
+    document: Document, change: AmendmentChange, row: ProvisionVersion | None
+) -> dict[str, Any]:
+    """The ``label`` and ``labels`` of the provision a change makes (for the ``label``
+    filter): those it gives, else the current provision's (``row``), never a bare key."""
+    own = dict(row.labels or {}) if row is not None and change.op != "insert" else {}
+    return {
+        "label": change.label or (row.label if row is not None else change.key),
+        "labels": labels_following(own, document.authoritative, change.label, change.labels),
+    }
+
+
 def substitute_views(
-    document: Document, amendment: Amendment, differ: Differ | None = None
+    document: Document,
+    amendment: Amendment,
+    differ: Differ | None = None,
+    current: Mapping[str, ProvisionVersion] | None = None,
 ) -> list[dict[str, Any]]:
-    """A committee substitute, per provision and language, as a diff against the amendment."""
+    """A committee substitute, per provision and language, as a diff against the amendment
+    (``current``: the document's current rows, for the provisions' labels)."""
     differ = differ if differ is not None else Differ()
+    current = current if current is not None else {}
     substitute = amendment.substitute or {}
     result = []
     for change in amendment.changes:
@@ -130,7 +147,7 @@ def substitute_views(
         result.append(
             {
                 "key": change.key,
-                "label": change.label or change.key,
+                **change_label(document, change, current.get(change.key)),
                 "cells": cells,
                 "simplified": any(d.simplified for d in found),
             }

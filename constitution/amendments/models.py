@@ -87,6 +87,9 @@ class AmendmentChange(Base):
     after: Mapped[str | None] = mapped_column(String(100))
     parent: Mapped[str | None] = mapped_column(String(100))
     label: Mapped[str | None] = mapped_column(String(100))
+    # The labels it gives in each language ({language: label}), where it gives any: all of
+    # a new provision's, or those a replace changes (None: no language's label changes).
+    labels: Mapped[dict[str, str] | None] = mapped_column(JSON)
     kind: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[dict[str, str]] = mapped_column(JSON)
     base_text: Mapped[dict[str, str]] = mapped_column(JSON)
@@ -96,19 +99,23 @@ class AmendmentChange(Base):
         text: dict[str, str] | None = None,
         *,
         label: str | None = None,
+        labels: dict[str, str] | None = None,
         kind: str | None = None,
     ) -> dict[str, Any]:
-        """This change as a change of the text (API.md's shape), with ``text``, ``label``
-        and ``kind`` in place of its own where they are given."""
+        """This change as a change of the text (API.md's shape), with ``text``, ``label``,
+        ``labels`` and ``kind`` in place of its own where they are given."""
         text = self.text if text is None else text
         label = self.label if label is None else label
+        labels = self.labels if labels is None else labels
         if self.op == "replace":
             change: dict[str, Any] = {"op": "replace", "key": self.key, "text": text}
             if label is not None:
                 change["label"] = label
+            if labels:
+                change["labels"] = dict(labels)
             return change
         if self.op == "insert":
-            return {
+            change = {
                 "op": "insert",
                 "key": self.key,
                 "after": self.after,
@@ -117,6 +124,9 @@ class AmendmentChange(Base):
                 "kind": self.kind if kind is None else kind,
                 "text": text,
             }
+            if labels:
+                change["labels"] = dict(labels)
+            return change
         if self.op == "delete":
             return {"op": "delete", "key": self.key}
         return {"op": "move", "key": self.key, "parent": self.parent, "after": self.after}

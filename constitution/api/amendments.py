@@ -86,14 +86,14 @@ def _change_json(
 ) -> dict[str, Any]:
     """The change, with its diff unless ``differ`` is None (the amendment list). Its
     ``labels`` are the ones the provision has once the change is adopted: a new provision
-    none of its own, any other its current ones, the authoritative language's entry
-    following a label the change gives."""
+    those the change gives, any other its current ones, the authoritative language's entry
+    following a label the change gives, and each label it gives in a language."""
     own = {} if change.op == "insert" else labels.get(change.key, {})
     body: dict[str, Any] = {
         "op": change.op,
         "key": change.key,
         "label": change.label,
-        "labels": labels_following(own, document.authoritative, change.label),
+        "labels": labels_following(own, document.authoritative, change.label, change.labels),
         "kind": change.kind,
         "parent": change.parent,
         "after": change.after,

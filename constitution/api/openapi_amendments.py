@@ -46,9 +46,10 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": STR,
                 "description": "The provision's label in each language that has one of its "
-                "own once the change is adopted: none for a new provision, else its current "
-                "labels, the authoritative language's following a label the change gives "
-                "(label is shown where labels lacks the page's language).",
+                "own once the change is adopted: for a new provision the labels the change "
+                "gives, else its current labels, the authoritative language's following a "
+                "label the change gives and each label it gives in a language taking that "
+                "language's place (label is shown where labels lacks the page's language).",
             },
             "kind": {"type": ["string", "null"], "enum": [*KIND["enum"], None]},
             "parent": OPT_STR,
@@ -217,14 +218,17 @@ SCHEMAS: dict[str, Any] = {
 CHANGE_INPUT = {
     "type": "object",
     "required": ["op", "key"],
-    "description": "replace: key, text (some languages may be left out), label?; insert: key "
-    "(the new provision's), after, parent, label, kind, text; delete: key; move: key, parent, "
-    "after.",
+    "description": "replace: key, text (some languages may be left out), label?, labels?; "
+    "insert: key (the new provision's), after, parent, label, labels?, kind, text; delete: "
+    "key; move: key, parent, after. labels gives the label in each language (as a document's "
+    "provisions do); a label that clashes in one language is refused (label_clash, field "
+    "changes[i].labels.L).",
     "properties": {
         "op": OP,
         "key": STR,
         "text": TEXT_MAP,
         "label": STR,
+        "labels": {"type": "object", "additionalProperties": STR},
         "kind": KIND,
         "parent": OPT_STR,
         "after": OPT_STR,

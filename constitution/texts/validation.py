@@ -140,13 +140,17 @@ def clean_label(value: Any, name: str, notices: Notices) -> str:
 
 
 def labels_following(
-    labels: dict[str, str], authoritative: str, label: str | None
+    labels: dict[str, str],
+    authoritative: str,
+    label: str | None,
+    given: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """A provision's ``labels`` once it is given ``label`` (the label in the authoritative
-    language): that language's own entry, where it has one, follows it."""
+    language) and the labels ``given`` per language: that language's own entry, where it
+    has one, follows ``label``, and each given one takes its language's place."""
     if label and authoritative in labels:
-        return {**labels, authoritative: label}
-    return dict(labels)
+        labels = {**labels, authoritative: label}
+    return {**labels, **(given or {})}
 
 
 def clean_labels(value: Any, name: str, languages: list[str], notices: Notices) -> dict[str, str]:

@@ -17,8 +17,9 @@ from bs4 import BeautifulSoup, Tag
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from constitution.amendments.services import recommend
 from constitution.settings import Settings
-from constitution.texts.models import Document
+from constitution.texts.validation import Notices
 from tests.factories import (
     edit_document,
     login,
@@ -72,14 +73,47 @@ def burmese(client: TestClient, db: Session, settings: Settings) -> dict[str, An
         {"op": "replace", "key": "art-2", "text": {"en": "Changed in 2026, with 12 words."}},
         title="ပုဒ်မ ၂ ပြင်ဆင်ချက်",
     )
-    make_committee(db, settings, "ကော်မတီ", [member], ["part-2"])
+    committee = make_committee(db, settings, "ကော်မတီ", [member], ["part-2"])
+    # One in her committee's queue, recommended with a substitute text (the committee page
+    # and the amendment page name the provision it changes).
+    queued = propose_amendment(
+        db,
+        settings,
+        make_member(db, settings, "other"),
+        document,
+        {"op": "replace", "key": "art-9", "text": {"en": "Changed in 2026."}},
+        title="ပုဒ်မ ၉ ပြင်ဆင်ချက်",
+        sponsors=[make_member(db, settings, "one"), make_member(db, settings, "two")],
+        submit=True,
+    )
+    recommend(
+        db,
+        member,
+        queued,
+        {
+            "recommendation": "modify",
+            "note": "ပြင်ပါ",
+            "text": {"my": "ပြင်ဆင်ထားသော စာသား။", "en": "Changed in 2027."},
+        },
+        Notices(),
+    )
+    db.commit()
     login(client, member)
-    return {"document": document, "amendment": amendment, "member": member}
+    return {
+        "document": document,
+        "amendment": amendment,
+        "member": member,
+        "committee": committee,
+        "queued": queued,
+    }
 
 
-def pages(document: Document, amendment_id: int) -> list[str]:
+def pages(burmese: dict[str, Any]) -> list[str]:
+    document, amendment_id = burmese["document"], burmese["amendment"].id
     slug = document.slug
     return [
+        f"/committees/{burmese['committee'].id}",
+        f"/amendments/{burmese['queued'].id}",
         "/",
         "/documents",
         f"/documents/{slug}",
@@ -104,7 +138,7 @@ def test_no_burmese_page_shows_latin_digits_or_keys_in_interface_text(
     client: TestClient, burmese: dict[str, Any]
 ) -> None:
     found: dict[str, list[str]] = {}
-    for url in pages(burmese["document"], burmese["amendment"].id):
+    for url in pages(burmese):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         assert '<html lang="my"' in response.text, url

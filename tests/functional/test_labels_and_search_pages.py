@@ -204,3 +204,112 @@ def test_a_search_of_combining_marks_only_gets_a_clear_message(
     error = soup.select_one("p.error")
     assert error is not None and error.get_text(strip=True)
     assert soup.select_one("form.search input[name=q]") is not None  # she can try again
+
+
+# ---- an amendment gives labels in each language -----------------------------------------
+
+
+def propose_through_api(
+    client: TestClient, db: Session, settings: Settings, changes: list[dict[str, Any]]
+) -> Any:
+    member = make_member(db, settings, "proposer")
+    return Api(client, api_token(client, member)).post(
+        "/api/v1/documents/labelled/amendments", {"title": "Labels", "changes": changes}
+    )
+
+
+NEW_ARTICLE = {
+    "op": "insert",
+    "key": "art-2a",
+    "after": "art-2",
+    "parent": "part-1",
+    "label": "ပုဒ်မ ၂ က",
+    "labels": {"my": "ပုဒ်မ ၂ က", "en": "Article 2A"},
+    "kind": "article",
+    "text": {"my": "ပုဒ်မအသစ်။", "en": "A new article."},
+}
+
+
+def test_an_inserted_provision_keeps_its_labels_in_each_language_when_adopted(
+    client: TestClient, db: Session, settings: Settings, editor: Api, labelled: Document
+) -> None:
+    """Red when the amendment drops ``labels`` (it did: checked, then not stored)."""
+    from constitution.amendments import services as amendment_services
+    from constitution.amendments.models import Amendment
+    from constitution.audit.services import verify
+    from tests.factories import adopt_amendment
+
+    rename = {"op": "replace", "key": "art-3", "labels": {"en": "Article 3 (new)"}}
+    response = propose_through_api(client, db, settings, [NEW_ARTICLE, rename])
+    assert response.status_code == 201, response.text
+    inserted, renamed = response.json()["changes"]
+    assert inserted["labels"] == {"my": "ပုဒ်မ ၂ က", "en": "Article 2A"}
+    assert renamed["labels"] == {"my": "ပုဒ်မ ၃", "en": "Article 3 (new)"}
+    amendment = db.get(Amendment, response.json()["id"])
+    assert amendment is not None
+    proposer = db.get_one(Member, amendment.proposer_id)
+    for name in ("one", "two"):
+        amendment_services.sponsor(db, make_member(db, settings, name), amendment)
+    amendment_services.submit(db, settings, proposer, amendment)
+    adopt_amendment(db, amendment)
+    db.commit()
+    provisions = editor.get("/api/v1/documents/labelled").json()["provisions"]
+    by_key = {p["key"]: p for p in provisions}
+    assert by_key["art-2a"]["labels"] == {"my": "ပုဒ်မ ၂ က", "en": "Article 2A"}
+    assert by_key["art-3"]["labels"] == {"my": "ပုဒ်မ ၃", "en": "Article 3 (new)"}
+    assert verify(db).ok
+
+
+def test_an_inserted_label_that_clashes_in_one_language_is_refused(
+    client: TestClient, db: Session, settings: Settings, labelled: Document
+) -> None:
+    before = counts(db)
+    clash = {**NEW_ARTICLE, "labels": {"my": "ပုဒ်မ ၂ က", "en": "Article 2"}}
+    response = propose_through_api(client, db, settings, [clash])
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "label_clash"
+    assert response.json()["error"]["field"] == "changes[0].labels.en"
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize(("language", "shown"), [("my", "ပုဒ်မ ၂ က"), ("en", "Article 2A")])
+def test_the_form_gives_a_new_provision_a_label_in_each_language(
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    labelled: Document,
+    language: str,
+    shown: str,
+) -> None:
+    from constitution.amendments.models import Amendment
+    from tests.factories import csrf_token
+
+    reader_in(client, db, settings, language)
+    action = "/documents/labelled/p/art-2/amend"
+    form = client.get(action + "?op=insert")
+    assert form.status_code == 200, form.text
+    data = {
+        "csrf_token": csrf_token(form.text),
+        "title": "A new article",
+        "op": "insert",
+        "new_key": "art-2a",
+        "new_label_my": "ပုဒ်မ ၂ က",
+        "new_label_en": "Article 2A",
+        "new_kind": "article",
+        "new_text_my": "ပုဒ်မအသစ်။",
+        "new_text_en": "A new article.",
+        "action": "save",
+    }
+    saved = client.post(action, data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    amendment = db.get(Amendment, int(saved.headers["location"].rsplit("/", 1)[1]))
+    assert amendment is not None
+    [change] = amendment.changes
+    assert (change.label, change.labels) == ("ပုဒ်မ ၂ က", {"my": "ပုဒ်မ ၂ က", "en": "Article 2A"})
+    page = soup_of(client, saved.headers["location"])
+    assert shown in [h.get_text(" ", strip=True).split(" · ")[0] for h in page.select("h3")]
+    listed = soup_of(client, "/documents/labelled/amendments").get_text()
+    assert shown in listed
+    # Her update form shows each label in its own field.
+    assert page.select_one("#c0_label_en") is not None
+    assert page.select_one("#c0_label_en")["value"] == "Article 2A"

@@ -46,6 +46,12 @@ def _clean_rationale(value: Any, document: Document, notices: Notices) -> dict[s
     return {k: v for k, v in rationale.items() if v}
 
 
+def _changed_labels(labels: dict[str, str], before: dict[str, str]) -> dict[str, str] | None:
+    """The labels a replace gives that differ from the provision's (None when none do)."""
+    changed = {lang: label for lang, label in labels.items() if before.get(lang) != label}
+    return changed or None
+
+
 def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[AmendmentChange]:
     rows: list[AmendmentChange] = []
     for seq, change in enumerate(raw):
@@ -65,6 +71,7 @@ def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[
                     base_text=base_text,
                     # Only a new label is kept: a renumbering meanwhile must not be undone.
                     label=draft.label if old is None or draft.label != old.label else None,
+                    labels=_changed_labels(draft.labels, old.labels if old is not None else {}),
                 )
             )
         elif op == "insert":
@@ -77,6 +84,7 @@ def _changes_from(tree: texts.Tree, before: texts.Tree, raw: list[Any]) -> list[
                     text=dict(draft.text),
                     base_text={},
                     label=draft.label,
+                    labels=dict(draft.labels) or None,
                     kind=draft.kind,
                     parent=draft.parent,
                     after=change.get("after"),

@@ -90,19 +90,28 @@ def amendments_to(db: Session, amendment: Amendment) -> list[Amendment]:
     return list(db.scalars(query.order_by(Amendment.number)))
 
 
-def changed_provisions(db: Session, ids: Iterable[int]) -> dict[int, list[tuple[str, str | None]]]:
-    """Each amendment's changed provisions as (key, the label it gives), in its order, for
-    many amendments in one query and without their texts (lists)."""
-    found: dict[int, list[tuple[str, str | None]]] = {i: [] for i in ids}
+Changed = tuple[str, str | None, dict[str, str]]
+
+
+def changed_provisions(db: Session, ids: Iterable[int]) -> dict[int, list[Changed]]:
+    """Each amendment's changed provisions as (key, the label it gives, the labels it gives
+    per language), in its order, for many amendments in one query and without their texts
+    (lists)."""
+    found: dict[int, list[Changed]] = {i: [] for i in ids}
     if not found:
         return {}
     rows = db.execute(
-        select(AmendmentChange.amendment_id, AmendmentChange.key, AmendmentChange.label)
+        select(
+            AmendmentChange.amendment_id,
+            AmendmentChange.key,
+            AmendmentChange.label,
+            AmendmentChange.labels,
+        )
         .where(AmendmentChange.amendment_id.in_(found))
         .order_by(AmendmentChange.amendment_id, AmendmentChange.seq)
     )
-    for amendment_id, key, label in rows:
-        found[amendment_id].append((key, label))
+    for amendment_id, key, label, labels in rows:
+        found[amendment_id].append((key, label, dict(labels or {})))
     return found
 
 

@@ -140,7 +140,13 @@ def plan_rebase(
             if wanted is not None:
                 substitute[change.key] = wanted
         final = {**draft.text, **(wanted if wanted is not None else text)}
-        if final == draft.text and change.label in (None, draft.label):
+        if (
+            final == draft.text
+            and change.label in (None, draft.label)
+            and all(
+                draft.labels.get(lang) == label for lang, label in (change.labels or {}).items()
+            )
+        ):
             applied.add(change.seq)
     if problems:
         return RebasePlan(RebaseOutcome.NEEDS_UPDATE, problems)

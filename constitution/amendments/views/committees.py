@@ -83,7 +83,7 @@ def _queue_item(
         "changes": display.change_views(
             ctx.db, document, amendment, current=current, differ=differ
         ),
-        "substitute": display.substitute_views(document, amendment, differ),
+        "substitute": display.substitute_views(document, amendment, differ, current),
         "values": state["values"]
         if mine and state is not None
         else _initial_recommendation(document, amendment),
@@ -117,6 +117,7 @@ def _committee_page(
         queues.append({"document": document, "items": items})
     context = {
         "committee": committee,
+        "covers": texts.labels_of_keys(ctx.db, [p.key for p in committee.provisions], ctx.lang),
         "sits": rules.sits_on(current_member(ctx), committee),
         "queues": queues,
         "names": display_names(ctx.db, proposers),

@@ -70,7 +70,7 @@ def detail_page(
         "committee": (
             ctx.db.get(Committee, amendment.committee_id) if amendment.committee_id else None
         ),
-        "substitute": display.substitute_views(document, amendment, differ),
+        "substitute": display.substitute_views(document, amendment, differ, current),
         "recommendations": _history_views(ctx, history, people),
         "problems": display.problem_views(amendment, differ)
         if amendment.status == Status.NEEDS_UPDATE
@@ -88,7 +88,12 @@ def detail_page(
             ctx,
             services.thread_of(amendment, document),
             # A passage may also be quoted from the words of a provision it inserts.
-            keys=keys + [(c.key, c.label or c.key) for c in amendment.changes if c.op == "insert"],
+            keys=keys
+            + [
+                (c.key, shown_label(c.label or c.key, c.labels or {}, ctx.lang))
+                for c in amendment.changes
+                if c.op == "insert"
+            ],
             action=ctx.url("amendments.comment", amendment_id=amendment.id),
             state=comment_state,
         ),

@@ -54,6 +54,10 @@ def _provisions(ctx: Ctx, document: Document, rows: list[Amendment]) -> dict[int
     changed = services.changed_provisions(ctx.db, [a.id for a in rows])
     labels = texts.current_labels(ctx.db, document, ctx.lang) if changed else {}
     return {
-        amendment_id: list(dict.fromkeys(labels.get(key) or label or key for key, label in keys))
+        amendment_id: list(
+            dict.fromkeys(
+                labels.get(key) or own.get(ctx.lang) or label or key for key, label, own in keys
+            )
+        )
         for amendment_id, keys in changed.items()
     }

@@ -61,6 +61,7 @@ def _initial_proposal(
         "text": {lang: text.get(lang, "") for lang in languages},
         "new_key": "",
         "new_label": "",
+        "new_labels": dict.fromkeys(languages, ""),
         "new_kind": row.kind,
         "new_text": dict.fromkeys(languages, ""),
         "move_to": "",
@@ -69,17 +70,29 @@ def _initial_proposal(
 
 def _posted_proposal(ctx: Ctx, document: Document) -> dict[str, Any]:
     op = ctx.form.get("op", "replace")
+    new_label, new_labels = _posted_labels(ctx, document, "new_label")
     return {
         "op": op if op in PROPOSE_OPS else "replace",
         "title": ctx.form.get("title", ""),
         "rationale": languages_text(ctx, document, "rationale_"),
         "text": languages_text(ctx, document, "text_"),
         "new_key": ctx.form.get("new_key", "").strip(),
-        "new_label": ctx.form.get("new_label", ""),
+        "new_label": new_label,
+        "new_labels": new_labels,
         "new_kind": ctx.form.get("new_kind", ""),
         "new_text": languages_text(ctx, document, "new_text_"),
         "move_to": ctx.form.get("move_to", ""),
     }
+
+
+def _posted_labels(ctx: Ctx, document: Document, name: str) -> tuple[str, dict[str, str]]:
+    """A new provision's ``label`` and its labels from the form (``NAME_my``, ``NAME_en``…):
+    the label is the one in the authoritative language, else the first given (a form with
+    one ``NAME`` field gives that)."""
+    labels = languages_text(ctx, document, f"{name}_")
+    found = given(labels)
+    plain = ctx.form.get(name, "").strip() or found.get(document.authoritative)
+    return plain or next(iter(found.values()), ""), labels
 
 
 def _move_target(
@@ -107,6 +120,7 @@ def _proposed_change(
             "after": row.key,
             "parent": row.parent_key,
             "label": values["new_label"],
+            **({"labels": given(values["new_labels"])} if given(values["new_labels"]) else {}),
             "kind": values["new_kind"],
             "text": given(values["new_text"]),
         }
@@ -235,6 +249,11 @@ def initial_update(document: Document, amendment: Amendment) -> dict[str, Any]:
         "changes": [
             {
                 "label": c.label or "",
+                "labels": {
+                    lang: (c.labels or {}).get(lang)
+                    or (c.label or "" if lang == document.authoritative and not c.labels else "")
+                    for lang in languages
+                },
                 "kind": c.kind or "",
                 "text": {lang: c.text.get(lang, "") for lang in languages},
             }
@@ -249,11 +268,13 @@ def _posted_update(ctx: Ctx, document: Document, amendment: Amendment) -> dict[s
         "rationale": languages_text(ctx, document, "rationale_"),
         "changes": [
             {
-                "label": ctx.form.get(f"c{i}_label", ""),
+                "label": label,
+                "labels": labels,
                 "kind": ctx.form.get(f"c{i}_kind", ""),
                 "text": languages_text(ctx, document, f"c{i}_text_"),
             }
             for i in range(len(amendment.changes))
+            for label, labels in [_posted_labels(ctx, document, f"c{i}_label")]
         ],
     }
 
@@ -269,7 +290,11 @@ def _update_body(
             changes.append(change.as_text_change(text))
         elif change.op == "insert":
             text = given(value["text"])
-            changes.append(change.as_text_change(text, label=value["label"], kind=value["kind"]))
+            changes.append(
+                change.as_text_change(
+                    text, label=value["label"], labels=given(value["labels"]), kind=value["kind"]
+                )
+            )
         else:
             changes.append(change.as_text_change())
     return {"title": values["title"], "rationale": given(values["rationale"]), "changes": changes}
@@ -310,8 +335,15 @@ def _stale_views(
                         "diff": inline_html(diff_tokens(started, current)),
                     }
                 )
-        label = new.label if new is not None else (old.label if old is not None else change.key)
-        views.append({"label": label, "removed": new is None, "languages": languages})
+        shown = new if new is not None else old
+        views.append(
+            {
+                "label": shown.label if shown is not None else change.key,
+                "labels": dict(shown.labels or {}) if shown is not None else {},
+                "removed": new is None,
+                "languages": languages,
+            }
+        )
     return views
 
 
