@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 
@@ -72,6 +73,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if forms:
         return forms[min(plural_index(language, n), len(forms) - 1)]
     return singular if n == 1 else plural
+
+
+TO_MYANMAR_DIGITS = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
+
+
+def localize_digits(value: Any, language: str) -> str:
+    """``value`` as text, its Latin digits written as Myanmar digits on a Burmese page."""
+    text = str(value)
+    return text.translate(TO_MYANMAR_DIGITS) if language == "my" else text
+
+
+def localized(variables: dict[str, Any], language: str) -> dict[str, Any]:
+    """A message's variables with its numbers written in ``language``'s digits."""
+    return {
+        name: localize_digits(value, language)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in variables.items()
+    }
 
 
 def negotiate(accept_language: str | None) -> str:

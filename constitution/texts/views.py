@@ -388,5 +388,5 @@ def edit(ctx: Ctx) -> Response:
             "Saved as revision %(rev)s. Text typed in Zawgyi was converted to Unicode; "
             "please check it."
         )
-    ctx.flash_text(ctx._(message) % {"rev": revision.rev})
+    ctx.flash_text(ctx.message(message, rev=revision.rev))
     return ctx.redirect(ctx.url("texts.provision", slug=document.slug, key=key))

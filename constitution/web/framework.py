@@ -118,6 +118,11 @@ class Ctx:
     def _(self, message: str) -> str:
         return i18n.gettext(message)
 
+    def message(self, message: str, **values: Any) -> str:
+        """``message`` translated, with ``values`` filled in: numbers in the page's digits
+        (for a flash text; templates' ``_()`` does the same)."""
+        return i18n.gettext(message) % i18n.localized(values, self.lang)
+
     def csrf_token(self) -> str:
         if self.csrf_slot is not None:
             return self.csrf_slot

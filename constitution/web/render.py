@@ -112,13 +112,7 @@ def url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str
 
 
 # Latin digits as Myanmar digits, for numbers shown on Burmese pages.
-TO_MYANMAR_DIGITS = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
-
-
-def localize_digits(value: Any, language: str) -> str:
-    """``value`` as text, its Latin digits written as Myanmar digits on a Burmese page."""
-    text = str(value)
-    return text.translate(TO_MYANMAR_DIGITS) if language == "my" else text
+localize_digits = i18n.localize_digits
 
 
 @jinja2.pass_context
@@ -181,13 +175,7 @@ def named(context: jinja2.runtime.Context, item: Any) -> str:
 
 def _localized(context: jinja2.runtime.Context, variables: dict[str, Any]) -> dict[str, Any]:
     """Numbers among a message's variables written in the page's digits."""
-    language = str(context.get("lang", ""))
-    return {
-        name: localize_digits(value, language)
-        if isinstance(value, int) and not isinstance(value, bool)
-        else value
-        for name, value in variables.items()
-    }
+    return i18n.localized(variables, str(context.get("lang", "")))
 
 
 @jinja2.pass_context

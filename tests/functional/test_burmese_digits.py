@@ -151,3 +151,41 @@ def test_no_burmese_page_shows_latin_digits_or_keys_in_interface_text(
 def test_the_check_sees_latin_digits(client: TestClient, burmese: dict[str, Any]) -> None:
     """The crawl's filter keeps interface text: a Latin number in it is caught."""
     assert interface_text('<p>ပုဒ်မ 12</p><p lang="en">Article 12</p><code>ab12</code>') == ["ပုဒ်မ 12"]
+
+
+def submit(client: TestClient, page: str, action: str, data: dict[str, str]) -> Any:
+    """POST the form of ``page`` as a browser would: its fields as shown, then ``data``."""
+    form = BeautifulSoup(client.get(page).text, "html.parser")
+    shown = {t["name"]: t.get_text() for t in form.select("textarea[name]")}
+    shown |= {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+    return client.post(action, data={**shown, **data})
+
+
+def flash_of(client: TestClient, response: Any) -> str:
+    assert response.status_code == 303, response.text
+    page = BeautifulSoup(client.get(response.headers["location"]).text, "html.parser")
+    flash = page.select_one(".flash")
+    assert flash is not None, "no one-time message"
+    return flash.get_text(" ", strip=True)
+
+
+def test_one_time_messages_write_their_numbers_in_myanmar_digits(
+    client: TestClient, db: Session, settings: Settings, burmese: dict[str, Any]
+) -> None:
+    """Red when a flash fills in its number with Latin digits ("ပြင်ဆင်ချက် အမှတ် 3")."""
+    slug = burmese["document"].slug
+    action = f"/documents/{slug}/p/art-3/amend"
+    data = {"title": "ပြင်ဆင်ချက်", "op": "replace", "text_en": "Art three.", "action": "save"}
+    saved = flash_of(client, submit(client, action + "?op=replace", action, data))
+    number = burmese["queued"].number + 1
+    assert str(number).translate(str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")) in saved, saved
+    assert not LATIN_DIGIT.search(saved), saved
+    editor = make_member(db, settings, "editor", ["member", "secretariat"])
+    editor.language = "my"
+    db.commit()
+    with TestClient(client.app, follow_redirects=False) as secretariat:
+        login(secretariat, editor)
+        edit = f"/documents/{slug}/p/art-4/edit"
+        data = {"text_en": "Article four, corrected.", "reason": "ပြင်ဆင်မှု"}
+        corrected = flash_of(secretariat, submit(secretariat, edit, edit, data))
+    assert "၃" in corrected and not LATIN_DIGIT.search(corrected), corrected

@@ -33,7 +33,7 @@ def amendment_url(ctx: Ctx, amendment: Amendment, fragment: str = "") -> str:
 
 def saved(ctx: Ctx, url: str, message: str, notices: Notices, **values: Any) -> Response:
     """Redirect with the flash message, saying so when Zawgyi was converted."""
-    text = ctx._(message) % values if values else ctx._(message)
+    text = ctx.message(message, **values) if values else ctx._(message)
     if notices.items:
         text += " " + ctx._(ZAWGYI)
     ctx.flash_text(text)
