@@ -114,6 +114,7 @@ def pages(burmese: dict[str, Any]) -> list[str]:
     return [
         f"/committees/{burmese['committee'].id}",
         f"/amendments/{burmese['queued'].id}",
+        "/amendments",
         "/",
         "/documents",
         f"/documents/{slug}",
@@ -189,3 +190,74 @@ def test_one_time_messages_write_their_numbers_in_myanmar_digits(
         data = {"text_en": "Article four, corrected.", "reason": "ပြင်ဆင်မှု"}
         corrected = flash_of(secretariat, submit(secretariat, edit, edit, data))
     assert "၃" in corrected and not LATIN_DIGIT.search(corrected), corrected
+
+
+def test_every_page_in_burmese_shows_no_latin_digits_or_keys(
+    app: Any, client: TestClient, db: Session, settings: Settings, burmese: dict[str, Any]
+) -> None:
+    """Every GET page of the route table, with real objects, as an admin who holds every
+    role and reads in Burmese: the list above, but no page left out."""
+    from starlette.routing import Route
+
+    from constitution.accounts import password_changes
+    from constitution.accounts import services as accounts
+    from constitution.amendments.services import thread_of
+    from constitution.comments.services import add_comment
+    from constitution.routes import PAGE_ROUTES
+    from constitution.votes import services as votes
+
+    roles = ["member", "admin", "secretariat", "chair"]
+    root = make_member(db, settings, "root", roles, totp=True)
+    root.language = "my"
+    member, document = burmese["member"], burmese["document"]
+    invited = accounts.invite(
+        db, settings, root, username="invitee", display_name="ဖိတ်ကြားသူ", roles=["member"]
+    )
+    amendment = burmese["queued"]
+    comment = add_comment(
+        db, member, thread_of(amendment, document), body="ဘာကြောင့်လဲ။", notices=Notices()
+    )
+    sitting = votes.create_sitting(db, root, "အစည်းအဝေး", {"fraction": 0.5})
+    votes.open_sitting(db, root, sitting)
+    poll = votes.create_poll(db, root, sitting, amendment=amendment.id)
+    proxy = votes.request_proxy(db, member, sitting, root.id)
+    reset = password_changes.issue_reset(db, settings, root, member)
+    db.commit()
+    params = {
+        "token": invited.token,
+        "reset_token": reset.token,
+        "member_id": member.id,
+        "invitation_id": invited.invitation.id,
+        "committee_id": burmese["committee"].id,
+        "amendment_id": amendment.id,
+        "comment_id": comment.id,
+        "sitting_id": sitting.id,
+        "poll_id": poll.id,
+        "proxy_id": proxy.id,
+        "slug": document.slug,
+        "key": "art-9",
+    }
+    queries = {"texts.compare": "?from=1&to=2", "texts.search": "?q=ပြည်ထောင်စု"}
+    with TestClient(app, follow_redirects=False) as admin:
+        login(admin, root)
+        found: dict[str, list[str]] = {}
+        for route in PAGE_ROUTES:
+            if "GET" not in (route.methods or ()):
+                continue
+            assert isinstance(route, Route)
+            wanted = {k: v for k, v in params.items() if k in route.param_convertors}
+            if route.name == "texts.read_unit":
+                wanted["key"] = "ch-2-2"  # a part's or chapter's reading page
+            url = str(app.url_path_for(route.name, **wanted)) + queries.get(route.name, "")
+            response = admin.get(url)
+            if response.status_code != 200 or "text/html" not in response.headers.get(
+                "content-type", ""
+            ):
+                continue
+            assert '<html lang="my"' in response.text, url
+            bad = [
+                s for s in interface_text(response.text) if LATIN_DIGIT.search(s) or KEY.search(s)
+            ]
+            if bad:
+                found[url] = bad[:5]
+    assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -24,7 +24,8 @@ def index(ctx: Ctx) -> Response:
         "documents": documents,
         "open_counts": services.open_counts(ctx.db),
         "mine": services.of_member(ctx.db, current_member(ctx).id),
-        "slugs": {d.id: d.slug for d in documents},
+        # Which document each is on, by its title in her language (a slug is an address).
+        "titles": {d.id: d.title.get(ctx.lang) or d.title[d.authoritative] for d in documents},
     }
     return render(ctx, "amendments/index.html", context)
 

@@ -59,6 +59,8 @@ class Outline(NamedTuple):
     position: str
     kind: str
     label: str
+    # Its label in each language that has its own (None or {} where none has).
+    labels: dict[str, str] | None = None
 
 
 # Outlines of the revisions read last, per process, by the revision row (document, number,
@@ -113,6 +115,7 @@ def _read_outline(db: Session, document: Document, rev: int) -> list[Outline]:
             ProvisionVersion.position,
             ProvisionVersion.kind,
             ProvisionVersion.label,
+            ProvisionVersion.labels,
         ).where(
             ProvisionVersion.document_id == document.id,
             ProvisionVersion.rev_from <= rev,
