@@ -178,14 +178,16 @@ def reset_token(settings: Settings, member: Member, expires_at: dt.datetime) -> 
 
 def issue_reset(db: Session, settings: Settings, actor: Member, member: Member) -> IssuedReset:
     require_admin(actor)
+    # Her row read afresh and locked until the transaction ends (on SQLite the write
+    # transaction already holds the one write lock): of two links issued at once, the
+    # later counts on the earlier's number and voids it.
+    db.refresh(member, with_for_update=True)
     if not member.active:
         raise StateConflict(
             N_("This account is disabled: enable it before issuing a reset link."),
             code="member_inactive",
         )
     expires_at = utcnow().replace(microsecond=0) + dt.timedelta(hours=RESET_HOURS)
-    # Under the write lock (the audit record below takes the chain's head): of two links
-    # issued at once, the later voids the earlier.
     member.reset_serial = (member.reset_serial or 0) + 1
     token = reset_token(settings, member, expires_at)
     record(

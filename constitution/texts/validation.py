@@ -145,12 +145,15 @@ def labels_following(
     label: str | None,
     given: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A provision's ``labels`` once it is given ``label`` (the label in the authoritative
-    language) and the labels ``given`` per language: that language's own entry, where it
-    has one, follows ``label``, and each given one takes its language's place."""
+    """A provision's ``labels`` once a change gives it ``label`` (the label in the
+    authoritative language) and, or, the labels ``given`` per language (as a revision's
+    tree applies them): each given label takes its language's place; with none given, the
+    authoritative language's own entry, where it has one, follows ``label``."""
+    if given is not None:
+        return {**labels, **given}
     if label and authoritative in labels:
-        labels = {**labels, authoritative: label}
-    return {**labels, **(given or {})}
+        return {**labels, authoritative: label}
+    return dict(labels)
 
 
 def clean_labels(value: Any, name: str, languages: list[str], notices: Notices) -> dict[str, str]:

@@ -26,8 +26,9 @@ get a **fresh** CSRF token each time it is served: the page is built with a plac
 where each token goes, and each placeholder is filled with a new token (each with its own
 one-time nonce) on the way out. Only complete ``200`` pages of a ``GET`` that set no
 cookie and show no one-time message are kept, and none built past one of its request's
-time limits (``ctx.limits``: a diff budget that ran out, after which merges are coarser):
-the next reading builds it again with time to spare.
+time limits (``ctx.limits``: a diff budget that ran out). Past it, the merges that place
+each amendment on the current text are coarser, and they are worked out afresh for each
+page built; a simplified diff itself is stored and shown, flagged, either way.
 
 Each worker has its own cache, bounded in bytes (``page_cache_mb``; 0 turns it off), least
 recently used first out. Workers need not agree: each reads the stamp from the database.

@@ -313,3 +313,83 @@ def test_the_form_gives_a_new_provision_a_label_in_each_language(
     # Her update form shows each label in its own field.
     assert page.select_one("#c0_label_en") is not None
     assert page.select_one("#c0_label_en")["value"] == "Article 2A"
+
+
+def test_what_the_api_promises_a_rename_is_what_adoption_gives(
+    client: TestClient, db: Session, settings: Settings, editor: Api, labelled: Document
+) -> None:
+    """A label with labels in other languages: the authoritative entry does not follow the
+    label (as a revision applies it). Red when the promise and the adopted text differ."""
+    from constitution.amendments import services as amendment_services
+    from constitution.amendments.models import Amendment
+    from tests.factories import adopt_amendment
+
+    rename = {
+        "op": "replace",
+        "key": "art-3",
+        "label": "Article 30",
+        "labels": {"en": "Article 30"},
+    }
+    response = propose_through_api(client, db, settings, [rename])
+    assert response.status_code == 201, response.text
+    [promised] = response.json()["changes"]
+    amendment = db.get_one(Amendment, response.json()["id"])
+    for name in ("one", "two"):
+        amendment_services.sponsor(db, make_member(db, settings, name), amendment)
+    amendment_services.submit(db, settings, db.get_one(Member, amendment.proposer_id), amendment)
+    adopt_amendment(db, amendment)
+    db.commit()
+    provisions = editor.get("/api/v1/documents/labelled").json()["provisions"]
+    adopted = next(p for p in provisions if p["key"] == "art-3")
+    assert promised["labels"] == adopted["labels"] == {"my": "ပုဒ်မ ၃", "en": "Article 30"}
+
+
+def update_form_as_shown(client: TestClient, amendment_id: int) -> Any:
+    """Post her update form with what it shows, unchanged (as a browser would)."""
+    page = BeautifulSoup(client.get(f"/amendments/{amendment_id}").text, "html.parser")
+    form = page.select_one("form#update")
+    assert form is not None, "no update form"
+    data = {t["name"]: t.get_text() for t in form.select("textarea[name]")}
+    data |= {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+    data |= {s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select")}
+    return client.post(str(form["action"]), data=data, follow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "labels", [{"my": "ပုဒ်မ ၂ က"}, None], ids=["burmese label only", "no labels (older)"]
+)
+def test_an_insert_saved_unchanged_from_her_update_form_shows_the_same_labels(
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    labelled: Document,
+    labels: dict[str, str] | None,
+) -> None:
+    """Red when the update form loses the label: the English page then showed the
+    Burmese one (the plain label, shown where a language has none, was overwritten)."""
+    from constitution.amendments.models import Amendment
+    from constitution.amendments.views.propose import initial_update
+
+    change = {**NEW_ARTICLE, "label": "Article 2A"}
+    if labels is None:
+        del change["labels"]
+    else:
+        change["labels"] = labels
+    response = propose_through_api(client, db, settings, [change])
+    assert response.status_code == 201, response.text
+    amendment = db.get_one(Amendment, response.json()["id"])
+    document = db.get_one(Document, amendment.document_id)
+    proposer = db.get_one(Member, amendment.proposer_id)
+    shown_before = initial_update(document, amendment)["changes"][0]["labels"]
+    expected = {"my": (labels or {}).get("my", "Article 2A"), "en": "Article 2A"}
+    assert shown_before == expected
+    login(client, proposer)
+    saved = update_form_as_shown(client, amendment.id)
+    assert saved.status_code == 303, saved.text
+    db.expire_all()
+    for language, label in expected.items():
+        proposer.language = language
+        db.commit()
+        page = soup_of(client, f"/amendments/{amendment.id}")
+        headings = [h.get_text(" ", strip=True).split(" · ")[0] for h in page.select("h3")]
+        assert label in headings, (language, headings)

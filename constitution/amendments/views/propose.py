@@ -27,7 +27,12 @@ from constitution.errors import N_, DomainError, Forbidden, Invalid, NotFound
 from constitution.texts import services as texts
 from constitution.texts.diffs import Differ, budget_of
 from constitution.texts.models import KINDS, Document, ProvisionVersion
-from constitution.texts.validation import Notices, changed_languages, kind_may_contain
+from constitution.texts.validation import (
+    Notices,
+    changed_languages,
+    kind_may_contain,
+    shown_label,
+)
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
 from constitution.web.render import render
@@ -249,10 +254,9 @@ def initial_update(document: Document, amendment: Amendment) -> dict[str, Any]:
         "changes": [
             {
                 "label": c.label or "",
+                # What each language shows now: saved unchanged, every page shows the same.
                 "labels": {
-                    lang: (c.labels or {}).get(lang)
-                    or (c.label or "" if lang == document.authoritative and not c.labels else "")
-                    for lang in languages
+                    lang: shown_label(c.label or "", c.labels or {}, lang) for lang in languages
                 },
                 "kind": c.kind or "",
                 "text": {lang: c.text.get(lang, "") for lang in languages},

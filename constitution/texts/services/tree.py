@@ -164,16 +164,15 @@ def _apply_replace(tree: Tree, change: Mapping[str, Any], name: str, notices: No
         )
     new_text = {**draft.text, **given}
     new_label = draft.label if label is None else clean_label(label, f"{name}.label", notices)
-    new_labels = (
-        draft.labels
+    given_labels = (
+        None
         if raw_labels is None
-        else {
-            **draft.labels,
-            **clean_labels(raw_labels, f"{name}.labels", document.languages, notices),
-        }
+        else clean_labels(raw_labels, f"{name}.labels", document.languages, notices)
     )
-    if label is not None and raw_labels is None:
-        new_labels = labels_following(new_labels, document.authoritative, new_label)
+    # What amendments' pages and the API promise for a change (labels_following).
+    new_labels = labels_following(
+        draft.labels, document.authoritative, None if label is None else new_label, given_labels
+    )
     authoritative_changed = new_text[document.authoritative] != draft.text.get(
         document.authoritative
     )
