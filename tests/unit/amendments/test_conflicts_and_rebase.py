@@ -362,6 +362,27 @@ def test_identical_changes_conflict_and_the_second_becomes_obsolete(
     assert world.revisions() == revisions
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "left"),
+    [
+        ({"en": "Article 1 (new)"}, {"en": "Article 1 (new)"}, Status.OBSOLETE),
+        ({"en": "Article 1 (new)"}, {"en": "Article 1 (renamed)"}, Status.SUBMITTED),
+        ({"en": "Article 1 (new)"}, {"my": "ပုဒ်မ ၁ (သစ်)"}, Status.SUBMITTED),
+    ],
+    ids=["the same rename", "another rename", "a rename in another language"],
+)
+def test_a_rename_already_in_the_text_leaves_nothing_to_apply(
+    world: World, first: dict[str, str], second: dict[str, str], left: Status
+) -> None:
+    """Red when the re-check ignores labels: a rename the text does not have yet would be
+    taken for applied (its text is the same), and the amendment made obsolete."""
+    other = world.propose(1, {"op": "replace", "key": KEY, "labels": second})
+    world.adopt(world.propose(2, {"op": "replace", "key": KEY, "labels": first}))
+    assert status(other) is left
+    if left is Status.OBSOLETE:
+        assert other.problem == [{"key": KEY, "reason": "already_applied"}]
+
+
 def test_an_amendment_partly_applied_by_another_still_applies_the_rest(world: World) -> None:
     shared = world.replace("en", "equal protection", "full protection")
     a = world.propose(0, shared)
