@@ -135,10 +135,10 @@ def reject(
 
 
 def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment) -> Amendment:
-    """Adopt an amendment to an amendment: its texts replace the amended amendment's texts
-    for the same provisions (no new revision of the document: that comes when, and if, the
-    amended amendment is adopted). Called by the vote, before the amended one is voted on
-    (the amended one may be on the same agenda: ``scheduled``)."""
+    """Adopt an amendment to an amendment: its texts and the labels it gives replace the
+    amended amendment's for the same provisions (no new revision of the document: that
+    comes when, and if, the amended amendment is adopted). Called by the vote, before the
+    amended one is voted on (the amended one may be on the same agenda: ``scheduled``)."""
     if not rules.can_move(amendment, "adopt"):
         raise rules.wrong_status()
     parent = get_amendment(db, amendment.amends_id or 0)
@@ -147,7 +147,11 @@ def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment
     for change in parent.changes:
         replacement = ours.get(change.key)
         if replacement is not None and replacement.op in ("replace", "insert"):
-            change.text = {**change.text, **replacement.text}
+            change.text = {**change.text, **_own_text(replacement)}
+            if replacement.label is not None:
+                change.label = replacement.label
+            if replacement.labels:
+                change.labels = {**(change.labels or {}), **replacement.labels}
     transition(db, amendment, "adopt", actor)
     record(
         db,
@@ -159,6 +163,15 @@ def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment
     tell(db, parent.proposer_id, "amended", parent, actor=actor)
     refresh_conflicts(db, parent)
     return parent
+
+
+def _own_text(change: AmendmentChange) -> dict[str, str]:
+    """The texts a change gives: every language of an insert; of a replace, the languages
+    it changes (a replace keeps the current text of the others, which an amendment to an
+    amendment must not carry over the amended one's)."""
+    if change.op != "replace":
+        return dict(change.text)
+    return {lang: t for lang, t in change.text.items() if t != change.base_text.get(lang)}
 
 
 def _no_longer_applies(keep_changes: bool = False) -> StateConflict:

@@ -87,6 +87,74 @@ def test_an_adopted_amendment_to_an_amendment_changes_it_and_then_the_text(
     assert parent.adopted_rev == revision.rev
 
 
+def test_an_adopted_amendment_to_an_amendment_carries_the_labels_it_gives(
+    db: Session, settings: Settings
+) -> None:
+    """Red when only its texts are carried: the rename it gives was accepted, then lost."""
+    document = make_document(db, BODY)
+    aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
+    parent = propose_amendment(
+        db, settings, aye, document,
+        {"op": "replace", "key": "art-1", "text": {"en": EN.replace("Every person", "Everyone")}},
+        title="Equal",
+    )  # fmt: skip
+    child = services.propose(
+        db,
+        settings,
+        bo,
+        document,
+        {
+            "title": "And a new number",
+            "amends": parent.id,
+            "changes": [
+                {"op": "replace", "key": "art-1", "labels": {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}}
+            ],
+        },
+        Notices(),
+    )
+    services.transition(db, child, "submit", bo)
+    services.transition(db, child, "schedule", chair)
+    services.adopt_into_amendment(db, chair, child)
+    assert parent.changes[0].labels == {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}
+    services.transition(db, parent, "submit", aye)
+    services.transition(db, parent, "schedule", chair)
+    services.adopt(db, chair, parent)
+    adopted = current(db, document, "art-1")
+    assert adopted.labels == {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}
+    assert adopted.text["en"] == EN.replace("Every person", "Everyone")
+
+
+def test_an_amendment_to_an_amendment_of_another_language_keeps_the_amended_ones_change(
+    db: Session, settings: Settings
+) -> None:
+    """Red when a replace's whole text is carried over: its English, the current one, undid
+    the English change of the amendment it amends."""
+    document = make_document(db, BODY)
+    aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
+    english = EN.replace("Every person", "Everyone")
+    parent = propose_amendment(
+        db, settings, aye, document, {"op": "replace", "key": "art-1", "text": {"en": english}},
+        title="Equal",
+    )  # fmt: skip
+    burmese = MY.replace("လူတိုင်းသည်", "လူအားလုံးသည်")
+    child = services.propose(
+        db,
+        settings,
+        bo,
+        document,
+        {
+            "title": "In Burmese too",
+            "amends": parent.id,
+            "changes": [{"op": "replace", "key": "art-1", "text": {"my": burmese}}],
+        },
+        Notices(),
+    )
+    services.transition(db, child, "submit", bo)
+    services.transition(db, child, "schedule", chair)
+    services.adopt_into_amendment(db, chair, child)
+    assert parent.changes[0].text == {"my": burmese, "en": english}
+
+
 def test_an_amendment_to_an_amendment_changes_only_what_it_changes(
     db: Session, settings: Settings
 ) -> None:
