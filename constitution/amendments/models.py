@@ -94,6 +94,14 @@ class AmendmentChange(Base):
     text: Mapped[dict[str, str]] = mapped_column(JSON)
     base_text: Mapped[dict[str, str]] = mapped_column(JSON)
 
+    def own_text(self) -> dict[str, str]:
+        """The texts it gives: every language of an insert; of a replace, the languages it
+        changes (its ``text`` keeps the others' text at its base, which must not be carried
+        over another proposal's, as an amendment to an amendment's would be)."""
+        if self.op != "replace":
+            return dict(self.text)
+        return {lang: t for lang, t in self.text.items() if t != self.base_text.get(lang)}
+
     def as_text_change(
         self,
         text: dict[str, str] | None = None,

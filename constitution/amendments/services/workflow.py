@@ -147,7 +147,7 @@ def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment
     for change in parent.changes:
         replacement = ours.get(change.key)
         if replacement is not None and replacement.op in ("replace", "insert"):
-            change.text = {**change.text, **_own_text(replacement)}
+            change.text = {**change.text, **replacement.own_text()}
             if replacement.label is not None:
                 change.label = replacement.label
             if replacement.labels:
@@ -163,15 +163,6 @@ def adopt_into_amendment(db: Session, actor: Member | None, amendment: Amendment
     tell(db, parent.proposer_id, "amended", parent, actor=actor)
     refresh_conflicts(db, parent)
     return parent
-
-
-def _own_text(change: AmendmentChange) -> dict[str, str]:
-    """The texts a change gives: every language of an insert; of a replace, the languages
-    it changes (a replace keeps the current text of the others, which an amendment to an
-    amendment must not carry over the amended one's)."""
-    if change.op != "replace":
-        return dict(change.text)
-    return {lang: t for lang, t in change.text.items() if t != change.base_text.get(lang)}
 
 
 def _no_longer_applies(keep_changes: bool = False) -> StateConflict:

@@ -131,7 +131,9 @@ def _adopted_text(
         return {}
     if change.op == "move":
         return old
-    given = substitute.get(change.key, change.text)
+    # A replace gives only the languages it changes: the others keep the amended text
+    # (for an amendment to an amendment, the amended amendment's, not the provision's).
+    given = substitute.get(change.key, change.own_text())
     return {**old, **{k: v for k, v in given.items() if isinstance(v, str)}}
 
 

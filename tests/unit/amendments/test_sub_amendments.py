@@ -155,6 +155,37 @@ def test_an_amendment_to_an_amendment_of_another_language_keeps_the_amended_ones
     assert parent.changes[0].text == {"my": burmese, "en": english}
 
 
+def test_an_amendment_to_an_amendment_departs_only_in_what_it_changes(
+    db: Session, settings: Settings
+) -> None:
+    """Its departure (the voting order's measure) counts the Burmese it changes, not the
+    amended amendment's English change: red when the replace's whole text is taken."""
+    from constitution.votes.services.order import departures
+
+    document = make_document(db, BODY)
+    aye, bo = make_member(db, settings, "aye"), make_member(db, settings, "bo")
+    parent = propose_amendment(
+        db, settings, aye, document,
+        {"op": "replace", "key": "art-1", "text": {"en": "Our Union is one union."}},
+    )  # fmt: skip
+    burmese = MY.replace("လူတိုင်းသည်", "လူအားလုံးသည်")
+    child = services.propose(
+        db,
+        settings,
+        bo,
+        document,
+        {
+            "title": "In Burmese",
+            "amends": parent.id,
+            "changes": [{"op": "replace", "key": "art-1", "text": {"my": burmese}}],
+        },
+        Notices(),
+    )
+    found = departures(db, [child])[child.id]
+    assert 0 < found.authoritative < 1
+    assert found.largest == found.authoritative  # nothing departs in English
+
+
 def test_an_amendment_to_an_amendment_changes_only_what_it_changes(
     db: Session, settings: Settings
 ) -> None:
