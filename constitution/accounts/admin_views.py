@@ -163,7 +163,10 @@ def committee_list(ctx: Ctx) -> Response:
     return render(
         ctx,
         "admin/committees.html",
-        {"committees": committees.list_committees(ctx.db), **_committee_context(ctx, None)},
+        {
+            "committees": committees.list_committees(ctx.db, ctx.lang),
+            **_committee_context(ctx, None),
+        },
     )
 
 
@@ -206,7 +209,7 @@ def committee_save(ctx: Ctx) -> Response:
         template = "admin/committee.html" if committee else "admin/committees.html"
         context = _committee_context(ctx, committee, ctx._(error.message), values)
         if committee is None:
-            context["committees"] = committees.list_committees(ctx.db)
+            context["committees"] = committees.list_committees(ctx.db, ctx.lang)
         return render(ctx, template, context, status=error.status)
     return ctx.redirect(
         ctx.url("admin.committee", committee_id=saved.id), N_("The committee was saved.")

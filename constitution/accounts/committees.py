@@ -59,8 +59,13 @@ def _clean_names(value: Any) -> dict[str, str]:
     return names
 
 
-def list_committees(db: Session) -> list[Committee]:
-    return list(db.scalars(select(Committee).order_by(Committee.name)))
+def list_committees(db: Session, language: str | None = None) -> list[Committee]:
+    """Every committee, by name; given ``language``, by the name shown in it (its
+    ``names`` entry, else its name), as a page lists them."""
+    found = list(db.scalars(select(Committee).order_by(Committee.name)))
+    if language is not None:
+        found.sort(key=lambda c: ((c.names or {}).get(language) or c.name).casefold())
+    return found
 
 
 def get_committee(db: Session, committee_id: int) -> Committee:

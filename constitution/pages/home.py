@@ -70,7 +70,9 @@ def _document_item(ctx: Ctx, document: Document) -> dict[str, Any]:
 
 def _committees(ctx: Ctx, member: Member) -> list[dict[str, Any]]:
     """Her committees, each with how many amendments wait in its queue."""
-    mine = [c for c in committee_service.list_committees(ctx.db) if rules.sits_on(member, c)]
+    mine = [
+        c for c in committee_service.list_committees(ctx.db, ctx.lang) if rules.sits_on(member, c)
+    ]
     if not mine:
         return []
     documents = texts.list_documents(ctx.db)

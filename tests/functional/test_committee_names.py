@@ -165,3 +165,27 @@ def test_a_recommendation_names_its_committee_in_the_page_language(
         page = page_in(client, db, aye, language, f"/amendments/{amendment.id}")
         assert page.count(shown) >= 2 and hidden not in page, language  # it and the history
         assert "Federalism (Union)" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "order"),
+    [("my", ["က", "ခ"]), ("en", ["Alpha", "Beta"])],
+)
+def test_committees_are_listed_in_the_order_of_the_names_shown(
+    client: TestClient, db: Session, settings: Settings, language: str, order: list[str]
+) -> None:
+    """Red when pages sort by the plain name: in Burmese, ``Alpha`` (ခ) came before
+    ``Beta`` (က)."""
+    from bs4 import BeautifulSoup
+
+    admin = make_member(db, settings, "root", ["member", "admin"])
+    aye = make_member(db, settings, "aye")
+    for name, burmese in (("Alpha", "ခ ကော်မတီ"), ("Beta", "က ကော်မတီ")):
+        save_committee(
+            db, admin, name=name, names={"my": burmese}, members=[aye.id], provisions=["art-1"]
+        )
+    db.commit()
+    html = page_in(client, db, aye, language, "/committees")
+    names = [a.get_text(strip=True) for a in BeautifulSoup(html, "html.parser").select("main li a")]
+    shown = [n.split()[0] for n in names if n.split()[0] in ("က", "ခ", "Alpha", "Beta")]
+    assert shown == order, names

@@ -34,7 +34,7 @@ TEXT_OPS = ("replace", "insert")
 
 def committee_list(ctx: Ctx) -> Response:
     me = current_member(ctx)
-    rows = committee_service.list_committees(ctx.db)
+    rows = committee_service.list_committees(ctx.db, ctx.lang)
     rows = [c for c in rows if rules.may_see_queue(me, c)]
     keys = [p.key for c in rows for p in c.provisions]
     labels = texts.labels_of_keys(ctx.db, keys, ctx.lang)
