@@ -35,16 +35,16 @@ LATIN_DIGIT = re.compile(r"[0-9]")
 KEY = re.compile(r"\b(?:art|part|ch)-\d")
 
 
-def interface_text(html: str) -> list[str]:
-    """The page's text in Burmese: no script, style, code, what she typed, nor text in
-    another language."""
+def interface_text(html: str, language: str = "my") -> list[str]:
+    """The page's text in ``language``: no script, style, code, what she typed, nor text
+    marked as in another language."""
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "code", "kbd", "samp", "template"]):
         tag.decompose()
     for tag in soup.select(".typed"):  # what she typed, shown back as she typed it
         tag.decompose()
     for tag in soup.find_all(attrs={"lang": True}):
-        if isinstance(tag, Tag) and tag.name != "html" and tag.get("lang") != "my":
+        if isinstance(tag, Tag) and tag.name != "html" and tag.get("lang") != language:
             tag.decompose()
     return [s.strip() for s in soup.stripped_strings]
 
@@ -192,11 +192,23 @@ def test_one_time_messages_write_their_numbers_in_myanmar_digits(
     assert "၃" in corrected and not LATIN_DIGIT.search(corrected), corrected
 
 
-def test_every_page_in_burmese_shows_no_latin_digits_or_keys(
-    app: Any, client: TestClient, db: Session, settings: Settings, burmese: dict[str, Any]
+# What an interface string must not hold on a page in each language: Latin digits or keys
+# on a Burmese page; keys on an English one (Myanmar script may be there: what members
+# typed in Burmese, and the language's own name, မြန်မာ, on its switch).
+WRONG = {"my": (LATIN_DIGIT, KEY), "en": (KEY,)}
+
+
+@pytest.mark.parametrize("language", ["my", "en"])
+def test_every_page_in_either_language_shows_no_key_and_burmese_no_latin_digits(
+    app: Any,
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    burmese: dict[str, Any],
+    language: str,
 ) -> None:
     """Every GET page of the route table, with real objects, as an admin who holds every
-    role and reads in Burmese: the list above, but no page left out."""
+    role, in each language: the list above, but no page left out."""
     from starlette.routing import Route
 
     from constitution.accounts import password_changes
@@ -208,7 +220,7 @@ def test_every_page_in_burmese_shows_no_latin_digits_or_keys(
 
     roles = ["member", "admin", "secretariat", "chair"]
     root = make_member(db, settings, "root", roles, totp=True)
-    root.language = "my"
+    root.language = language
     member, document = burmese["member"], burmese["document"]
     invited = accounts.invite(
         db, settings, root, username="invitee", display_name="ဖိတ်ကြားသူ", roles=["member"]
@@ -254,9 +266,11 @@ def test_every_page_in_burmese_shows_no_latin_digits_or_keys(
                 "content-type", ""
             ):
                 continue
-            assert '<html lang="my"' in response.text, url
+            assert f'<html lang="{language}"' in response.text, url
             bad = [
-                s for s in interface_text(response.text) if LATIN_DIGIT.search(s) or KEY.search(s)
+                s
+                for s in interface_text(response.text, language)
+                if any(wrong.search(s) for wrong in WRONG[language])
             ]
             if bad:
                 found[url] = bad[:5]
