@@ -86,8 +86,8 @@ def _change_json(
 ) -> dict[str, Any]:
     """The change, with its diff unless ``differ`` is None (the amendment list). Its
     ``labels`` are the ones the provision has once the change is adopted: a new provision
-    those the change gives, any other its current ones, the authoritative language's entry
-    following a label the change gives, and each label it gives in a language."""
+    those the change gives, any other its current ones as ``labels_following`` changes
+    them."""
     own = {} if change.op == "insert" else labels.get(change.key, {})
     body: dict[str, Any] = {
         "op": change.op,

@@ -47,9 +47,10 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": STR,
                 "description": "The provision's label in each language that has one of its "
                 "own once the change is adopted: for a new provision the labels the change "
-                "gives, else its current labels, the authoritative language's following a "
-                "label the change gives and each label it gives in a language taking that "
-                "language's place (label is shown where labels lacks the page's language).",
+                "gives, else its current labels with each label the change gives in a "
+                "language in that language's place, or, when it gives none, with the "
+                "authoritative language's following the label it gives (label is shown "
+                "where labels lacks the page's language).",
             },
             "kind": {"type": ["string", "null"], "enum": [*KIND["enum"], None]},
             "parent": OPT_STR,

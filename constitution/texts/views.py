@@ -15,7 +15,7 @@ from constitution.accounts import permissions
 from constitution.accounts.web import current_member
 from constitution.diffing.render import inline_html, side_by_side
 from constitution.errors import N_, DomainError, Invalid, NotFound
-from constitution.i18n import gettext
+from constitution.i18n import gettext, localize_digits
 from constitution.texts import services
 from constitution.texts.compare import Change, compare
 from constitution.texts.diffs import Differ, differ_for
@@ -25,7 +25,7 @@ from constitution.texts.units import unit_of, unit_page, units
 from constitution.texts.validation import Notices
 from constitution.web.framework import Ctx
 from constitution.web.params import parse_id
-from constitution.web.render import localize_digits, render
+from constitution.web.render import render
 
 VIEWS = ("inline", "side")
 

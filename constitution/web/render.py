@@ -111,14 +111,10 @@ def url_for(context: jinja2.runtime.Context, name: str, /, **params: Any) -> str
     return path_for(request.app, name, params)
 
 
-# Latin digits as Myanmar digits, for numbers shown on Burmese pages.
-localize_digits = i18n.localize_digits
-
-
 @jinja2.pass_context
 def digits(context: jinja2.runtime.Context, value: Any) -> str:
     """The ``digits`` filter: ``{{ count|digits }}`` in the page's language."""
-    return localize_digits(value, str(context.get("lang", "")))
+    return i18n.localize_digits(value, str(context.get("lang", "")))
 
 
 def natural_moment(moment: dt.datetime, language: str) -> str:
@@ -130,7 +126,7 @@ def natural_moment(moment: dt.datetime, language: str) -> str:
     locale = language if language in i18n.LANGUAGES else "en"
     day = format_date(moment, "long", locale=locale)
     separator = ", " if locale == "en" else " "
-    return localize_digits(f"{day}{separator}{moment:%H:%M} UTC", language)
+    return i18n.localize_digits(f"{day}{separator}{moment:%H:%M} UTC", language)
 
 
 @jinja2.pass_context
@@ -150,7 +146,7 @@ def day(context: jinja2.runtime.Context, moment: dt.datetime | dt.date | None) -
         return "—"
     language = str(context.get("lang", ""))
     locale = language if language in i18n.LANGUAGES else "en"
-    return localize_digits(format_date(moment, "long", locale=locale), language)
+    return i18n.localize_digits(format_date(moment, "long", locale=locale), language)
 
 
 @jinja2.pass_context

@@ -218,6 +218,11 @@ def propose_through_api(
     )
 
 
+def change_headings(page: BeautifulSoup) -> list[str]:
+    """The provisions an amendment page names, one heading per change ("label · kind")."""
+    return [h.get_text(" ", strip=True).split(" · ")[0] for h in page.select("h3")]
+
+
 NEW_ARTICLE = {
     "op": "insert",
     "key": "art-2a",
@@ -307,7 +312,7 @@ def test_the_form_gives_a_new_provision_a_label_in_each_language(
     [change] = amendment.changes
     assert (change.label, change.labels) == ("ပုဒ်မ ၂ က", {"my": "ပုဒ်မ ၂ က", "en": "Article 2A"})
     page = soup_of(client, saved.headers["location"])
-    assert shown in [h.get_text(" ", strip=True).split(" · ")[0] for h in page.select("h3")]
+    assert shown in change_headings(page)
     listed = soup_of(client, "/documents/labelled/amendments").get_text()
     assert shown in listed
     # Her update form shows each label in its own field.
@@ -391,5 +396,4 @@ def test_an_insert_saved_unchanged_from_her_update_form_shows_the_same_labels(
         proposer.language = language
         db.commit()
         page = soup_of(client, f"/amendments/{amendment.id}")
-        headings = [h.get_text(" ", strip=True).split(" · ")[0] for h in page.select("h3")]
-        assert label in headings, (language, headings)
+        assert label in change_headings(page), (language, change_headings(page))

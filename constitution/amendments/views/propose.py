@@ -119,13 +119,14 @@ def _proposed_change(
     if values["op"] == "delete":
         return {"op": "delete", "key": row.key}
     if values["op"] == "insert":
+        labels = given(values["new_labels"])
         return {
             "op": "insert",
             "key": values["new_key"],
             "after": row.key,
             "parent": row.parent_key,
             "label": values["new_label"],
-            **({"labels": given(values["new_labels"])} if given(values["new_labels"]) else {}),
+            **({"labels": labels} if labels else {}),
             "kind": values["new_kind"],
             "text": given(values["new_text"]),
         }

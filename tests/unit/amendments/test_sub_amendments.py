@@ -3,13 +3,17 @@ text changes, the document's does not), and then the amended amendment merges as
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.orm import Session
 
+from constitution.accounts.models import Member
 from constitution.amendments import services
-from constitution.amendments.models import Status
+from constitution.amendments.models import Amendment, Status
 from constitution.errors import Invalid, StateConflict
 from constitution.settings import Settings
+from constitution.texts.models import Document
 from constitution.texts.validation import Notices
 from tests.factories import (
     current,
@@ -87,41 +91,50 @@ def test_an_adopted_amendment_to_an_amendment_changes_it_and_then_the_text(
     assert parent.adopted_rev == revision.rev
 
 
+ENGLISH = EN.replace("Every person", "Everyone")
+BURMESE = MY.replace("လူတိုင်းသည်", "လူအားလုံးသည်")
+
+
+def english_and_a_child(
+    db: Session, settings: Settings, child_change: dict[str, Any]
+) -> tuple[Amendment, Amendment]:
+    """An amendment changing art-1's English (by aye), and one to it with ``child_change``
+    (by bo)."""
+    document = make_document(db, BODY)
+    aye, bo = make_member(db, settings, "aye"), make_member(db, settings, "bo")
+    parent = propose_amendment(
+        db, settings, aye, document, {"op": "replace", "key": "art-1", "text": {"en": ENGLISH}},
+        title="Equal",
+    )  # fmt: skip
+    body = {"title": "Of it", "amends": parent.id, "changes": [child_change]}
+    return parent, services.propose(db, settings, bo, document, body, Notices())
+
+
+def adopt_child(db: Session, settings: Settings, child: Amendment) -> Member:
+    """The chair puts the amendment to an amendment to the vote and it passes."""
+    chair = make_member(db, settings, "chair")
+    services.transition(db, child, "submit", db.get_one(Member, child.proposer_id))
+    services.transition(db, child, "schedule", chair)
+    services.adopt_into_amendment(db, chair, child)
+    return chair
+
+
 def test_an_adopted_amendment_to_an_amendment_carries_the_labels_it_gives(
     db: Session, settings: Settings
 ) -> None:
     """Red when only its texts are carried: the rename it gives was accepted, then lost."""
-    document = make_document(db, BODY)
-    aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
-    parent = propose_amendment(
-        db, settings, aye, document,
-        {"op": "replace", "key": "art-1", "text": {"en": EN.replace("Every person", "Everyone")}},
-        title="Equal",
-    )  # fmt: skip
-    child = services.propose(
-        db,
-        settings,
-        bo,
-        document,
-        {
-            "title": "And a new number",
-            "amends": parent.id,
-            "changes": [
-                {"op": "replace", "key": "art-1", "labels": {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}}
-            ],
-        },
-        Notices(),
+    labels = {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}
+    parent, child = english_and_a_child(
+        db, settings, {"op": "replace", "key": "art-1", "labels": labels}
     )
-    services.transition(db, child, "submit", bo)
-    services.transition(db, child, "schedule", chair)
-    services.adopt_into_amendment(db, chair, child)
-    assert parent.changes[0].labels == {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}
-    services.transition(db, parent, "submit", aye)
+    chair = adopt_child(db, settings, child)
+    assert parent.changes[0].labels == labels
+    services.transition(db, parent, "submit", db.get_one(Member, parent.proposer_id))
     services.transition(db, parent, "schedule", chair)
     services.adopt(db, chair, parent)
-    adopted = current(db, document, "art-1")
-    assert adopted.labels == {"my": "ပုဒ်မ ၁ က", "en": "Article 1A"}
-    assert adopted.text["en"] == EN.replace("Every person", "Everyone")
+    adopted = current(db, db.get_one(Document, parent.document_id), "art-1")
+    assert adopted.labels == labels
+    assert adopted.text["en"] == ENGLISH
 
 
 def test_an_amendment_to_an_amendment_of_another_language_keeps_the_amended_ones_change(
@@ -129,30 +142,11 @@ def test_an_amendment_to_an_amendment_of_another_language_keeps_the_amended_ones
 ) -> None:
     """Red when a replace's whole text is carried over: its English, the current one, undid
     the English change of the amendment it amends."""
-    document = make_document(db, BODY)
-    aye, bo, chair = (make_member(db, settings, n) for n in ("aye", "bo", "chair"))
-    english = EN.replace("Every person", "Everyone")
-    parent = propose_amendment(
-        db, settings, aye, document, {"op": "replace", "key": "art-1", "text": {"en": english}},
-        title="Equal",
-    )  # fmt: skip
-    burmese = MY.replace("လူတိုင်းသည်", "လူအားလုံးသည်")
-    child = services.propose(
-        db,
-        settings,
-        bo,
-        document,
-        {
-            "title": "In Burmese too",
-            "amends": parent.id,
-            "changes": [{"op": "replace", "key": "art-1", "text": {"my": burmese}}],
-        },
-        Notices(),
+    parent, child = english_and_a_child(
+        db, settings, {"op": "replace", "key": "art-1", "text": {"my": BURMESE}}
     )
-    services.transition(db, child, "submit", bo)
-    services.transition(db, child, "schedule", chair)
-    services.adopt_into_amendment(db, chair, child)
-    assert parent.changes[0].text == {"my": burmese, "en": english}
+    adopt_child(db, settings, child)
+    assert parent.changes[0].text == {"my": BURMESE, "en": ENGLISH}
 
 
 def test_an_amendment_to_an_amendment_departs_only_in_what_it_changes(
@@ -162,24 +156,8 @@ def test_an_amendment_to_an_amendment_departs_only_in_what_it_changes(
     amended amendment's English change: red when the replace's whole text is taken."""
     from constitution.votes.services.order import departures
 
-    document = make_document(db, BODY)
-    aye, bo = make_member(db, settings, "aye"), make_member(db, settings, "bo")
-    parent = propose_amendment(
-        db, settings, aye, document,
-        {"op": "replace", "key": "art-1", "text": {"en": "Our Union is one union."}},
-    )  # fmt: skip
-    burmese = MY.replace("လူတိုင်းသည်", "လူအားလုံးသည်")
-    child = services.propose(
-        db,
-        settings,
-        bo,
-        document,
-        {
-            "title": "In Burmese",
-            "amends": parent.id,
-            "changes": [{"op": "replace", "key": "art-1", "text": {"my": burmese}}],
-        },
-        Notices(),
+    _, child = english_and_a_child(
+        db, settings, {"op": "replace", "key": "art-1", "text": {"my": BURMESE}}
     )
     found = departures(db, [child])[child.id]
     assert 0 < found.authoritative < 1
